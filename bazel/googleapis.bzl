@@ -1,7 +1,7 @@
 """`@googleapis`: the few official google.rpc protos mediagen uses.
 
 Debian has no C++ package for google/rpc/{status,error_details}.proto, but the
-npm package `google-proto-files` ships the official copies; `npm ci` (part of
+npm package `google-proto-files` ships the official copies; scripts/install-deps (part of
 both README commands) puts it in node_modules. This rule links just the files
 we compile, so the build does not glob an 88 MB package.
 """
@@ -46,7 +46,7 @@ def _googleapis_impl(rctx):
         for part in f.split("/"):
             path = path.get_child(part)
         if not path.exists:
-            fail("%s not found: run `npm ci` in %s first (README.md, set-up)" % (path, root))
+            fail("%s not found: run scripts/install-deps in %s first (README.md)" % (path, root))
         rctx.symlink(path, f)
     rctx.file("WORKSPACE", 'workspace(name = "%s")\n' % rctx.name)
     rctx.file("BUILD", _BUILD % _FILES)
