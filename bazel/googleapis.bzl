@@ -1,9 +1,10 @@
 """`@googleapis`: the few official google.rpc protos mediagen uses.
 
 Debian has no C++ package for google/rpc/{status,error_details}.proto, but the
-npm package `google-proto-files` ships the official copies; scripts/install-deps (part of
-both README commands) puts it in node_modules. This rule links just the files
-we compile, so the build does not glob an 88 MB package.
+npm package `google-proto-files` ships the official copies, and
+scripts/install-deps (part of both README commands) puts it in node_modules.
+This rule links just the files we compile, so the build does not glob an
+88 MB package.
 """
 
 _FILES = [
