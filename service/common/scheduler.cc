@@ -1,0 +1,109 @@
+#include "service/common/scheduler.h"
+
+#include <algorithm>
+
+#include "absl/time/clock.h"
+
+namespace mediagen {
+
+ThreadScheduler::ThreadScheduler() : thread_([this] { Loop(); }) {}
+
+ThreadScheduler::~ThreadScheduler() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stop_ = true;
+  }
+  cv_.notify_all();
+  thread_.join();
+}
+
+Scheduler::TaskId ThreadScheduler::RunAt(absl::Time when, Task task) {
+  TaskId id;
+  bool earliest;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    id = next_id_++;
+    queue_.emplace(std::make_pair(when, id), std::move(task));
+    due_.emplace(id, when);
+    earliest = queue_.begin()->first.second == id;
+  }
+  // Only a new earliest task changes how long the loop should sleep.
+  if (earliest) cv_.notify_one();
+  return id;
+}
+
+bool ThreadScheduler::Cancel(TaskId id) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = due_.find(id);
+  if (it == due_.end()) return false;
+  queue_.erase(std::make_pair(it->second, id));
+  due_.erase(it);
+  return true;
+}
+
+void ThreadScheduler::Loop() {
+  std::unique_lock<std::mutex> lock(mu_);
+  while (!stop_) {
+    if (queue_.empty()) {
+      cv_.wait(lock);
+      continue;
+    }
+    const absl::Time when = queue_.begin()->first.first;
+    const absl::Time now = absl::Now();
+    if (when > now) {
+      // Capped so a far-future (or infinite) time cannot overflow the
+      // steady-clock arithmetic inside wait_for; the loop re-checks anyway.
+      cv_.wait_for(lock, absl::ToChronoNanoseconds(
+                             std::min(when - now, absl::Minutes(10))));
+      continue;
+    }
+    auto node = queue_.extract(queue_.begin());
+    due_.erase(node.key().second);
+    lock.unlock();
+    std::move(node.mapped())();
+    lock.lock();
+  }
+}
+
+Scheduler::TaskId FakeScheduler::RunAt(absl::Time when, Task task) {
+  std::lock_guard<std::mutex> lock(mu_);
+  const TaskId id = next_id_++;
+  queue_.emplace(std::make_pair(when, id), std::move(task));
+  due_.emplace(id, when);
+  return id;
+}
+
+bool FakeScheduler::Cancel(TaskId id) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = due_.find(id);
+  if (it == due_.end()) return false;
+  queue_.erase(std::make_pair(it->second, id));
+  due_.erase(it);
+  return true;
+}
+
+void FakeScheduler::AdvanceTo(absl::Time t) {
+  for (;;) {
+    Task task;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (queue_.empty() || queue_.begin()->first.first > t) break;
+      auto node = queue_.extract(queue_.begin());
+      due_.erase(node.key().second);
+      // The clock reads the task's due time while it runs, as it would live.
+      if (node.key().first > clock_.Now()) clock_.Set(node.key().first);
+      task = std::move(node.mapped());
+    }
+    std::move(task)();
+  }
+  if (t > clock_.Now()) clock_.Set(t);
+}
+
+void FakeScheduler::AdvanceBy(absl::Duration d) { AdvanceTo(clock_.Now() + d); }
+
+size_t FakeScheduler::pending() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return queue_.size();
+}
+
+}  // namespace mediagen
