@@ -1,0 +1,165 @@
+#include "service/idempotency/in_memory_store.h"
+
+#include <atomic>
+#include <thread>
+#include <vector>
+
+#include "gtest/gtest.h"
+#include "service/common/clock.h"
+
+namespace mediagen::idempotency {
+namespace {
+
+constexpr absl::string_view kMethod = "mediagen.v1.MediaService/CreateMedia";
+
+struct Recorder {
+  std::vector<Outcome> outcomes;
+  OutcomeCallback Callback() {
+    return [this](Outcome o) { outcomes.push_back(std::move(o)); };
+  }
+};
+
+class StoreTest : public ::testing::Test {
+ protected:
+  FakeClock clock_;
+  InMemoryIdempotencyStore store_{{absl::Hours(24), 100, &clock_}};
+};
+
+TEST_F(StoreTest, FirstCallLeadsAndDuplicatesGetItsResult) {
+  Recorder first;
+  auto lease = store_.Begin({"t1", "r1"}, kMethod, "fp", first.Callback());
+  ASSERT_NE(lease, nullptr);
+  EXPECT_TRUE(first.outcomes.empty());
+  lease->Commit({absl::OkStatus(), "response-bytes"});
+
+  Recorder dup;
+  EXPECT_EQ(store_.Begin({"t1", "r1"}, kMethod, "fp", dup.Callback()), nullptr);
+  ASSERT_EQ(dup.outcomes.size(), 1u);
+  EXPECT_TRUE(dup.outcomes[0].status.ok());
+  EXPECT_EQ(dup.outcomes[0].response, "response-bytes");
+}
+
+TEST_F(StoreTest, ConcurrentDuplicatesWaitForTheFirst) {
+  auto lease = store_.Begin({"t1", "r1"}, kMethod, "fp", [](Outcome) {
+    ADD_FAILURE() << "leader must not be called back";
+  });
+  ASSERT_NE(lease, nullptr);
+  Recorder a, b;
+  EXPECT_EQ(store_.Begin({"t1", "r1"}, kMethod, "fp", a.Callback()), nullptr);
+  EXPECT_EQ(store_.Begin({"t1", "r1"}, kMethod, "fp", b.Callback()), nullptr);
+  EXPECT_TRUE(a.outcomes.empty());
+  lease->Commit({absl::OkStatus(), "x"});
+  ASSERT_EQ(a.outcomes.size(), 1u);
+  ASSERT_EQ(b.outcomes.size(), 1u);
+  EXPECT_EQ(b.outcomes[0].response, "x");
+}
+
+TEST_F(StoreTest, ErrorsThatReachedUpstreamAreRememberedToo) {
+  auto lease = store_.Begin({"t1", "r1"}, kMethod, "fp", [](Outcome) {});
+  lease->Commit({absl::UnavailableError("upstream 500"), ""});
+  Recorder dup;
+  EXPECT_EQ(store_.Begin({"t1", "r1"}, kMethod, "fp", dup.Callback()), nullptr);
+  ASSERT_EQ(dup.outcomes.size(), 1u);
+  EXPECT_EQ(dup.outcomes[0].status.code(), absl::StatusCode::kUnavailable);
+}
+
+TEST_F(StoreTest, ReleaseForgetsTheKeyAndAnswersWaiters) {
+  auto lease = store_.Begin({"t1", "r1"}, kMethod, "fp", [](Outcome) {});
+  Recorder waiter;
+  store_.Begin({"t1", "r1"}, kMethod, "fp", waiter.Callback());
+  lease->Release(absl::UnavailableError("connection refused"));
+  ASSERT_EQ(waiter.outcomes.size(), 1u);
+  EXPECT_EQ(waiter.outcomes[0].status.code(), absl::StatusCode::kUnavailable);
+  // Never sent: a retry may go upstream again.
+  EXPECT_NE(store_.Begin({"t1", "r1"}, kMethod, "fp", [](Outcome) {}), nullptr);
+}
+
+TEST_F(StoreTest, DroppedLeaseReleasesWithAborted) {
+  Recorder waiter;
+  {
+    auto lease = store_.Begin({"t1", "r1"}, kMethod, "fp", [](Outcome) {});
+    store_.Begin({"t1", "r1"}, kMethod, "fp", waiter.Callback());
+  }
+  ASSERT_EQ(waiter.outcomes.size(), 1u);
+  EXPECT_EQ(waiter.outcomes[0].status.code(), absl::StatusCode::kAborted);
+  EXPECT_EQ(store_.size(), 0u);
+}
+
+TEST_F(StoreTest, ReuseForOtherContentOrMethodIsRefused) {
+  store_.Begin({"t1", "r1"}, kMethod, "fp", [](Outcome) {})
+      ->Commit({absl::OkStatus(), "x"});
+  Recorder other_content, other_method;
+  EXPECT_EQ(store_.Begin({"t1", "r1"}, kMethod, "fp2", other_content.Callback()),
+            nullptr);
+  EXPECT_EQ(store_.Begin({"t1", "r1"}, "mediagen.v1.VideoService/ReframeVideo",
+                         "fp", other_method.Callback()),
+            nullptr);
+  ASSERT_EQ(other_content.outcomes.size(), 1u);
+  EXPECT_EQ(other_content.outcomes[0].status.code(),
+            absl::StatusCode::kFailedPrecondition);
+  ASSERT_EQ(other_method.outcomes.size(), 1u);
+  EXPECT_EQ(other_method.outcomes[0].status.code(),
+            absl::StatusCode::kFailedPrecondition);
+}
+
+TEST_F(StoreTest, TenantsNeverShareKeys) {
+  store_.Begin({"t1", "r1"}, kMethod, "fp", [](Outcome) {})
+      ->Commit({absl::OkStatus(), "tenant-1-answer"});
+  // Same request_id, other tenant: a fresh call, not t1's answer.
+  EXPECT_NE(store_.Begin({"t2", "r1"}, kMethod, "fp", [](Outcome) {}), nullptr);
+  // Tenant and request_id boundaries cannot alias: ("t", "1r1") is not
+  // ("t1", "r1").
+  EXPECT_NE(store_.Begin({"t", "1r1"}, kMethod, "fp", [](Outcome) {}), nullptr);
+}
+
+TEST_F(StoreTest, OutcomesExpireAfterTheTtl) {
+  store_.Begin({"t1", "r1"}, kMethod, "fp", [](Outcome) {})
+      ->Commit({absl::OkStatus(), "x"});
+  clock_.Advance(absl::Hours(24) - absl::Seconds(1));
+  Recorder still;
+  EXPECT_EQ(store_.Begin({"t1", "r1"}, kMethod, "fp", still.Callback()), nullptr);
+  EXPECT_EQ(still.outcomes.size(), 1u);
+  clock_.Advance(absl::Seconds(1));
+  EXPECT_NE(store_.Begin({"t1", "r1"}, kMethod, "fp", [](Outcome) {}), nullptr);
+}
+
+TEST(StoreBoundTest, OldestFinishedEntriesGoFirstPastTheBound) {
+  FakeClock clock;
+  InMemoryIdempotencyStore store({absl::Hours(24), 3, &clock});
+  for (int i = 0; i < 5; ++i) {
+    store.Begin({"t", std::to_string(i)}, kMethod, "fp", [](Outcome) {})
+        ->Commit({absl::OkStatus(), std::to_string(i)});
+    clock.Advance(absl::Seconds(1));
+  }
+  EXPECT_EQ(store.size(), 3u);
+  EXPECT_EQ(store.evicted_early(), 2u);
+  Recorder newest;
+  EXPECT_EQ(store.Begin({"t", "4"}, kMethod, "fp", newest.Callback()), nullptr);
+  // The oldest key lost its protection.
+  EXPECT_NE(store.Begin({"t", "0"}, kMethod, "fp", [](Outcome) {}), nullptr);
+}
+
+TEST(StoreThreadTest, ManyThreadsOneKeyExactlyOneLeader) {
+  InMemoryIdempotencyStore store({});
+  std::atomic<int> leaders{0}, answered{0};
+  std::vector<std::thread> threads;
+  std::vector<std::unique_ptr<Lease>> leases(16);
+  for (int i = 0; i < 16; ++i) {
+    threads.emplace_back([&, i] {
+      leases[i] = store.Begin({"t", "r"}, kMethod, "fp",
+                              [&](Outcome o) {
+                                if (o.response == "done") ++answered;
+                              });
+      if (leases[i]) ++leaders;
+    });
+  }
+  for (auto& t : threads) t.join();
+  ASSERT_EQ(leaders.load(), 1);
+  for (auto& lease : leases) {
+    if (lease) lease->Commit({absl::OkStatus(), "done"});
+  }
+  EXPECT_EQ(answered.load(), 15);
+}
+
+}  // namespace
+}  // namespace mediagen::idempotency
