@@ -278,9 +278,10 @@ TEST_F(JobRegistryTest, ForgedPokesChangeNothingButAReadAndAreSpaced) {
 
 TEST_F(JobRegistryTest, GetUsesFreshCacheAndSharesReads) {
   up_.manual = true;
-  JobRegistry reg(Opts(), &sched_);
+  // Declared before the registry: its shutdown answers pending getters.
   std::vector<absl::StatusOr<Job>> got;
   auto record = [&](absl::StatusOr<Job> j) { got.push_back(std::move(j)); };
+  JobRegistry reg(Opts(), &sched_);
   reg.Get("t", "media/m1", up_.Fn(), record);
   reg.Get("t", "media/m1", up_.Fn(), record);
   EXPECT_EQ(up_.reads, 1);
@@ -292,6 +293,9 @@ TEST_F(JobRegistryTest, GetUsesFreshCacheAndSharesReads) {
   sched_.AdvanceBy(absl::Seconds(2));
   reg.Get("t", "media/m1", up_.Fn(), record);  // stale: read
   EXPECT_EQ(up_.reads, 2);
+  reg.Shutdown(absl::UnavailableError("draining"));
+  ASSERT_EQ(got.size(), 4u);  // the pending getter is answered, not lost
+  EXPECT_EQ(got[3].status().code(), absl::StatusCode::kUnavailable);
 }
 
 TEST_F(JobRegistryTest, TenantsHaveSeparateEntries) {
