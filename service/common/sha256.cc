@@ -1,6 +1,8 @@
 #include "service/common/sha256.h"
 
 #include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
 #include <openssl/sha.h>
 
 #include "absl/strings/escaping.h"
@@ -13,6 +15,16 @@ std::string Sha256Hex(absl::string_view data) {
          digest);
   return absl::BytesToHexString(absl::string_view(
       reinterpret_cast<const char*>(digest), sizeof(digest)));
+}
+
+std::string HmacSha256Hex(absl::string_view key, absl::string_view data) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
+       reinterpret_cast<const unsigned char*>(data.data()), data.size(), digest,
+       &len);
+  return absl::BytesToHexString(
+      absl::string_view(reinterpret_cast<const char*>(digest), len));
 }
 
 bool ConstantTimeEquals(absl::string_view a, absl::string_view b) {

@@ -15,6 +15,10 @@ namespace mediagen {
 // Lowercase hex of SHA-256(data).
 std::string Sha256Hex(absl::string_view data);
 
+// Lowercase hex of HMAC-SHA256(key, data): tokens derived from a secret, so
+// every replica sharing the secret derives the same ones.
+std::string HmacSha256Hex(absl::string_view key, absl::string_view data);
+
 // Compares two strings in time that depends only on their lengths, so a
 // token check does not leak how many leading bytes matched.
 bool ConstantTimeEquals(absl::string_view a, absl::string_view b);
