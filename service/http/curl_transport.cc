@@ -1,0 +1,860 @@
+#include "service/http/curl_transport.h"
+
+#include <curl/curl.h>
+#include <pthread.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdlib>
+#include <mutex>
+#include <thread>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
+#include "absl/strings/string_view.h"
+
+namespace mediagen::http {
+namespace {
+
+// Upper bound on one curl_multi_poll wait. libcurl shortens it to its own
+// next timer, and a queued request wakes it at once, so this only matters
+// for a loop with nothing to do.
+constexpr int kMaxPollMs = 1000;
+// Idle easy handles kept per loop for reuse.
+constexpr size_t kMaxIdleHandles = 64;
+
+void GlobalInitOnce() {
+  // A function-local static is initialised once, thread-safely; libcurl
+  // wants curl_global_init before any other call and only once.
+  static const CURLcode result = curl_global_init(CURL_GLOBAL_DEFAULT);
+  if (result != CURLE_OK) {
+    // Without it no transfer can work; failing loudly beats failing every
+    // request with a confusing error.
+    std::abort();
+  }
+}
+
+// scheme://host[:port]/path of `url`: no user info, query or fragment, so
+// an error message never carries credentials or ids from a query string.
+std::string RedactUrl(absl::string_view url) {
+  size_t scheme_end = url.find("://");
+  if (scheme_end == absl::string_view::npos) return "<malformed url>";
+  absl::string_view scheme = url.substr(0, scheme_end);
+  absl::string_view rest = url.substr(scheme_end + 3);
+  size_t authority_end = rest.find_first_of("/?#");
+  absl::string_view authority = rest.substr(0, authority_end);
+  size_t at = authority.rfind('@');
+  if (at != absl::string_view::npos) authority = authority.substr(at + 1);
+  absl::string_view path;
+  if (authority_end != absl::string_view::npos && rest[authority_end] == '/') {
+    path = rest.substr(authority_end);
+    path = path.substr(0, path.find_first_of("?#"));
+  }
+  return absl::StrCat(scheme, "://", authority, path);
+}
+
+bool IsTokenChar(char c) {
+  return absl::ascii_isalnum(static_cast<unsigned char>(c)) ||
+         absl::string_view("!#$%&'*+-.^_`|~").find(c) !=
+             absl::string_view::npos;
+}
+
+bool IsToken(absl::string_view s) {
+  return !s.empty() && std::all_of(s.begin(), s.end(), IsTokenChar);
+}
+
+// RFC 9110 section 9.2.2.
+bool IsIdempotent(absl::string_view method) {
+  return method == "GET" || method == "HEAD" || method == "OPTIONS" ||
+         method == "PUT" || method == "DELETE" || method == "TRACE";
+}
+
+// Rejects what libcurl would send verbatim and a server would misparse
+// (header injection). Messages name the header, never its value.
+absl::Status ValidateRequest(const HttpRequest& request) {
+  if (!IsToken(request.method)) {
+    return absl::InvalidArgumentError("HTTP method is not a valid token");
+  }
+  if (!absl::StartsWithIgnoreCase(request.url, "http://") &&
+      !absl::StartsWithIgnoreCase(request.url, "https://")) {
+    return absl::InvalidArgumentError(
+        "request URL must be absolute http:// or https://");
+  }
+  if (request.url.find_first_of("\r\n\0 \t", 0, 5) != std::string::npos) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("request URL contains whitespace or control characters: ",
+                     RedactUrl(request.url)));
+  }
+  for (const auto& [name, value] : request.headers) {
+    if (!IsToken(name)) {
+      return absl::InvalidArgumentError(
+          "request header name is empty or not a valid token");
+    }
+    if (value.find_first_of("\r\n\0", 0, 3) != std::string::npos) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "request header \"", name, "\" has a CR, LF or NUL in its value"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+// Types that CurlTransport::Loop holds as fields; a named namespace (not an
+// anonymous one) because Loop itself has external linkage.
+namespace curl_internal {
+
+// A call that can no longer do anything (it completed before Start
+// returned).
+class FinishedCall : public HttpCall {
+ public:
+  void Cancel() override {}
+  void ResumeReceive() override {}
+};
+
+struct Transfer;
+
+// What other threads ask of a loop.
+struct Op {
+  enum class Kind { kStart, kCancel, kResumeSend, kResumeReceive };
+  Kind kind;
+  uint64_t id = 0;
+  std::unique_ptr<Transfer> transfer;  // kStart only
+};
+
+// The part of a loop that other threads (Start, HttpCall, body sources)
+// touch. Shared, so an HttpCall or a resume callback that outlives the
+// transport finds it closed instead of dangling.
+struct Mailbox {
+  std::mutex mu;
+  std::vector<Op> ops;
+  // The transport is being destroyed: no new requests.
+  bool stopping = false;
+  // The loop has exited; `multi` may be gone.
+  bool closed = false;
+  CURLM* multi = nullptr;
+
+  // Queues `op` and wakes the loop. Returns the op's transfer when the op
+  // was refused (a start while stopping), so the caller can complete it.
+  std::unique_ptr<Transfer> Post(Op op) {
+    std::lock_guard<std::mutex> lock(mu);
+    if (closed || (stopping && op.kind == Op::Kind::kStart)) {
+      return std::move(op.transfer);
+    }
+    ops.push_back(std::move(op));
+    // Under the lock: the loop sets `closed` under it before the multi
+    // handle is cleaned up, so `multi` is valid here.
+    curl_multi_wakeup(multi);
+    return nullptr;
+  }
+};
+
+// One request, owned by its loop from kStart to completion. Only the loop
+// thread touches it after Start hands it over.
+struct Transfer {
+  uint64_t id = 0;
+  HttpRequest request;
+  HttpTransport::Done done;
+  std::string redacted_url;
+  absl::Time deadline;  // effective: the request's or the default timeout
+
+  CURL* easy = nullptr;
+  curl_slist* header_list = nullptr;
+  char errbuf[CURL_ERROR_SIZE] = {0};
+
+  // The header block being received. 1xx blocks are dropped; the first
+  // final block becomes the response's (redirects are not followed).
+  int block_status = 0;
+  Headers block_headers;
+  bool headers_done = false;
+  HttpResponse response;
+
+  // The body goes to request.response_stream (its on_headers said yes).
+  bool streaming = false;
+  // on_chunk returned false: the next piece pauses receiving.
+  bool receive_pause_wanted = false;
+  // libcurl's pause state, which curl_easy_pause must be given whole.
+  bool receive_paused = false;
+  bool send_paused = false;
+
+  // Why one of our callbacks aborted the transfer.
+  absl::Status abort_status;
+
+  ~Transfer() {
+    if (header_list != nullptr) curl_slist_free_all(header_list);
+  }
+
+  int PauseMask() const {
+    return (receive_paused ? CURLPAUSE_RECV : 0) |
+           (send_paused ? CURLPAUSE_SEND : 0);
+  }
+
+  // Removes every header value of this request and the URL's query from
+  // libcurl's text, in case a message ever echoes them.
+  std::string Scrub(std::string text) const {
+    size_t query = request.url.find('?');
+    if (query != std::string::npos) {
+      absl::StrReplaceAll({{request.url.substr(query), "?<redacted>"}}, &text);
+    }
+    for (const auto& [name, value] : request.headers) {
+      if (value.size() >= 4) {
+        absl::StrReplaceAll({{value, "<redacted>"}}, &text);
+      }
+    }
+    return text;
+  }
+
+  std::string Describe(CURLcode code) const {
+    std::string detail = Scrub(errbuf);
+    return absl::StrCat(curl_easy_strerror(code),
+                        detail.empty() ? "" : absl::StrCat(" (", detail, ")"),
+                        ": ", request.method, " ", redacted_url);
+  }
+};
+
+class CallImpl : public HttpCall {
+ public:
+  CallImpl(std::shared_ptr<Mailbox> mailbox, uint64_t id)
+      : mailbox_(std::move(mailbox)), id_(id) {}
+
+  void Cancel() override {
+    mailbox_->Post(Op{Op::Kind::kCancel, id_, nullptr});
+  }
+  void ResumeReceive() override {
+    mailbox_->Post(Op{Op::Kind::kResumeReceive, id_, nullptr});
+  }
+
+ private:
+  const std::shared_ptr<Mailbox> mailbox_;
+  const uint64_t id_;
+};
+
+}  // namespace curl_internal
+
+namespace {
+
+using curl_internal::Mailbox;
+using curl_internal::Op;
+using curl_internal::Transfer;
+
+// --- libcurl callbacks (loop thread, inside curl_multi_perform or
+// curl_easy_pause) ---
+
+void FinishHeaderBlock(Transfer* t) {
+  t->headers_done = true;
+  if (t->block_status == 0) {
+    long code = 0;
+    curl_easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &code);
+    t->block_status = static_cast<int>(code);
+  }
+  t->response.status = t->block_status;
+  t->response.headers = std::move(t->block_headers);
+  t->block_headers.clear();
+  const ResponseStream* stream = t->request.response_stream.get();
+  if (stream != nullptr && stream->on_headers && stream->on_chunk &&
+      stream->on_headers(t->response.status, t->response.headers)) {
+    t->streaming = true;
+  }
+}
+
+size_t OnHeader(char* data, size_t size, size_t nitems, void* userdata) {
+  auto* t = static_cast<Transfer*>(userdata);
+  const size_t n = size * nitems;
+  // After the final block only trailers can come; they are not part of
+  // the response's headers.
+  if (t->headers_done) return n;
+  absl::string_view line(data, n);
+  while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) {
+    line.remove_suffix(1);
+  }
+  if (absl::StartsWith(line, "HTTP/")) {
+    // A new block: an interim 1xx was followed by another status line.
+    t->block_headers.clear();
+    t->block_status = 0;
+    size_t space = line.find(' ');
+    int status = 0;
+    if (space != absl::string_view::npos &&
+        absl::SimpleAtoi(line.substr(space + 1, 3), &status)) {
+      t->block_status = status;
+    }
+    return n;
+  }
+  if (line.empty()) {
+    if (t->block_status >= 100 && t->block_status < 200) {
+      t->block_headers.clear();
+      t->block_status = 0;
+      return n;
+    }
+    FinishHeaderBlock(t);
+    if (!t->streaming && t->request.method != "HEAD") {
+      std::optional<std::string> length =
+          FindHeader(t->response.headers, "content-length");
+      uint64_t declared = 0;
+      if (length.has_value() && absl::SimpleAtoi(*length, &declared)) {
+        if (declared > t->request.max_response_bytes) {
+          t->abort_status = absl::ResourceExhaustedError(absl::StrCat(
+              "response body of ", declared, " bytes exceeds the limit of ",
+              t->request.max_response_bytes, ": ", t->redacted_url));
+          return 0;  // a short count aborts the transfer
+        }
+        t->response.body.reserve(declared);
+      }
+    }
+    return n;
+  }
+  if ((line.front() == ' ' || line.front() == '\t') &&
+      !t->block_headers.empty()) {
+    // obs-fold continuation of the previous header's value.
+    absl::StrAppend(&t->block_headers.back().second, " ",
+                    absl::StripAsciiWhitespace(line));
+    return n;
+  }
+  size_t colon = line.find(':');
+  if (colon == absl::string_view::npos) return n;
+  t->block_headers.emplace_back(
+      absl::AsciiStrToLower(absl::StripAsciiWhitespace(line.substr(0, colon))),
+      std::string(absl::StripAsciiWhitespace(line.substr(colon + 1))));
+  return n;
+}
+
+size_t OnWrite(char* data, size_t size, size_t nmemb, void* userdata) {
+  auto* t = static_cast<Transfer*>(userdata);
+  const size_t n = size * nmemb;
+  if (!t->headers_done) FinishHeaderBlock(t);  // a response without headers
+  if (t->streaming) {
+    if (t->receive_pause_wanted) {
+      // libcurl keeps this piece and stops reading the socket until
+      // ResumeReceive unpauses; then it hands the piece over again.
+      t->receive_paused = true;
+      return CURL_WRITEFUNC_PAUSE;
+    }
+    if (!t->request.response_stream->on_chunk(absl::string_view(data, n))) {
+      t->receive_pause_wanted = true;
+    }
+    return n;
+  }
+  if (t->response.body.size() + n > t->request.max_response_bytes) {
+    t->abort_status = absl::ResourceExhaustedError(absl::StrCat(
+        "response body exceeds the limit of ", t->request.max_response_bytes,
+        " bytes: ", t->redacted_url));
+    return CURL_WRITEFUNC_ERROR;
+  }
+  t->response.body.append(data, n);
+  return n;
+}
+
+size_t OnRead(char* buf, size_t size, size_t nitems, void* userdata) {
+  auto* t = static_cast<Transfer*>(userdata);
+  BodySource& source = *t->request.body_source;
+  size_t n = 0;
+  switch (source.Read(buf, size * nitems, &n)) {
+    case BodySource::ReadResult::kData:
+      if (n > 0) return n;
+      t->abort_status = absl::InternalError(
+          "request body source returned kData with no bytes");
+      return CURL_READFUNC_ABORT;
+    case BodySource::ReadResult::kPause:
+      t->send_paused = true;
+      return CURL_READFUNC_PAUSE;
+    case BodySource::ReadResult::kEnd:
+      return 0;
+    case BodySource::ReadResult::kError: {
+      absl::Status error = source.error();
+      t->abort_status = absl::InvalidArgumentError(absl::StrCat(
+          "request body source failed (",
+          absl::StatusCodeToString(error.code()), ": ", error.message(),
+          "): ", t->request.method, " ", t->redacted_url));
+      return CURL_READFUNC_ABORT;
+    }
+  }
+  return CURL_READFUNC_ABORT;
+}
+
+}  // namespace
+
+// --- the event loop ---
+
+class CurlTransport::Loop {
+ public:
+  Loop(const Options& options, int index)
+      : options_(options), mailbox_(std::make_shared<Mailbox>()) {
+    multi_ = curl_multi_init();
+    if (multi_ == nullptr) std::abort();
+    curl_multi_setopt(multi_, CURLMOPT_PIPELINING,
+                      options_.http2 ? CURLPIPE_MULTIPLEX : CURLPIPE_NOTHING);
+    if (options_.max_connections_per_host > 0) {
+      curl_multi_setopt(multi_, CURLMOPT_MAX_HOST_CONNECTIONS,
+                        options_.max_connections_per_host);
+    }
+    if (options_.max_total_connections > 0) {
+      curl_multi_setopt(multi_, CURLMOPT_MAX_TOTAL_CONNECTIONS,
+                        options_.max_total_connections);
+      // Keep idle connections up to the same number for reuse.
+      curl_multi_setopt(multi_, CURLMOPT_MAXCONNECTS,
+                        options_.max_total_connections);
+    }
+    mailbox_->multi = multi_;
+    thread_ = std::thread([this] { Run(); });
+    // Named from here, so the name is in place when the constructor
+    // returns (tests count threads by it).
+    std::string name = absl::StrCat(kThreadNamePrefix, index);
+    pthread_setname_np(thread_.native_handle(), name.substr(0, 15).c_str());
+  }
+
+  ~Loop() {
+    RequestStop();
+    Join();
+    for (CURL* easy : idle_) curl_easy_cleanup(easy);
+    curl_multi_cleanup(multi_);
+  }
+
+  void RequestStop() {
+    std::lock_guard<std::mutex> lock(mailbox_->mu);
+    if (mailbox_->stopping) return;
+    mailbox_->stopping = true;
+    if (!mailbox_->closed) curl_multi_wakeup(multi_);
+  }
+
+  void Join() {
+    if (thread_.joinable()) thread_.join();
+  }
+
+  const std::shared_ptr<Mailbox>& mailbox() const { return mailbox_; }
+
+ private:
+  struct Completion {
+    HttpTransport::Done done;
+    absl::StatusOr<HttpResponse> result;
+  };
+
+  void Run() {
+    for (;;) {
+      bool stop = DrainOps();
+      RunCompletions();
+      if (stop) break;
+      int running = 0;
+      curl_multi_perform(multi_, &running);
+      Reap();
+      RunCompletions();
+      if (curl_multi_poll(multi_, nullptr, 0, kMaxPollMs, nullptr) !=
+          CURLM_OK) {
+        // Not expected; without this a persistent poll failure would spin.
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      }
+    }
+    // Stopping: everything in flight ends with CANCELLED. Their
+    // completions may still post (a retry's Start is refused at once; a
+    // Cancel is dropped), so close the mailbox only afterwards.
+    while (!active_.empty()) {
+      Abort(active_.begin()->second.get(),
+            absl::CancelledError("HTTP transport is shutting down"));
+    }
+    RunCompletions();
+    std::vector<Op> left;
+    {
+      std::lock_guard<std::mutex> lock(mailbox_->mu);
+      mailbox_->closed = true;
+      left.swap(mailbox_->ops);
+    }
+    for (Op& op : left) {
+      if (op.transfer != nullptr) {
+        std::move(op.transfer->done)(MarkNotSent(
+            absl::CancelledError("HTTP transport is shutting down")));
+      }
+    }
+  }
+
+  // Returns true when the transport is stopping.
+  bool DrainOps() {
+    std::vector<Op> ops;
+    bool stopping;
+    {
+      std::lock_guard<std::mutex> lock(mailbox_->mu);
+      ops.swap(mailbox_->ops);
+      stopping = mailbox_->stopping;
+    }
+    for (Op& op : ops) {
+      switch (op.kind) {
+        case Op::Kind::kStart:
+          if (stopping) {
+            completions_.push_back(Completion{
+                std::move(op.transfer->done),
+                MarkNotSent(
+                    absl::CancelledError("HTTP transport is shutting down"))});
+          } else {
+            StartTransfer(std::move(op.transfer));
+          }
+          break;
+        case Op::Kind::kCancel:
+          if (Transfer* t = Find(op.id)) {
+            Abort(t, absl::CancelledError(absl::StrCat(
+                         "HTTP request cancelled: ", t->request.method, " ",
+                         t->redacted_url)));
+          }
+          break;
+        case Op::Kind::kResumeSend:
+          if (Transfer* t = Find(op.id); t != nullptr && t->send_paused) {
+            t->send_paused = false;
+            curl_easy_pause(t->easy, t->PauseMask());
+          }
+          break;
+        case Op::Kind::kResumeReceive:
+          if (Transfer* t = Find(op.id)) {
+            t->receive_pause_wanted = false;
+            if (t->receive_paused) {
+              t->receive_paused = false;
+              // May hand the held piece to on_chunk before returning.
+              curl_easy_pause(t->easy, t->PauseMask());
+            }
+          }
+          break;
+      }
+    }
+    return stopping;
+  }
+
+  Transfer* Find(uint64_t id) {
+    auto it = active_.find(id);
+    return it == active_.end() ? nullptr : it->second.get();
+  }
+
+  CURL* TakeEasy() {
+    if (!idle_.empty()) {
+      CURL* easy = idle_.back();
+      idle_.pop_back();
+      return easy;
+    }
+    return curl_easy_init();
+  }
+
+  void ReturnEasy(CURL* easy) {
+    if (idle_.size() >= kMaxIdleHandles) {
+      curl_easy_cleanup(easy);
+      return;
+    }
+    // Forgets this request's options; live connections stay in the multi
+    // handle's cache, so the next request reuses them.
+    curl_easy_reset(easy);
+    idle_.push_back(easy);
+  }
+
+  void StartTransfer(std::unique_ptr<Transfer> t) {
+    const absl::Duration remaining = t->deadline - absl::Now();
+    if (remaining <= absl::ZeroDuration()) {
+      completions_.push_back(
+          Completion{std::move(t->done),
+                     MarkNotSent(absl::DeadlineExceededError(absl::StrCat(
+                         "deadline passed before the request was sent: ",
+                         t->request.method, " ", t->redacted_url)))});
+      return;
+    }
+    CURL* easy = TakeEasy();
+    if (easy == nullptr) {
+      completions_.push_back(Completion{
+          std::move(t->done),
+          MarkNotSent(absl::ResourceExhaustedError("curl_easy_init failed"))});
+      return;
+    }
+    t->easy = easy;
+    if (absl::Status s = Configure(t.get(), remaining); !s.ok()) {
+      ReturnEasy(easy);
+      t->easy = nullptr;
+      completions_.push_back(Completion{std::move(t->done), MarkNotSent(s)});
+      return;
+    }
+    if (t->request.body_source != nullptr) {
+      std::weak_ptr<Mailbox> weak = mailbox_;
+      uint64_t id = t->id;
+      t->request.body_source->SetResumeCallback([weak, id] {
+        if (std::shared_ptr<Mailbox> mailbox = weak.lock()) {
+          mailbox->Post(Op{Op::Kind::kResumeSend, id, nullptr});
+        }
+      });
+    }
+    CURLMcode added = curl_multi_add_handle(multi_, easy);
+    if (added != CURLM_OK) {
+      ReturnEasy(easy);
+      t->easy = nullptr;
+      completions_.push_back(Completion{
+          std::move(t->done),
+          MarkNotSent(absl::InternalError(absl::StrCat(
+              "curl_multi_add_handle: ", curl_multi_strerror(added))))});
+      return;
+    }
+    uint64_t id = t->id;
+    active_.emplace(id, std::move(t));
+  }
+
+  absl::Status Configure(Transfer* t, absl::Duration remaining) {
+    CURL* e = t->easy;
+    const HttpRequest& r = t->request;
+    CURLcode rc = CURLE_OK;
+    auto set = [&rc](CURLcode c) {
+      if (rc == CURLE_OK) rc = c;
+    };
+    set(curl_easy_setopt(e, CURLOPT_PRIVATE, t));
+    set(curl_easy_setopt(e, CURLOPT_URL, r.url.c_str()));
+    set(curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https"));
+    set(curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L));
+    set(curl_easy_setopt(e, CURLOPT_ERRORBUFFER, t->errbuf));
+    set(curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L));
+    set(curl_easy_setopt(e, CURLOPT_SUPPRESS_CONNECT_HEADERS, 1L));
+    set(curl_easy_setopt(
+        e, CURLOPT_HTTP_VERSION,
+        options_.http2 ? CURL_HTTP_VERSION_2TLS : CURL_HTTP_VERSION_1_1));
+    if (options_.http2 && absl::StartsWithIgnoreCase(r.url, "https://")) {
+      // While the first TLS connection to a host is still negotiating,
+      // wait to learn whether it speaks HTTP/2 (and can carry this request
+      // too) instead of opening another. Not on cleartext: that is never
+      // HTTP/2 here, and waiting would serialise the first burst behind
+      // the first response.
+      set(curl_easy_setopt(e, CURLOPT_PIPEWAIT, 1L));
+    }
+    if (options_.tcp_keepalive) {
+      long idle =
+          std::max<long>(1, absl::ToInt64Seconds(options_.tcp_keepalive_idle));
+      set(curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L));
+      set(curl_easy_setopt(e, CURLOPT_TCP_KEEPIDLE, idle));
+      set(curl_easy_setopt(e, CURLOPT_TCP_KEEPINTVL, idle));
+    }
+    set(curl_easy_setopt(e, CURLOPT_USERAGENT, options_.user_agent.c_str()));
+    if (!options_.ca_file.empty()) {
+      set(curl_easy_setopt(e, CURLOPT_CAINFO, options_.ca_file.c_str()));
+    }
+    const long timeout_ms = static_cast<long>(
+        std::max<int64_t>(1, absl::ToInt64Milliseconds(absl::Ceil(
+                                 remaining, absl::Milliseconds(1)))));
+    set(curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, timeout_ms));
+    set(curl_easy_setopt(
+        e, CURLOPT_CONNECTTIMEOUT_MS,
+        std::max<long>(1, static_cast<long>(absl::ToInt64Milliseconds(
+                              options_.connect_timeout)))));
+    set(curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, &OnHeader));
+    set(curl_easy_setopt(e, CURLOPT_HEADERDATA, t));
+    set(curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, &OnWrite));
+    set(curl_easy_setopt(e, CURLOPT_WRITEDATA, t));
+
+    const std::string& m = r.method;
+    if (!IsIdempotent(m)) {
+      // libcurl resends a request on its own when a reused connection dies
+      // before the first response byte, even if the request had gone out
+      // whole (the upstream may have acted on it). On a new connection it
+      // never does, so a create (which spends credits) gets one: it then
+      // reaches the upstream at most once per Start.
+      set(curl_easy_setopt(e, CURLOPT_FRESH_CONNECT, 1L));
+    }
+    const bool has_body = r.body_source != nullptr || !r.body.empty();
+    const bool body_method = m == "POST" || m == "PUT" || m == "PATCH";
+    bool sends_body = false;
+    if (m == "HEAD" && !has_body) {
+      set(curl_easy_setopt(e, CURLOPT_NOBODY, 1L));
+    } else if (!has_body && !body_method) {
+      set(curl_easy_setopt(e, CURLOPT_HTTPGET, 1L));
+      if (m != "GET")
+        set(curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, m.c_str()));
+    } else {
+      sends_body = true;
+      set(curl_easy_setopt(e, CURLOPT_POST, 1L));
+      if (r.body_source != nullptr) {
+        std::optional<int64_t> size = r.body_source->size();
+        // -1: unknown, so HTTP/1.1 sends it chunked (HTTP/2 needs neither).
+        set(curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE,
+                             static_cast<curl_off_t>(size.value_or(-1))));
+        set(curl_easy_setopt(e, CURLOPT_READFUNCTION, &OnRead));
+        set(curl_easy_setopt(e, CURLOPT_READDATA, t));
+      } else {
+        set(curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE,
+                             static_cast<curl_off_t>(r.body.size())));
+        // Not copied: the string lives in the Transfer until completion.
+        set(curl_easy_setopt(e, CURLOPT_POSTFIELDS, r.body.data()));
+      }
+      if (m != "POST")
+        set(curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, m.c_str()));
+    }
+    if (rc != CURLE_OK) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("cannot configure request: ", curl_easy_strerror(rc),
+                       ": ", m, " ", t->redacted_url));
+    }
+
+    bool has_expect = false;
+    bool has_content_type = false;
+    for (const auto& [name, value] : r.headers) {
+      if (absl::EqualsIgnoreCase(name, "Expect")) has_expect = true;
+      if (absl::EqualsIgnoreCase(name, "Content-Type")) has_content_type = true;
+      // "Name:" would tell libcurl to remove the header; "Name;" sends it
+      // with an empty value.
+      std::string line = value.empty() ? absl::StrCat(name, ";")
+                                       : absl::StrCat(name, ": ", value);
+      curl_slist* next = curl_slist_append(t->header_list, line.c_str());
+      if (next == nullptr) return absl::ResourceExhaustedError("out of memory");
+      t->header_list = next;
+    }
+    // Expect: 100-continue costs a round trip (or a one-second stall
+    // against servers that ignore it) before every upload.
+    if (!has_expect) {
+      curl_slist* next = curl_slist_append(t->header_list, "Expect:");
+      if (next == nullptr) return absl::ResourceExhaustedError("out of memory");
+      t->header_list = next;
+    }
+    // Without this libcurl labels a POST body form-urlencoded.
+    if (sends_body && !has_content_type) {
+      curl_slist* next = curl_slist_append(t->header_list, "Content-Type:");
+      if (next == nullptr) return absl::ResourceExhaustedError("out of memory");
+      t->header_list = next;
+    }
+    if (curl_easy_setopt(e, CURLOPT_HTTPHEADER, t->header_list) != CURLE_OK) {
+      return absl::InternalError("cannot set request headers");
+    }
+    return absl::OkStatus();
+  }
+
+  // Removes `t` from libcurl and from active_, recycles its handle, and
+  // returns it for the completion.
+  std::unique_ptr<Transfer> Detach(Transfer* t) {
+    curl_multi_remove_handle(multi_, t->easy);
+    ReturnEasy(t->easy);
+    t->easy = nullptr;
+    auto it = active_.find(t->id);
+    std::unique_ptr<Transfer> owned = std::move(it->second);
+    active_.erase(it);
+    return owned;
+  }
+
+  void Abort(Transfer* t, absl::Status status) {
+    std::unique_ptr<Transfer> owned = Detach(t);
+    completions_.push_back(
+        Completion{std::move(owned->done), std::move(status)});
+  }
+
+  void Reap() {
+    int left = 0;
+    while (CURLMsg* msg = curl_multi_info_read(multi_, &left)) {
+      if (msg->msg != CURLMSG_DONE) continue;
+      CURL* easy = msg->easy_handle;
+      const CURLcode code = msg->data.result;
+      char* priv = nullptr;
+      curl_easy_getinfo(easy, CURLINFO_PRIVATE, &priv);
+      auto* t = reinterpret_cast<Transfer*>(priv);
+      absl::StatusOr<HttpResponse> result =
+          code == CURLE_OK ? Succeeded(t) : Failed(t, code);
+      std::unique_ptr<Transfer> owned = Detach(t);
+      completions_.push_back(
+          Completion{std::move(owned->done), std::move(result)});
+    }
+  }
+
+  absl::StatusOr<HttpResponse> Succeeded(Transfer* t) {
+    if (!t->headers_done) FinishHeaderBlock(t);
+    return std::move(t->response);
+  }
+
+  absl::Status Failed(Transfer* t, CURLcode code) {
+    if (!t->abort_status.ok()) return t->abort_status;
+    const std::string what = t->Describe(code);
+    switch (code) {
+      case CURLE_COULDNT_RESOLVE_HOST:
+      case CURLE_COULDNT_RESOLVE_PROXY:
+      case CURLE_COULDNT_CONNECT:
+        return MarkNotSent(absl::UnavailableError(what));
+      case CURLE_OPERATION_TIMEDOUT: {
+        // The same code serves the connect timeout, which is an upstream
+        // that cannot be reached, not the caller's deadline.
+        curl_off_t pretransfer = 0;
+        curl_easy_getinfo(t->easy, CURLINFO_PRETRANSFER_TIME_T, &pretransfer);
+        if (pretransfer == 0 && absl::Now() < t->deadline) {
+          return absl::UnavailableError(what);
+        }
+        return absl::DeadlineExceededError(what);
+      }
+      case CURLE_URL_MALFORMAT:
+      case CURLE_UNSUPPORTED_PROTOCOL:
+        return MarkNotSent(absl::InvalidArgumentError(what));
+      default:
+        return absl::UnavailableError(what);
+    }
+  }
+
+  // Runs queued completions with no lock held; they may post new ops.
+  void RunCompletions() {
+    while (!completions_.empty()) {
+      std::vector<Completion> batch;
+      batch.swap(completions_);
+      for (Completion& c : batch) std::move(c.done)(std::move(c.result));
+    }
+  }
+
+  const Options& options_;
+  const std::shared_ptr<Mailbox> mailbox_;
+  CURLM* multi_ = nullptr;
+  // Loop thread only from here on.
+  std::unordered_map<uint64_t, std::unique_ptr<Transfer>> active_;
+  std::vector<CURL*> idle_;
+  std::vector<Completion> completions_;
+  std::thread thread_;
+};
+
+namespace {
+std::atomic<uint64_t> next_transfer_id{1};
+}  // namespace
+
+CurlTransport::CurlTransport() : CurlTransport(Options()) {}
+
+CurlTransport::CurlTransport(Options options) : options_(std::move(options)) {
+  GlobalInitOnce();
+  const int threads = std::max(1, options_.threads);
+  loops_.reserve(threads);
+  for (int i = 0; i < threads; ++i) {
+    loops_.push_back(std::make_unique<Loop>(options_, i));
+  }
+}
+
+CurlTransport::~CurlTransport() {
+  // Stop all loops before joining any: a completion on one loop may start
+  // a request that round-robins onto another, which must refuse it too.
+  for (auto& loop : loops_) loop->RequestStop();
+  for (auto& loop : loops_) loop->Join();
+  loops_.clear();
+}
+
+std::shared_ptr<HttpCall> CurlTransport::Start(HttpRequest request, Done done) {
+  if (absl::Status s = ValidateRequest(request); !s.ok()) {
+    std::move(done)(MarkNotSent(std::move(s)));
+    return std::make_shared<curl_internal::FinishedCall>();
+  }
+  const absl::Time now = absl::Now();
+  if (request.deadline <= now) {
+    std::move(done)(MarkNotSent(absl::DeadlineExceededError(absl::StrCat(
+        "deadline passed before the request was sent: ", request.method, " ",
+        RedactUrl(request.url)))));
+    return std::make_shared<curl_internal::FinishedCall>();
+  }
+  auto t = std::make_unique<Transfer>();
+  t->id = next_transfer_id.fetch_add(1, std::memory_order_relaxed);
+  t->redacted_url = RedactUrl(request.url);
+  t->deadline = request.deadline == absl::InfiniteFuture()
+                    ? now + options_.default_timeout
+                    : request.deadline;
+  t->request = std::move(request);
+  t->done = std::move(done);
+  const uint64_t id = t->id;
+
+  Loop& loop = *loops_[next_loop_.fetch_add(1, std::memory_order_relaxed) %
+                       loops_.size()];
+  std::unique_ptr<Transfer> refused =
+      loop.mailbox()->Post(Op{Op::Kind::kStart, id, std::move(t)});
+  if (refused != nullptr) {
+    std::move(refused->done)(
+        MarkNotSent(absl::CancelledError("HTTP transport is shutting down")));
+    return std::make_shared<curl_internal::FinishedCall>();
+  }
+  return std::make_shared<curl_internal::CallImpl>(loop.mailbox(), id);
+}
+
+}  // namespace mediagen::http
