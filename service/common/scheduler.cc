@@ -8,13 +8,22 @@ namespace mediagen {
 
 ThreadScheduler::ThreadScheduler() : thread_([this] { Loop(); }) {}
 
-ThreadScheduler::~ThreadScheduler() {
+ThreadScheduler::~ThreadScheduler() { Stop(); }
+
+void ThreadScheduler::Stop() {
+  std::map<std::pair<absl::Time, TaskId>, Task> dropped;
   {
     std::lock_guard<std::mutex> lock(mu_);
     stop_ = true;
   }
   cv_.notify_all();
-  thread_.join();
+  if (thread_.joinable()) thread_.join();
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    dropped.swap(queue_);
+    due_.clear();
+  }
+  // Destroyed outside the lock: a task's captures may call back in.
 }
 
 Scheduler::TaskId ThreadScheduler::RunAt(absl::Time when, Task task) {
@@ -23,6 +32,7 @@ Scheduler::TaskId ThreadScheduler::RunAt(absl::Time when, Task task) {
   {
     std::lock_guard<std::mutex> lock(mu_);
     id = next_id_++;
+    if (stop_) return id;  // stopped: the task is dropped (after the lock)
     queue_.emplace(std::make_pair(when, id), std::move(task));
     due_.emplace(id, when);
     earliest = queue_.begin()->first.second == id;

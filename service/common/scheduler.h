@@ -61,6 +61,11 @@ class ThreadScheduler : public Scheduler {
   bool Cancel(TaskId id) override;
   const Clock& clock() const override { return SystemClock(); }
 
+  // Joins the thread and drops pending tasks; later RunAt calls drop their
+  // task at once. Lets a shutdown stop timers while the objects that
+  // schedule them are still alive.
+  void Stop();
+
  private:
   void Loop();
 

@@ -75,6 +75,16 @@ TEST(ThreadSchedulerTest, RunsInOrderOnItsThreadAndCancels) {
   EXPECT_EQ(ran, (std::vector<int>{1, 2, 3}));
 }
 
+TEST(ThreadSchedulerTest, StopDropsPendingAndLaterTasks) {
+  ThreadScheduler s;
+  std::atomic<int> ran{0};
+  s.RunAfter(absl::Hours(1), [&] { ++ran; });
+  s.Stop();
+  s.RunAfter(absl::ZeroDuration(), [&] { ++ran; });
+  absl::SleepFor(absl::Milliseconds(20));
+  EXPECT_EQ(ran.load(), 0);
+}
+
 TEST(ThreadSchedulerTest, DoesNotRunEarly) {
   ThreadScheduler s;
   std::atomic<bool> ran{false};
