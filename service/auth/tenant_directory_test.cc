@@ -1,0 +1,87 @@
+#include "service/auth/tenant_directory.h"
+
+#include "gtest/gtest.h"
+#include "service/common/sha256.h"
+
+namespace mediagen::auth {
+namespace {
+
+std::vector<TenantSpec> TwoTenants() {
+  TenantSpec a{"acme", Sha256Hex("token-a"), {}};
+  a.credentials.vimmerse_api_key = "vim-key-a";
+  TenantSpec b{"globex", Sha256Hex("token-b"), {}};
+  b.credentials.vimmerse_api_key = "vim-key-b";
+  return {a, b};
+}
+
+TEST(TenantDirectoryTest, BearerTokenSelectsItsTenant) {
+  auto dir = TenantDirectory::Create(TwoTenants(), "secret");
+  ASSERT_TRUE(dir.ok()) << dir.status();
+  auto a = (*dir)->Authenticate("Bearer token-a");
+  ASSERT_TRUE(a.ok());
+  EXPECT_EQ((*a)->name, "acme");
+  EXPECT_EQ((*a)->credentials.vimmerse_api_key, "vim-key-a");
+  auto b = (*dir)->Authenticate("bearer   token-b ");
+  ASSERT_TRUE(b.ok());
+  EXPECT_EQ((*b)->name, "globex");
+}
+
+TEST(TenantDirectoryTest, MissingMalformedOrUnknownTokensAreUnauthenticated) {
+  auto dir = *TenantDirectory::Create(TwoTenants(), "secret");
+  for (std::optional<absl::string_view> header :
+       {std::optional<absl::string_view>(), std::optional<absl::string_view>(""),
+        std::optional<absl::string_view>("token-a"),
+        std::optional<absl::string_view>("Basic token-a"),
+        std::optional<absl::string_view>("Bearer "),
+        std::optional<absl::string_view>("Bearer token-c")}) {
+    auto t = dir->Authenticate(header);
+    ASSERT_FALSE(t.ok()) << header.value_or("<none>");
+    EXPECT_EQ(t.status().code(), absl::StatusCode::kUnauthenticated);
+    EXPECT_EQ(t.status().message().find("token-"), absl::string_view::npos)
+        << "the token must not be echoed: " << t.status();
+  }
+}
+
+TEST(TenantDirectoryTest, BadConfigIsRejected) {
+  auto specs = TwoTenants();
+  specs[1].name = "acme";
+  EXPECT_FALSE(TenantDirectory::Create(specs, "s").ok());
+  specs = TwoTenants();
+  specs[1].token_sha256 = specs[0].token_sha256;
+  EXPECT_FALSE(TenantDirectory::Create(specs, "s").ok());
+  specs = TwoTenants();
+  specs[0].token_sha256 = "not-a-hash";
+  EXPECT_FALSE(TenantDirectory::Create(specs, "s").ok());
+  specs = TwoTenants();
+  specs[0].name = "Acme Corp";
+  EXPECT_FALSE(TenantDirectory::Create(specs, "s").ok());
+}
+
+TEST(TenantDirectoryTest, WebhookTokensArePerTenantAndSharedBySecret) {
+  auto one = *TenantDirectory::Create(TwoTenants(), "shared-secret");
+  auto two = *TenantDirectory::Create(TwoTenants(), "shared-secret");
+  auto other = *TenantDirectory::Create(TwoTenants(), "another-secret");
+  const std::string token = (*one->Authenticate("Bearer token-a"))->webhook_token;
+  EXPECT_EQ(token.size(), 64u);
+  // Another replica with the same secret accepts it; other tenants and
+  // other secrets do not.
+  EXPECT_NE(two->FindByWebhookToken("acme", token), nullptr);
+  EXPECT_EQ(two->FindByWebhookToken("globex", token), nullptr);
+  EXPECT_EQ(other->FindByWebhookToken("acme", token), nullptr);
+  EXPECT_EQ(one->FindByWebhookToken("nobody", token), nullptr);
+  EXPECT_EQ(one->FindByWebhookToken("acme", ""), nullptr);
+}
+
+TEST(TenantDirectoryTest, DevModeNeedsNoToken) {
+  upstream::Credentials keys;
+  keys.vimmerse_api_key = "k";
+  auto dir = TenantDirectory::DevMode(keys, "");
+  EXPECT_TRUE(dir->dev_mode());
+  auto t = dir->Authenticate(std::nullopt);
+  ASSERT_TRUE(t.ok());
+  EXPECT_EQ((*t)->name, "dev");
+  EXPECT_EQ((*t)->credentials.vimmerse_api_key, "k");
+}
+
+}  // namespace
+}  // namespace mediagen::auth
