@@ -1,0 +1,52 @@
+#include "service/api/api_context.h"
+
+#include <chrono>
+#include <optional>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
+#include "absl/time/clock.h"
+
+namespace mediagen::api {
+namespace {
+
+std::optional<absl::string_view> Metadata(const grpc::CallbackServerContext* ctx,
+                                          absl::string_view key) {
+  const auto& md = ctx->client_metadata();
+  auto it = md.find(grpc::string_ref(key.data(), key.size()));
+  if (it == md.end()) return std::nullopt;
+  return absl::string_view(it->second.data(), it->second.size());
+}
+
+}  // namespace
+
+absl::StatusOr<ResolvedCall> ResolveCall(const ApiContext& api,
+                                         const grpc::CallbackServerContext* ctx) {
+  absl::StatusOr<std::shared_ptr<const auth::Tenant>> tenant =
+      api.tenants->Authenticate(Metadata(ctx, "authorization"));
+  if (!tenant.ok()) return tenant.status();
+  ResolvedCall call;
+  call.tenant = *std::move(tenant);
+  call.upstream.credentials = call.tenant->credentials;
+  // gRPC reports "no deadline" as the far end of system_clock.
+  const auto deadline = ctx->deadline();
+  if (deadline != std::chrono::system_clock::time_point::max()) {
+    call.upstream.deadline = absl::FromChrono(deadline);
+  }
+  for (absl::string_view key : {"traceparent", "tracestate"}) {
+    if (auto value = Metadata(ctx, key)) {
+      call.upstream.extra_headers.emplace_back(std::string(key),
+                                               std::string(*value));
+    }
+  }
+  return call;
+}
+
+std::string WebhookUrlFor(const ApiContext& api, const auth::Tenant& tenant) {
+  if (api.webhook_base_url.empty()) return "";
+  return absl::StrCat(absl::StripSuffix(api.webhook_base_url, "/"),
+                      "/webhooks/vimmerse/", tenant.name, "/",
+                      tenant.webhook_token);
+}
+
+}  // namespace mediagen::api

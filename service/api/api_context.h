@@ -1,0 +1,63 @@
+// What every handler needs, and the per-call resolution of who is calling.
+//
+//   ApiContext api{&engine, &registry, &idempotency, &tenants, webhook_base};
+//   absl::StatusOr<ResolvedCall> call = ResolveCall(api, server_context);
+//   if (!call.ok()) return Finish(ToGrpcStatus(call.status()));
+//   engine.CreateMedia(call->upstream, request, ...);
+#ifndef MEDIAGEN_SERVICE_API_API_CONTEXT_H_
+#define MEDIAGEN_SERVICE_API_API_CONTEXT_H_
+
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "grpcpp/grpcpp.h"
+#include "service/auth/tenant_directory.h"
+#include "service/idempotency/idempotency_store.h"
+#include "service/jobs/job_registry.h"
+#include "service/upstream/engine.h"
+
+namespace mediagen::api {
+
+struct ApiContext {
+  upstream::Engine* engine = nullptr;
+  jobs::JobRegistry* registry = nullptr;
+  idempotency::IdempotencyStore* idempotency = nullptr;
+  const auth::TenantDirectory* tenants = nullptr;
+  // Externally reachable base URL of the admin port (e.g.
+  // `https://mediagen.example.com`); when set, creates that accept a
+  // `webhook_url` and were sent without one get this tenant's receiver URL.
+  std::string webhook_base_url;
+  // Upstream reads made for WatchJob/GetJob polling use this deadline.
+  absl::Duration poll_timeout = absl::Seconds(30);
+};
+
+struct ResolvedCall {
+  std::shared_ptr<const auth::Tenant> tenant;
+  // Credentials, deadline (from the gRPC deadline) and the forwarded
+  // `traceparent`/`tracestate` metadata.
+  upstream::CallContext upstream;
+};
+
+// Authenticates the caller from `authorization` metadata and builds the
+// upstream call context. UNAUTHENTICATED when the token is missing/unknown.
+absl::StatusOr<ResolvedCall> ResolveCall(const ApiContext& api,
+                                         const grpc::CallbackServerContext* ctx);
+
+// The webhook receiver URL of `tenant`, or "" when no base URL is set.
+std::string WebhookUrlFor(const ApiContext& api, const auth::Tenant& tenant);
+
+// For creates that accept `webhook_url`: when the caller set none, use this
+// tenant's receiver so WatchJob hears of changes at once. A caller's own URL
+// is passed on untouched (that job is then watched by polling only).
+template <typename Req>
+void UseOwnWebhook(const ApiContext& api, const ResolvedCall& call, Req& req) {
+  if (req.has_webhook_url()) return;
+  std::string url = WebhookUrlFor(api, *call.tenant);
+  if (!url.empty()) req.set_webhook_url(std::move(url));
+}
+
+}  // namespace mediagen::api
+
+#endif  // MEDIAGEN_SERVICE_API_API_CONTEXT_H_

@@ -1,0 +1,177 @@
+// AudioStreamReactor: forwards an upstream audio body to a server-streaming
+// RPC chunk by chunk. One gRPC write is in flight at a time; chunks that
+// arrive meanwhile queue up to kAudioQueueBytes, past which the upstream
+// transfer is paused (AudioSink::OnChunk returns false) until the caller
+// has read enough. A slow reader therefore slows the download instead of
+// growing memory.
+#ifndef MEDIAGEN_SERVICE_API_AUDIO_STREAM_CALL_H_
+#define MEDIAGEN_SERVICE_API_AUDIO_STREAM_CALL_H_
+
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <utility>
+
+#include "absl/status/status.h"
+#include "grpcpp/grpcpp.h"
+#include "service/api/api_context.h"
+#include "service/upstream/engine.h"
+#include "service/upstream/grpc_status.h"
+
+namespace mediagen::api {
+
+// Bytes queued for the caller before the upstream transfer pauses.
+inline constexpr size_t kAudioQueueBytes = 256 << 10;
+
+template <typename Req, typename Resp>
+using AudioStart = upstream::Engine::Handle (upstream::Engine::*)(
+    const upstream::CallContext&, const Req&,
+    std::shared_ptr<upstream::AudioSink>);
+
+template <typename Req, typename Resp>
+class AudioStreamReactor : public grpc::ServerWriteReactor<Resp> {
+ public:
+  AudioStreamReactor(const ApiContext& api, grpc::CallbackServerContext* ctx,
+                     const Req& req, AudioStart<Req, Resp> start)
+      : state_(std::make_shared<State>(this)) {
+    absl::StatusOr<ResolvedCall> call = ResolveCall(api, ctx);
+    if (!call.ok()) {
+      state_->OnDone(call.status());
+      return;
+    }
+    upstream::Engine::Handle handle =
+        (api.engine->*start)(call->upstream, req, state_);
+    state_->SetHandle(std::move(handle));
+  }
+
+  void OnWriteDone(bool ok) override { state_->WriteDone(ok); }
+  void OnCancel() override { state_->Cancel(); }
+  void OnDone() override {
+    state_->Detach();
+    delete this;
+  }
+
+ private:
+  // The sink the engine holds; it may outlive the reactor.
+  class State : public upstream::AudioSink {
+   public:
+    explicit State(AudioStreamReactor* reactor) : reactor_(reactor) {}
+
+    void OnInfo(const v1::AudioStreamInfo& info) override {
+      Resp msg;
+      *msg.mutable_info() = info;
+      std::lock_guard<std::mutex> lock(mu_);
+      queue_.push_back(std::move(msg));
+      PumpLocked();
+    }
+
+    bool OnChunk(absl::string_view chunk) override {
+      Resp msg;
+      msg.set_audio_chunk(std::string(chunk));
+      std::lock_guard<std::mutex> lock(mu_);
+      queued_bytes_ += chunk.size();
+      queue_.push_back(std::move(msg));
+      PumpLocked();
+      if (queued_bytes_ >= kAudioQueueBytes) paused_ = true;
+      return !paused_;
+    }
+
+    void OnDone(absl::Status status) override {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (!end_.has_value()) end_ = std::move(status);
+      PumpLocked();
+    }
+
+    void SetHandle(upstream::Engine::Handle handle) {
+      bool cancel = false;
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        handle_ = handle;
+        cancel = cancelled_;
+      }
+      if (cancel && handle) handle->Cancel();
+    }
+
+    void WriteDone(bool ok) {
+      if (!ok) {
+        // The stream broke (the caller is gone): stop the download too.
+        {
+          std::lock_guard<std::mutex> lock(mu_);
+          writing_ = false;
+        }
+        Cancel();
+        return;
+      }
+      upstream::Engine::Handle resume;
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        writing_ = false;
+        if (current_.has_audio_chunk()) {
+          queued_bytes_ -= current_.audio_chunk().size();
+        }
+        if (paused_ && queued_bytes_ < kAudioQueueBytes / 2) {
+          paused_ = false;
+          resume = handle_;
+        }
+        PumpLocked();
+      }
+      if (resume) resume->ResumeReceive();
+    }
+
+    void Cancel() {
+      upstream::Engine::Handle handle;
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        cancelled_ = true;
+        handle = handle_;
+        queue_.clear();
+        if (!end_.has_value()) end_ = absl::CancelledError("cancelled");
+        PumpLocked();
+      }
+      if (handle) handle->Cancel();
+    }
+
+    void Detach() {
+      std::lock_guard<std::mutex> lock(mu_);
+      reactor_ = nullptr;
+      handle_.reset();
+    }
+
+   private:
+    // Starts the next write, or finishes once everything queued went out.
+    void PumpLocked() {
+      if (reactor_ == nullptr || writing_ || finished_) return;
+      if (!queue_.empty()) {
+        current_ = std::move(queue_.front());
+        queue_.pop_front();
+        writing_ = true;
+        reactor_->StartWrite(&current_);
+        return;
+      }
+      if (end_.has_value()) {
+        finished_ = true;
+        reactor_->Finish(upstream::ToGrpcStatus(*end_));
+      }
+    }
+
+    std::mutex mu_;
+    AudioStreamReactor* reactor_;
+    std::deque<Resp> queue_;
+    Resp current_;  // the message of the write in flight
+    size_t queued_bytes_ = 0;
+    bool writing_ = false;
+    bool paused_ = false;
+    bool cancelled_ = false;
+    bool finished_ = false;
+    std::optional<absl::Status> end_;
+    upstream::Engine::Handle handle_;
+  };
+
+  std::shared_ptr<State> state_;
+};
+
+}  // namespace mediagen::api
+
+#endif  // MEDIAGEN_SERVICE_API_AUDIO_STREAM_CALL_H_

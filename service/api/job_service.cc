@@ -1,0 +1,221 @@
+#include "service/api/job_service.h"
+
+#include <memory>
+#include <mutex>
+#include <optional>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "google/protobuf/timestamp.pb.h"
+#include "service/api/unary_call.h"
+#include "service/upstream/errors.h"
+#include "service/upstream/grpc_status.h"
+#include "service/upstream/validation.h"
+
+namespace mediagen::api {
+namespace {
+
+// One WatchJob stream. The registry may call it from several threads at
+// once; only the newest job is kept while a write is in flight, so a slow
+// caller costs one pending message, never a queue.
+class WatchState : public jobs::Watcher {
+ public:
+  explicit WatchState(grpc::ServerWriteReactor<v1::WatchJobResponse>* reactor)
+      : reactor_(reactor) {}
+
+  void OnJob(const v1::Job& job) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (end_.has_value() || job.version() <= newest_version_) return;
+    newest_version_ = job.version();
+    pending_job_ = job;
+    pending_heartbeat_.reset();  // the job says more than a heartbeat would
+    PumpLocked();
+  }
+
+  void OnHeartbeat(int64_t version) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (end_.has_value() || pending_job_.has_value()) return;
+    pending_heartbeat_ = version;
+    PumpLocked();
+  }
+
+  void OnEnd(const absl::Status& status) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (end_.has_value()) return;
+    end_ = status;
+    if (!status.ok()) {
+      // Tells a resuming client where it was (UNAVAILABLE on a drain): the
+      // ErrorInfo metadata `last_version` is what to pass as
+      // resume_from_version on the next WatchJob.
+      google::rpc::ErrorInfo info;
+      if (auto existing = upstream::GetErrorInfo(status)) {
+        info = *existing;
+      } else {
+        info.set_reason(status.code() == absl::StatusCode::kUnavailable
+                            ? "WATCH_INTERRUPTED"
+                            : "WATCH_ENDED");
+        info.set_domain("mediagen");
+      }
+      (*info.mutable_metadata())["last_version"] =
+          absl::StrCat(newest_version_);
+      upstream::SetErrorInfo(&*end_, info);
+    }
+    PumpLocked();
+  }
+
+  void WriteDone(bool ok) {
+    std::lock_guard<std::mutex> lock(mu_);
+    writing_ = false;
+    if (!ok && !end_.has_value()) end_ = absl::CancelledError("stream broken");
+    PumpLocked();
+  }
+
+  void Cancel() {
+    std::unique_ptr<jobs::JobRegistry::WatchHandle> handle;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      handle = std::move(handle_);
+      if (!end_.has_value()) end_ = absl::CancelledError("cancelled");
+      pending_job_.reset();
+      pending_heartbeat_.reset();
+      PumpLocked();
+    }
+    // Dropped outside the lock: the registry may call back into us.
+  }
+
+  void SetHandle(std::unique_ptr<jobs::JobRegistry::WatchHandle> handle) {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (end_.has_value()) return;  // ended already; drop it (below)
+    handle_ = std::move(handle);
+  }
+
+  void Detach() {
+    std::unique_ptr<jobs::JobRegistry::WatchHandle> handle;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      reactor_ = nullptr;
+      handle = std::move(handle_);
+    }
+  }
+
+ private:
+  void PumpLocked() {
+    if (reactor_ == nullptr || writing_ || finished_) return;
+    if (pending_job_.has_value()) {
+      current_.Clear();
+      *current_.mutable_job() = std::move(*pending_job_);
+      pending_job_.reset();
+    } else if (pending_heartbeat_.has_value()) {
+      current_.Clear();
+      v1::Heartbeat* hb = current_.mutable_heartbeat();
+      hb->set_version(*pending_heartbeat_);
+      const absl::Time now = absl::Now();
+      hb->mutable_send_time()->set_seconds(absl::ToUnixSeconds(now));
+      hb->mutable_send_time()->set_nanos(static_cast<int32_t>(
+          absl::ToInt64Nanoseconds(now - absl::FromUnixSeconds(
+                                             absl::ToUnixSeconds(now)))));
+      pending_heartbeat_.reset();
+    } else if (end_.has_value()) {
+      finished_ = true;
+      reactor_->Finish(upstream::ToGrpcStatus(*end_));
+      return;
+    } else {
+      return;
+    }
+    writing_ = true;
+    reactor_->StartWrite(&current_);
+  }
+
+  std::mutex mu_;
+  grpc::ServerWriteReactor<v1::WatchJobResponse>* reactor_;
+  std::unique_ptr<jobs::JobRegistry::WatchHandle> handle_;
+  v1::WatchJobResponse current_;
+  std::optional<v1::Job> pending_job_;
+  std::optional<int64_t> pending_heartbeat_;
+  std::optional<absl::Status> end_;
+  int64_t newest_version_ = 0;
+  bool writing_ = false;
+  bool finished_ = false;
+};
+
+class WatchReactor : public grpc::ServerWriteReactor<v1::WatchJobResponse> {
+ public:
+  WatchReactor(const ApiContext& api, grpc::CallbackServerContext* ctx,
+               const v1::WatchJobRequest& req)
+      : state_(std::make_shared<WatchState>(this)) {
+    absl::StatusOr<ResolvedCall> call = ResolveCall(api, ctx);
+    absl::Status valid = call.ok() ? upstream::Validate(ToGet(req))
+                                   : call.status();
+    if (!valid.ok()) {
+      state_->OnEnd(valid);
+      return;
+    }
+    if (req.resume_from_version() < 0) {
+      state_->OnEnd(absl::InvalidArgumentError(
+          "resume_from_version must be 0 or a version the server sent"));
+      return;
+    }
+    state_->SetHandle(api.registry->Watch(
+        call->tenant->name, req.name(), req.resume_from_version(),
+        JobReader(api, call->tenant->credentials, req.name()), state_));
+  }
+
+  void OnWriteDone(bool ok) override { state_->WriteDone(ok); }
+  void OnCancel() override { state_->Cancel(); }
+  void OnDone() override {
+    state_->Detach();
+    delete this;
+  }
+
+ private:
+  static v1::GetJobRequest ToGet(const v1::WatchJobRequest& req) {
+    v1::GetJobRequest get;
+    get.set_name(req.name());
+    return get;
+  }
+
+  std::shared_ptr<WatchState> state_;
+};
+
+}  // namespace
+
+jobs::ReadFn JobReader(const ApiContext& api, upstream::Credentials credentials,
+                       std::string name) {
+  upstream::Engine* engine = api.engine;
+  const absl::Duration timeout = api.poll_timeout;
+  return [engine, timeout, credentials = std::move(credentials),
+          name = std::move(name)](jobs::ReadDone done) {
+    upstream::CallContext ctx;
+    ctx.credentials = credentials;
+    ctx.deadline = absl::Now() + timeout;
+    engine->GetJob(ctx, name, std::move(done));
+  };
+}
+
+grpc::ServerUnaryReactor* JobServiceImpl::GetJob(
+    grpc::CallbackServerContext* ctx, const v1::GetJobRequest* req,
+    v1::GetJobResponse* resp) {
+  auto* reactor = new UnaryReactor(resp);
+  std::shared_ptr<UnaryState> state = reactor->state();
+  absl::StatusOr<ResolvedCall> call = ResolveCall(api_, ctx);
+  absl::Status valid = call.ok() ? upstream::Validate(*req) : call.status();
+  if (!valid.ok()) {
+    state->Finish(valid, nullptr);
+    return reactor;
+  }
+  api_.registry->Get(call->tenant->name, req->name(),
+                     JobReader(api_, call->tenant->credentials, req->name()),
+                     [state](absl::StatusOr<v1::Job> job) {
+                       v1::GetJobResponse out;
+                       if (job.ok()) *out.mutable_job() = *std::move(job);
+                       state->Finish(job.status(), &out);
+                     });
+  return reactor;
+}
+
+grpc::ServerWriteReactor<v1::WatchJobResponse>* JobServiceImpl::WatchJob(
+    grpc::CallbackServerContext* ctx, const v1::WatchJobRequest* req) {
+  return new WatchReactor(api_, ctx, *req);
+}
+
+}  // namespace mediagen::api

@@ -1,0 +1,164 @@
+// RunUnary: the whole life of a unary RPC on the callback API, shared by
+// every unary handler: authenticate, validate, (for creates with a
+// request_id) idempotency, the engine call, and exactly one Finish.
+//
+//   grpc::ServerUnaryReactor* CreateMedia(grpc::CallbackServerContext* ctx,
+//                                         const v1::CreateMediaRequest* req,
+//                                         v1::CreateMediaResponse* resp) {
+//     return RunUnary(api_, ctx, req, resp, kCreateMediaMethod);
+//   }
+//
+// No thread waits: the reactor returns at once and the engine's completion
+// (on a transport thread) finishes the RPC.
+#ifndef MEDIAGEN_SERVICE_API_UNARY_CALL_H_
+#define MEDIAGEN_SERVICE_API_UNARY_CALL_H_
+
+#include <memory>
+#include <mutex>
+#include <string>
+#include <type_traits>
+#include <utility>
+
+#include "absl/status/status.h"
+#include "absl/strings/string_view.h"
+#include "google/protobuf/message.h"
+#include "grpcpp/grpcpp.h"
+#include "service/api/api_context.h"
+#include "service/http/transport.h"
+#include "service/idempotency/fingerprint.h"
+#include "service/upstream/engine.h"
+#include "service/upstream/grpc_status.h"
+#include "service/upstream/validation.h"
+
+namespace mediagen::api {
+
+// The part of a unary call that engine and idempotency completions may
+// reach after the reactor is gone: they finish through this, and it
+// finishes at most once.
+class UnaryState {
+ public:
+  UnaryState(grpc::ServerUnaryReactor* reactor,
+             google::protobuf::Message* response)
+      : reactor_(reactor), response_(response) {}
+
+  // Copies `response` into the RPC's response when `status` is OK.
+  void Finish(const absl::Status& status,
+              const google::protobuf::Message* response);
+  // Same, from a stored (serialized) response.
+  void FinishSerialized(const absl::Status& status, const std::string& bytes);
+  // Remembers the engine call, cancelling it at once if the RPC already was.
+  void SetHandle(upstream::Engine::Handle handle);
+  // The client cancelled or the deadline passed.
+  void Cancel();
+
+ private:
+  // Returns the reactor to finish, or null if already finished.
+  grpc::ServerUnaryReactor* Claim();
+
+  std::mutex mu_;
+  grpc::ServerUnaryReactor* reactor_;
+  google::protobuf::Message* response_;
+  bool finished_ = false;
+  bool cancelled_ = false;
+  upstream::Engine::Handle handle_;
+};
+
+class UnaryReactor : public grpc::ServerUnaryReactor {
+ public:
+  explicit UnaryReactor(google::protobuf::Message* response)
+      : state_(std::make_shared<UnaryState>(this, response)) {}
+  const std::shared_ptr<UnaryState>& state() const { return state_; }
+  void OnCancel() override { state_->Cancel(); }
+  void OnDone() override { delete this; }
+
+ private:
+  std::shared_ptr<UnaryState> state_;
+};
+
+enum class CallKind {
+  kRead,    // spends nothing: no idempotency
+  kCreate,  // may spend credits: request_id makes it idempotent
+};
+
+template <typename Req, typename Resp>
+using EngineMethod = upstream::Engine::Handle (upstream::Engine::*)(
+    const upstream::CallContext&, const Req&, upstream::Engine::Done<Resp>);
+
+template <typename Req, typename Resp>
+struct UnaryMethod {
+  // Full RPC name, e.g. "mediagen.v1.MediaService/CreateMedia".
+  absl::string_view name;
+  EngineMethod<Req, Resp> call;
+  CallKind kind;
+  // Optional: adjusts the request sent upstream (not the fingerprint).
+  void (*prepare)(const ApiContext&, const ResolvedCall&, Req&) = nullptr;
+  // Optional: adjusts the response (before it is stored or sent) and
+  // reacts to success.
+  void (*on_success)(const ApiContext&, const ResolvedCall&, Resp&) = nullptr;
+};
+
+// Idempotency for an outcome: what reached upstream is remembered; what
+// provably did not is forgotten so a retry may go upstream.
+void Settle(idempotency::Lease* lease, const absl::Status& status,
+            const google::protobuf::Message* response);
+
+// Whether a request message has a `request_id` field (creates do).
+template <typename T, typename = void>
+struct HasRequestId : std::false_type {};
+template <typename T>
+struct HasRequestId<
+    T, std::void_t<decltype(std::declval<const T&>().request_id())>>
+    : std::true_type {};
+
+template <typename Req, typename Resp>
+grpc::ServerUnaryReactor* RunUnary(const ApiContext& api,
+                                   grpc::CallbackServerContext* ctx,
+                                   const Req* req, Resp* resp,
+                                   const UnaryMethod<Req, Resp>& method) {
+  auto* reactor = new UnaryReactor(resp);
+  std::shared_ptr<UnaryState> state = reactor->state();
+
+  absl::StatusOr<ResolvedCall> call = ResolveCall(api, ctx);
+  if (!call.ok()) {
+    state->Finish(call.status(), nullptr);
+    return reactor;
+  }
+  // Invalid requests stop here: nothing is sent and no request_id is used up.
+  if (absl::Status valid = upstream::Validate(*req); !valid.ok()) {
+    state->Finish(valid, nullptr);
+    return reactor;
+  }
+
+  std::unique_ptr<idempotency::Lease> lease;
+  if constexpr (HasRequestId<Req>::value) {
+    if (method.kind == CallKind::kCreate && !req->request_id().empty()) {
+      lease = api.idempotency->Begin(
+          {call->tenant->name, req->request_id()}, method.name,
+          idempotency::Fingerprint(*req), [state](idempotency::Outcome o) {
+            state->FinishSerialized(o.status, o.response);
+          });
+      if (lease == nullptr) return reactor;  // a duplicate: answered above
+    }
+  }
+
+  Req prepared = *req;
+  if (method.prepare != nullptr) method.prepare(api, *call, prepared);
+  auto on_success = method.on_success;
+  upstream::Engine::Handle handle = (api.engine->*method.call)(
+      call->upstream, prepared,
+      [state, lease = std::move(lease), on_success, &api,
+       resolved = *call](absl::StatusOr<Resp> result) mutable {
+        if (result.ok() && on_success != nullptr) {
+          on_success(api, resolved, *result);
+        }
+        const absl::Status status = result.status();
+        Settle(lease.get(), status, result.ok() ? &*result : nullptr);
+        state->Finish(status, result.ok() ? &*result : nullptr);
+      });
+  state->SetHandle(std::move(handle));
+  return reactor;
+}
+
+}  // namespace mediagen::api
+
+#endif  // MEDIAGEN_SERVICE_API_UNARY_CALL_H_

@@ -1,0 +1,255 @@
+// UploadReactor: a client-streaming upload (UploadVideo / UploadAudio) on
+// the callback API. The first message's metadata starts the upstream
+// multipart request; every chunk goes into a bounded BodyPipe the transport
+// pulls from. When the pipe is full the reactor stops reading from the
+// client until the transport has drained it, so memory stays flat whatever
+// the file size (gRPC's flow control then slows the client down).
+//
+//   grpc::ServerReadReactor<v1::UploadVideoRequest>* UploadVideo(
+//       grpc::CallbackServerContext* ctx, v1::UploadVideoResponse* resp) {
+//     return new UploadReactor<v1::UploadVideoRequest, v1::UploadVideoMetadata,
+//                              v1::UploadVideoResponse>(api_, ctx, resp, kSpec);
+//   }
+#ifndef MEDIAGEN_SERVICE_API_UPLOAD_CALL_H_
+#define MEDIAGEN_SERVICE_API_UPLOAD_CALL_H_
+
+#include <memory>
+#include <mutex>
+#include <string>
+#include <utility>
+
+#include "absl/status/status.h"
+#include "grpcpp/grpcpp.h"
+#include "service/api/api_context.h"
+#include "service/api/unary_call.h"
+#include "service/http/body_pipe.h"
+#include "service/idempotency/fingerprint.h"
+#include "service/upstream/engine.h"
+#include "service/upstream/grpc_status.h"
+#include "service/upstream/validation.h"
+
+namespace mediagen::api {
+
+// Chunks buffered between the client and upstream, at most (plus one).
+inline constexpr size_t kUploadBufferBytes = 1 << 20;
+
+template <typename Meta, typename Resp>
+using UploadStart = upstream::Engine::Handle (upstream::Engine::*)(
+    const upstream::CallContext&, const Meta&,
+    std::shared_ptr<http::BodySource>, upstream::Engine::Done<Resp>);
+
+template <typename Meta, typename Resp>
+struct UploadMethod {
+  absl::string_view name;
+  UploadStart<Meta, Resp> start;
+};
+
+// Owned by itself (`self_`) until gRPC's OnDone, and by any completion
+// running at that moment, so callbacks from the transport or the
+// idempotency store never touch a deleted reactor.
+template <typename Req, typename Meta, typename Resp>
+class UploadReactor
+    : public grpc::ServerReadReactor<Req>,
+      public std::enable_shared_from_this<UploadReactor<Req, Meta, Resp>> {
+ public:
+  static UploadReactor* Create(const ApiContext& api,
+                               grpc::CallbackServerContext* ctx, Resp* resp,
+                               const UploadMethod<Meta, Resp>& method) {
+    auto reactor = std::shared_ptr<UploadReactor>(
+        new UploadReactor(api, ctx, resp, method));
+    reactor->self_ = reactor;
+    reactor->Begin();
+    return reactor.get();
+  }
+
+  void OnReadDone(bool ok) override {
+    std::unique_lock<std::mutex> lock(mu_);
+    reading_ = false;
+    if (finished_) return;
+    if (!ok) {
+      // The client half-closed (or went away: OnCancel handles that).
+      if (pipe_ == nullptr) {
+        lock.unlock();
+        FinishOnce(absl::InvalidArgumentError(
+                       "the upload ended before its first message (metadata)"),
+                   nullptr);
+      } else {
+        pipe_->Finish();  // the engine's completion finishes the RPC
+      }
+      return;
+    }
+    if (pipe_ == nullptr) {
+      lock.unlock();
+      StartUpload();
+      return;
+    }
+    if (msg_.data_case() != Req::kChunk) {
+      lock.unlock();
+      Fail(absl::InvalidArgumentError(
+          "only the first upload message may carry metadata; later ones carry "
+          "`chunk`"));
+      return;
+    }
+    if (pipe_->Write(std::move(*msg_.mutable_chunk()))) {
+      StartReadLocked();
+    } else {
+      waiting_for_space_ = true;  // OnSpace reads on
+    }
+  }
+
+  void OnCancel() override {
+    Fail(absl::CancelledError("upload cancelled by the client"));
+  }
+
+  void OnDone() override {
+    std::shared_ptr<UploadReactor> self;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      done_ = true;
+      self = std::move(self_);
+    }
+    // `self` may be the last owner: the reactor goes when this returns.
+  }
+
+ private:
+  UploadReactor(const ApiContext& api, grpc::CallbackServerContext* ctx,
+                Resp* resp, const UploadMethod<Meta, Resp>& method)
+      : api_(api), ctx_(ctx), resp_(resp), method_(method) {}
+
+  void Begin() {
+    absl::StatusOr<ResolvedCall> call = ResolveCall(api_, ctx_);
+    if (!call.ok()) {
+      FinishOnce(call.status(), nullptr);
+      return;
+    }
+    call_ = *std::move(call);
+    ReadNext();
+  }
+
+  // Read on, unless finished.
+  void ReadNext() {
+    std::lock_guard<std::mutex> lock(mu_);
+    StartReadLocked();
+  }
+  void StartReadLocked() {
+    if (finished_ || reading_) return;
+    reading_ = true;
+    this->StartRead(&msg_);
+  }
+
+  void StartUpload() {
+    if (msg_.data_case() != Req::kMetadata) {
+      FinishOnce(absl::InvalidArgumentError(
+                     "the first upload message must carry `metadata`"),
+                 nullptr);
+      return;
+    }
+    const Meta meta = msg_.metadata();
+    if (absl::Status valid = upstream::Validate(meta); !valid.ok()) {
+      FinishOnce(valid, nullptr);
+      return;
+    }
+    std::unique_ptr<idempotency::Lease> lease;
+    if (!meta.request_id().empty()) {
+      std::weak_ptr<UploadReactor> weak = this->weak_from_this();
+      lease = api_.idempotency->Begin(
+          {call_.tenant->name, meta.request_id()}, method_.name,
+          idempotency::Fingerprint(meta), [weak](idempotency::Outcome o) {
+            // The first upload's answer; the rest of this stream is not
+            // needed (Finish may come before the client is done sending).
+            if (auto self = weak.lock()) self->FinishStored(o);
+          });
+      if (lease == nullptr) return;
+    }
+
+    std::optional<int64_t> size;
+    if (meta.has_size_bytes()) size = meta.size_bytes();
+    auto pipe = std::make_shared<http::BodyPipe>(kUploadBufferBytes, size);
+    std::weak_ptr<UploadReactor> weak = this->weak_from_this();
+    pipe->SetSpaceCallback([weak] {
+      if (auto self = weak.lock()) self->OnSpace();
+    });
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      pipe_ = pipe;
+    }
+    upstream::Engine::Handle handle = (api_.engine->*method_.start)(
+        call_.upstream, meta, pipe,
+        [weak, lease = std::move(lease)](absl::StatusOr<Resp> result) mutable {
+          Settle(lease.get(), result.status(),
+                 result.ok() ? &*result : nullptr);
+          if (auto self = weak.lock()) {
+            self->FinishOnce(result.status(), result.ok() ? &*result : nullptr);
+          }
+        });
+    bool cancel_now = false;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      handle_ = handle;
+      cancel_now = finished_;
+    }
+    if (cancel_now && handle) handle->Cancel();
+    ReadNext();
+  }
+
+  void OnSpace() {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!waiting_for_space_) return;
+    waiting_for_space_ = false;
+    StartReadLocked();
+  }
+
+  // Stops the upstream transfer and answers `status`.
+  void Fail(const absl::Status& status) {
+    std::shared_ptr<http::BodyPipe> pipe;
+    upstream::Engine::Handle handle;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      pipe = pipe_;
+      handle = handle_;
+    }
+    if (pipe) pipe->Fail(status);
+    if (handle) handle->Cancel();
+    FinishOnce(status, nullptr);
+  }
+
+  void FinishStored(const idempotency::Outcome& o) {
+    Resp stored;
+    if (o.status.ok() && !stored.ParseFromString(o.response)) {
+      FinishOnce(absl::InternalError("stored upload response is corrupt"),
+                 nullptr);
+      return;
+    }
+    FinishOnce(o.status, o.status.ok() ? &stored : nullptr);
+  }
+
+  void FinishOnce(const absl::Status& status, const Resp* response) {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (finished_ || done_) return;
+      finished_ = true;
+      if (status.ok() && response != nullptr) resp_->CopyFrom(*response);
+    }
+    this->Finish(upstream::ToGrpcStatus(status));
+  }
+
+  const ApiContext& api_;
+  grpc::CallbackServerContext* const ctx_;
+  Resp* const resp_;
+  const UploadMethod<Meta, Resp> method_;
+  ResolvedCall call_;
+  std::shared_ptr<UploadReactor> self_;
+
+  std::mutex mu_;
+  Req msg_;
+  bool reading_ = false;
+  bool waiting_for_space_ = false;
+  bool finished_ = false;
+  bool done_ = false;
+  std::shared_ptr<http::BodyPipe> pipe_;
+  upstream::Engine::Handle handle_;
+};
+
+}  // namespace mediagen::api
+
+#endif  // MEDIAGEN_SERVICE_API_UPLOAD_CALL_H_

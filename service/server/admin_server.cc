@@ -1,0 +1,106 @@
+#include "service/server/admin_server.h"
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "httplib.h"
+#include "nlohmann/json.hpp"
+#include "service/upstream/resource_name.h"
+
+namespace mediagen::server {
+
+AdminServer::AdminServer(const auth::TenantDirectory* tenants,
+                         jobs::JobRegistry* registry)
+    : tenants_(tenants), registry_(registry),
+      http_(std::make_unique<httplib::Server>()) {}
+
+AdminServer::~AdminServer() { Stop(); }
+
+absl::StatusOr<int> AdminServer::Start(const std::string& address) {
+  const auto colon = address.rfind(':');
+  int port = 0;
+  if (colon == std::string::npos ||
+      !absl::SimpleAtoi(address.substr(colon + 1), &port) || port < 0 ||
+      port > 65535) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("admin address must be host:port, got ", address));
+  }
+  std::string host = address.substr(0, colon);
+  if (host.size() > 1 && host.front() == '[') host = host.substr(1, host.size() - 2);
+
+  http_->set_payload_max_length(kMaxWebhookBytes);
+  http_->set_read_timeout(5, 0);
+  http_->set_write_timeout(5, 0);
+
+  http_->Get("/healthz", [](const httplib::Request&, httplib::Response& res) {
+    res.set_content("ok\n", "text/plain");
+  });
+  http_->Get("/readyz", [this](const httplib::Request&, httplib::Response& res) {
+    if (ready_) {
+      res.set_content("ready\n", "text/plain");
+    } else {
+      res.status = 503;
+      res.set_content("draining\n", "text/plain");
+    }
+  });
+  http_->Post(
+      R"(/webhooks/vimmerse/([a-z0-9][a-z0-9_-]{0,62})/([0-9a-f]{64}))",
+      [this](const httplib::Request& req, httplib::Response& res) {
+        ++received_;
+        std::shared_ptr<const auth::Tenant> tenant =
+            tenants_->FindByWebhookToken(req.matches[1].str(),
+                                         req.matches[2].str());
+        if (tenant == nullptr) {
+          res.status = 404;
+          return;
+        }
+        // The documented body: {"customer_id", "media_id", "status"} (and
+        // `asset_id` for assets). Only the id is used, to pick what to
+        // re-read; the status in it is ignored.
+        nlohmann::json body = nlohmann::json::parse(req.body, nullptr, false);
+        std::string name;
+        if (body.is_object()) {
+          for (auto [field, kind] :
+               {std::pair{"media_id", upstream::ResourceKind::kMedia},
+                std::pair{"asset_id", upstream::ResourceKind::kAsset}}) {
+            auto it = body.find(field);
+            if (it != body.end() && it->is_string()) {
+              name = upstream::FormatResourceName(kind, it->get<std::string>());
+              break;
+            }
+          }
+        }
+        if (name.empty() || !upstream::ParseResourceName(name).ok()) {
+          res.status = 400;
+          res.set_content("expected media_id or asset_id\n", "text/plain");
+          return;
+        }
+        ++accepted_;
+        registry_->Poke(tenant->name, name);
+        // 204 whether or not anyone watches: the sender learns nothing.
+        res.status = 204;
+      });
+
+  int bound = port;
+  if (port == 0) {
+    bound = http_->bind_to_any_port(host);
+  } else if (!http_->bind_to_port(host, port)) {
+    bound = -1;
+  }
+  if (bound <= 0) {
+    return absl::UnavailableError(
+        absl::StrCat("admin server cannot listen on ", address));
+  }
+  // The socket is bound and listening already, so connections made before
+  // the loop below starts wait in the backlog instead of failing.
+  thread_ = std::thread([this] { http_->listen_after_bind(); });
+  return bound;
+}
+
+void AdminServer::Stop() {
+  if (thread_.joinable()) {
+    http_->stop();
+    thread_.join();
+  }
+}
+
+}  // namespace mediagen::server

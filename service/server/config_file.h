@@ -1,0 +1,61 @@
+// The optional JSON config file of the server, applied onto ServerOptions.
+// Secrets are never written in it: each is a reference to an environment
+// variable or a file (a Kubernetes Secret mounted as a file, say).
+//
+//   {
+//     "listen_address": "0.0.0.0:50051",
+//     "admin_address": "0.0.0.0:8081",
+//     "public_base_url": "https://mediagen.example.com",
+//     "upstreams": {"vimmerse": "https://api.vimmerse.net",
+//                   "elevenlabs": "https://api.elevenlabs.io",
+//                   "aimlapi": "https://api.aimlapi.com",
+//                   "asset_path_template": "/asset/{asset_id}"},
+//     "polling": {"min_interval_ms": 1000, "max_interval_ms": 10000,
+//                 "heartbeat_interval_ms": 15000},
+//     "idempotency": {"ttl_seconds": 86400, "max_entries": 100000},
+//     "webhook_secret": {"env": "MEDIAGEN_WEBHOOK_SECRET"},
+//     "tenants": [
+//       {"name": "acme", "token_sha256": "<64 hex>",
+//        "keys": {"vimmerse": {"file": "/run/secrets/acme/vimmerse"},
+//                 "elevenlabs": {"env": "ACME_ELEVENLABS_KEY"}}}
+//     ]
+//   }
+//
+// Unknown keys are errors (a typo must not silently drop a setting).
+#ifndef MEDIAGEN_SERVICE_SERVER_CONFIG_FILE_H_
+#define MEDIAGEN_SERVICE_SERVER_CONFIG_FILE_H_
+
+#include <functional>
+#include <optional>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/strings/string_view.h"
+#include "service/server/server_options.h"
+
+namespace mediagen::server {
+
+// Where secret references are looked up; tests substitute their own.
+struct SecretSources {
+  std::function<std::optional<std::string>(const std::string&)> env;
+  std::function<absl::StatusOr<std::string>(const std::string&)> read_file;
+  static SecretSources System();
+};
+
+// Applies the JSON document `text` onto `options`. Errors name the key.
+absl::Status ApplyConfig(absl::string_view text, const SecretSources& secrets,
+                         ServerOptions& options);
+
+// Reads `path` and applies it.
+absl::Status ApplyConfigFile(const std::string& path,
+                             const SecretSources& secrets,
+                             ServerOptions& options);
+
+// Resolves one secret reference: {"env": NAME} or {"file": PATH} (trailing
+// newline dropped). Also used for flags of the form `env:NAME`/`file:PATH`.
+absl::StatusOr<std::string> ResolveSecretSpec(absl::string_view spec,
+                                              const SecretSources& secrets);
+
+}  // namespace mediagen::server
+
+#endif  // MEDIAGEN_SERVICE_SERVER_CONFIG_FILE_H_

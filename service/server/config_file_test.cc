@@ -1,0 +1,119 @@
+#include "service/server/config_file.h"
+
+#include <map>
+
+#include "gtest/gtest.h"
+
+namespace mediagen::server {
+namespace {
+
+class ConfigFileTest : public ::testing::Test {
+ protected:
+  SecretSources Secrets() {
+    SecretSources s;
+    s.env = [this](const std::string& name) -> std::optional<std::string> {
+      auto it = env_.find(name);
+      if (it == env_.end()) return std::nullopt;
+      return it->second;
+    };
+    s.read_file = [this](const std::string& path) -> absl::StatusOr<std::string> {
+      auto it = files_.find(path);
+      if (it == files_.end()) return absl::NotFoundError("no file");
+      return it->second;
+    };
+    return s;
+  }
+  std::map<std::string, std::string> env_;
+  std::map<std::string, std::string> files_;
+  ServerOptions options_;
+};
+
+TEST_F(ConfigFileTest, AppliesEverySectionAndResolvesSecrets) {
+  env_["ACME_11"] = "eleven-key";
+  files_["/run/secrets/acme-vim"] = "vim-key\n";
+  env_["HOOK"] = "hook-secret";
+  const char* text = R"({
+    "listen_address": "0.0.0.0:50051",
+    "admin_address": "0.0.0.0:8081",
+    "public_base_url": "https://mediagen.example.com",
+    "upstreams": {"vimmerse": "http://127.0.0.1:9", "asset_path_template": "/a/{asset_id}"},
+    "polling": {"min_interval_ms": 500, "max_interval_ms": 4000,
+                "heartbeat_interval_ms": 5000, "timeout_ms": 2000},
+    "idempotency": {"ttl_seconds": 60, "max_entries": 7},
+    "webhook_secret": {"env": "HOOK"},
+    "tenants": [{"name": "acme",
+                 "token_sha256": "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+                 "keys": {"vimmerse": {"file": "/run/secrets/acme-vim"},
+                          "elevenlabs": {"env": "ACME_11"}}}]
+  })";
+  ASSERT_TRUE(ApplyConfig(text, Secrets(), options_).ok());
+  EXPECT_EQ(options_.listen_address, "0.0.0.0:50051");
+  EXPECT_EQ(options_.public_base_url, "https://mediagen.example.com");
+  EXPECT_EQ(options_.endpoints.vimmerse, "http://127.0.0.1:9");
+  EXPECT_EQ(options_.endpoints.elevenlabs, "https://api.elevenlabs.io");
+  EXPECT_EQ(options_.endpoints.asset_path_template, "/a/{asset_id}");
+  EXPECT_EQ(options_.jobs.min_poll_interval, absl::Milliseconds(500));
+  EXPECT_EQ(options_.jobs.heartbeat_interval, absl::Seconds(5));
+  EXPECT_EQ(options_.poll_timeout, absl::Seconds(2));
+  EXPECT_EQ(options_.idempotency_ttl, absl::Seconds(60));
+  EXPECT_EQ(options_.idempotency_max_entries, 7u);
+  EXPECT_EQ(options_.webhook_secret, "hook-secret");
+  ASSERT_EQ(options_.tenants.size(), 1u);
+  EXPECT_EQ(options_.tenants[0].credentials.vimmerse_api_key, "vim-key");
+  EXPECT_EQ(options_.tenants[0].credentials.elevenlabs_api_key, "eleven-key");
+  EXPECT_TRUE(options_.tenants[0].credentials.aimlapi_api_key.empty());
+}
+
+TEST_F(ConfigFileTest, ErrorsNameTheKeyAndNeverTheSecret) {
+  env_["K"] = "super-secret-value";
+  struct Case {
+    const char* text;
+    const char* must_mention;
+  } cases[] = {
+      {R"({"listen": "x"})", "listen"},
+      {R"({"upstreams": {"vimeo": "x"}})", "upstreams.vimeo"},
+      {R"({"polling": {"min_interval_ms": -1}})", "polling.min_interval_ms"},
+      {R"({"polling": {"min_interval_ms": 5000, "max_interval_ms": 10}})",
+       "max_interval_ms"},
+      {R"({"tenants": [{"name": "a"}]})", "tenants[0]"},
+      {R"({"tenants": [{"name": "a", "token_sha256": "x",
+                       "keys": {"vimmerse": "literal-key"}}]})",
+       "tenants[0].keys.vimmerse"},
+      {R"({"tenants": [{"name": "a", "token_sha256": "x",
+                       "keys": {"aimlapi": {"env": "MISSING"}}}]})",
+       "tenants[0].keys.aimlapi"},
+      {"{not json", "JSON"},
+  };
+  for (const Case& c : cases) {
+    ServerOptions o;
+    absl::Status s = ApplyConfig(c.text, Secrets(), o);
+    ASSERT_FALSE(s.ok()) << c.text;
+    EXPECT_NE(s.message().find(c.must_mention), absl::string_view::npos)
+        << s.message();
+    EXPECT_EQ(s.message().find("super-secret-value"), absl::string_view::npos);
+  }
+}
+
+TEST_F(ConfigFileTest, SecretSpecs) {
+  env_["A"] = "from-env";
+  files_["/f"] = "from-file\n\n";
+  files_["/empty"] = "\n";
+  EXPECT_EQ(*ResolveSecretSpec("env:A", Secrets()), "from-env");
+  EXPECT_EQ(*ResolveSecretSpec("file:/f", Secrets()), "from-file");
+  EXPECT_FALSE(ResolveSecretSpec("env:B", Secrets()).ok());
+  EXPECT_FALSE(ResolveSecretSpec("file:/none", Secrets()).ok());
+  EXPECT_FALSE(ResolveSecretSpec("file:/empty", Secrets()).ok());
+  EXPECT_FALSE(ResolveSecretSpec("plain-text-key", Secrets()).ok());
+}
+
+TEST(LoopbackTest, RecognizesLoopbackAddresses) {
+  EXPECT_TRUE(IsLoopbackAddress("127.0.0.1:50051"));
+  EXPECT_TRUE(IsLoopbackAddress("localhost:0"));
+  EXPECT_TRUE(IsLoopbackAddress("[::1]:8080"));
+  EXPECT_FALSE(IsLoopbackAddress("0.0.0.0:50051"));
+  EXPECT_FALSE(IsLoopbackAddress("[::]:50051"));
+  EXPECT_FALSE(IsLoopbackAddress("10.0.0.5:1"));
+}
+
+}  // namespace
+}  // namespace mediagen::server
