@@ -426,7 +426,8 @@ class AudioOperation final : public Operation {
 
 template <typename T>
 std::shared_ptr<CallHandle> FailNow(Engine::Done<T> done, absl::Status status) {
-  std::move(done)(std::move(status));
+  // Nothing was sent: callers (idempotency) may let a retry go upstream.
+  std::move(done)(http::MarkNotSent(std::move(status)));
   return Noop();
 }
 
@@ -580,18 +581,18 @@ template <typename Req>
 Engine::Handle Engine::Audio(const CallContext& ctx, const Req& request,
                              std::shared_ptr<AudioSink> sink) {
   if (absl::Status s = Validate(request); !s.ok()) {
-    sink->OnDone(std::move(s));
+    sink->OnDone(http::MarkNotSent(std::move(s)));
     return Noop();
   }
   if (absl::Status s = CheckKey(ctx.credentials, v1::PROVIDER_ELEVENLABS);
       !s.ok()) {
-    sink->OnDone(std::move(s));
+    sink->OnDone(http::MarkNotSent(std::move(s)));
     return Noop();
   }
   absl::StatusOr<UpstreamRequest> up = BuildRequest(
       options_.endpoints, ctx.credentials.elevenlabs_api_key, request);
   if (!up.ok()) {
-    sink->OnDone(up.status());
+    sink->OnDone(http::MarkNotSent(up.status()));
     return Noop();
   }
   auto op = std::make_shared<AudioOperation>(

@@ -471,6 +471,9 @@ TEST_F(EngineTest, MissingKeyFailsBeforeAnyCallNamingTheProvider) {
   engine_.GenerateAudio(ctx, r, out.Callback());
   EXPECT_EQ(out.status().code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_TRUE(absl::StrContains(out.status().message(), "AIMLAPI"));
+  // Marked as never sent, so an idempotency lease is released and the
+  // retry, once the key is configured, goes upstream.
+  EXPECT_TRUE(http::RequestNotSent(out.status()));
   EXPECT_EQ(fake_.call_count(), 0u);
 
   ctx = Ctx();
@@ -489,6 +492,7 @@ TEST_F(EngineTest, MissingKeyFailsBeforeAnyCallNamingTheProvider) {
   ASSERT_EQ(sink->done.size(), 1u);
   EXPECT_EQ(sink->done[0].code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_TRUE(absl::StrContains(sink->done[0].message(), "ElevenLabs"));
+  EXPECT_TRUE(http::RequestNotSent(sink->done[0]));
   EXPECT_EQ(fake_.call_count(), 0u);
 
   ctx = Ctx();
