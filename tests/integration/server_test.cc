@@ -1,6 +1,8 @@
 // Integration tests of the mediagen server (issue 5): the real server
 // binary against the real, strict emulator, over loopback.
 
+#include <signal.h>
+
 #include <atomic>
 #include <set>
 #include <condition_variable>
@@ -77,7 +79,7 @@ class ServerTest : public ::testing::Test {
 // ---- every RPC, end to end ------------------------------------------------
 
 TEST_F(ServerTest, EveryRpcReachesTheStrictEmulatorAsDocumented) {
-  StartBoth({"--time_scale=0.01"}, ServerConfig{});
+  ASSERT_NO_FATAL_FAILURE(StartBoth({"--time_scale=0.01"}, ServerConfig{}));
   auto ch = server_->channel();
   auto media = v1::MediaService::NewStub(ch);
   auto video = v1::VideoService::NewStub(ch);
@@ -379,7 +381,7 @@ TEST_F(ServerTest, TwoHundredWatchersShareOnePollerAndSeeTheSameVersions) {
   ServerConfig config;
   config.flags = {"--poll_min_interval=200ms", "--poll_max_interval=200ms"};
   // A media job of about 3 s.
-  StartBoth({"--time_scale=0.15"}, config);
+  ASSERT_NO_FATAL_FAILURE(StartBoth({"--time_scale=0.15"}, config));
   auto media = v1::MediaService::NewStub(server_->channel());
   auto jobs = v1::JobService::NewStub(server_->channel());
   v1::CreateMediaRequest cm;
@@ -427,7 +429,7 @@ TEST_F(ServerTest, TwoHundredWatchersShareOnePollerAndSeeTheSameVersions) {
 TEST_F(ServerTest, AWatchResumedFromAVersionMissesNothing) {
   ServerConfig config;
   config.flags = {"--poll_min_interval=100ms", "--poll_max_interval=100ms"};
-  StartBoth({"--time_scale=0.1"}, config);
+  ASSERT_NO_FATAL_FAILURE(StartBoth({"--time_scale=0.1"}, config));
   auto media = v1::MediaService::NewStub(server_->channel());
   auto jobs = v1::JobService::NewStub(server_->channel());
   v1::CreateMediaRequest cm;
@@ -463,7 +465,7 @@ TEST_F(ServerTest, AWebhookWakesWatchersWithinMillisecondsAndForgeriesChangeNoth
   // Polls are far apart: only a webhook can explain a quick update.
   config.flags = {"--poll_min_interval=30s", "--poll_max_interval=30s",
                   "--webhook_secret=env:HOOK_SECRET"};
-  StartBoth({"--time_scale=1"}, config);
+  ASSERT_NO_FATAL_FAILURE(StartBoth({"--time_scale=1"}, config));
   emu_->Post("/_emulator/clock", {{"paused", true}});  // jobs stay put
 
   auto media = v1::MediaService::NewStub(server_->channel());
@@ -526,7 +528,7 @@ TEST_F(ServerTest, AWebhookWakesWatchersWithinMillisecondsAndForgeriesChangeNoth
 // ---- idempotency ----------------------------------------------------------
 
 TEST_F(ServerTest, TenConcurrentDuplicatesMakeOneUpstreamCreate) {
-  StartBoth({"--time_scale=0.01"}, ServerConfig{});
+  ASSERT_NO_FATAL_FAILURE(StartBoth({"--time_scale=0.01"}, ServerConfig{}));
   // Upstream is slow, so the duplicates really overlap the first call.
   emu_->Post("/_emulator/faults",
              {{"method", "POST"}, {"path", "/v2/media"}, {"latency_ms", 300}});
@@ -582,7 +584,7 @@ TEST_F(ServerTest, TenantsNeverSeeEachOthersJobsCachedOrNot) {
   // Two emulator customers (its default keys).
   config.env = {{"ACME_KEY", "vimmerse-test-key"},
                 {"GLOBEX_KEY", "vimmerse-demo-key"}};
-  StartBoth({"--time_scale=0.02"}, config);
+  ASSERT_NO_FATAL_FAILURE(StartBoth({"--time_scale=0.02"}, config));
   auto media = v1::MediaService::NewStub(server_->channel());
   auto jobs = v1::JobService::NewStub(server_->channel());
 
@@ -635,7 +637,7 @@ TEST_F(ServerTest, CallsWithoutAValidTokenAreUnauthenticatedAndSendNothing) {
   config.config_json = TwoTenantConfig();
   config.env = {{"ACME_KEY", "vimmerse-test-key"},
                 {"GLOBEX_KEY", "vimmerse-demo-key"}};
-  StartBoth({"--time_scale=0.02"}, config);
+  ASSERT_NO_FATAL_FAILURE(StartBoth({"--time_scale=0.02"}, config));
   auto media = v1::MediaService::NewStub(server_->channel());
   v1::CreateMediaRequest cm;
   cm.set_prompt("x");
@@ -653,10 +655,31 @@ TEST_F(ServerTest, CallsWithoutAValidTokenAreUnauthenticatedAndSendNothing) {
   EXPECT_EQ(emu_->Requests().size(), 0u);
 }
 
+TEST(ServerStartTest, DevModeIsRefusedOnAPublicAddressUnlessForced) {
+  auto refused = Process::Start({Runfile("service/server/mediagen_server"),
+                                 "--dev", "--listen=0.0.0.0:0",
+                                 "--admin_listen=127.0.0.1:0"});
+  ASSERT_TRUE(refused.ok());
+  auto code = (*refused)->Stop(0, absl::Seconds(20));  // signal 0: just wait
+  ASSERT_TRUE(code.ok());
+  EXPECT_EQ(*code, 1);
+  EXPECT_NE((*refused)->stderr_text().find("development mode"), std::string::npos);
+
+  auto forced = Process::Start({Runfile("service/server/mediagen_server"),
+                                "--dev", "--allow_dev_mode_on_any_address",
+                                "--listen=0.0.0.0:0",
+                                "--admin_listen=127.0.0.1:0"});
+  ASSERT_TRUE(forced.ok());
+  EXPECT_TRUE((*forced)->FirstLine(absl::Seconds(20)).ok());
+  auto stopped = (*forced)->Stop(SIGTERM, absl::Seconds(20));
+  ASSERT_TRUE(stopped.ok());
+  EXPECT_EQ(*stopped, 0);  // a clean shutdown on SIGTERM
+}
+
 // ---- cancellation and deadlines -------------------------------------------
 
 TEST_F(ServerTest, ACancelledUploadAbortsTheUpstreamTransfer) {
-  StartBoth({"--time_scale=0.01"}, ServerConfig{});
+  ASSERT_NO_FATAL_FAILURE(StartBoth({"--time_scale=0.01"}, ServerConfig{}));
   auto video = v1::VideoService::NewStub(server_->channel());
   grpc::ClientContext ctx;
   v1::UploadVideoResponse resp;
@@ -689,7 +712,7 @@ TEST_F(ServerTest, ACancelledUploadAbortsTheUpstreamTransfer) {
 }
 
 TEST_F(ServerTest, AShortDeadlineGivesDeadlineExceededAndAbortsUpstream) {
-  StartBoth({"--time_scale=0.01"}, ServerConfig{});
+  ASSERT_NO_FATAL_FAILURE(StartBoth({"--time_scale=0.01"}, ServerConfig{}));
   // Upstream answers slowly: 200 bytes per second of audio.
   emu_->Post("/_emulator/faults", {{"method", "POST"},
                                    {"path", "/v1/text-to-speech/*"},
@@ -750,7 +773,7 @@ std::string Bytes(const grpc::ByteBuffer& buffer) {
 // Encoded by hand: the grpc.health.v1 and reflection protos are not among
 // Debian's C++ headers, and a test of the wire protocol needs no stubs.
 TEST_F(ServerTest, HealthIsServingPerServiceAndReflectionListsTheApi) {
-  StartBoth({"--time_scale=0.01"}, ServerConfig{});
+  ASSERT_NO_FATAL_FAILURE(StartBoth({"--time_scale=0.01"}, ServerConfig{}));
   grpc::GenericStub stub(server_->channel());
   for (const std::string service :
        {"", "mediagen.v1.MediaService", "mediagen.v1.JobService",
@@ -816,7 +839,7 @@ TEST_F(ServerTest, HealthIsServingPerServiceAndReflectionListsTheApi) {
 // ---- resources ----------------------------------------------------------------
 
 TEST_F(ServerTest, AQuarterGigabyteUploadDoesNotGrowServerMemory) {
-  StartBoth({"--time_scale=0.01"}, ServerConfig{});
+  ASSERT_NO_FATAL_FAILURE(StartBoth({"--time_scale=0.01"}, ServerConfig{}));
   auto video = v1::VideoService::NewStub(server_->channel());
   grpc::ClientContext ctx;
   v1::UploadVideoResponse resp;
@@ -848,7 +871,7 @@ TEST_F(ServerTest, AQuarterGigabyteUploadDoesNotGrowServerMemory) {
 
 
 TEST_F(ServerTest, ThreadCountDoesNotGrowWithOpenWatchStreams) {
-  StartBoth({"--time_scale=1", "--job_seconds=600"}, ServerConfig{});
+  ASSERT_NO_FATAL_FAILURE(StartBoth({"--time_scale=1", "--job_seconds=600"}, ServerConfig{}));
   auto media = v1::MediaService::NewStub(server_->channel());
   auto jobs = v1::JobService::NewStub(server_->channel());
   std::vector<std::string> names;
