@@ -59,11 +59,10 @@
 #include "google/rpc/error_details.pb.h"
 #include "mediagen/v1/common.pb.h"
 #include "service/http/transport.h"
+#include "service/upstream/error_details.h"
 #include "service/upstream/route.h"
 
 namespace mediagen::upstream {
-
-inline constexpr absl::string_view kTypeUrlPrefix = "type.googleapis.com/";
 
 // RetryInfo delays when upstream sends no Retry-After.
 inline constexpr absl::Duration kDefaultRateLimitRetryDelay = absl::Seconds(5);
@@ -114,17 +113,7 @@ absl::Status InvalidArgumentError(
 absl::Status InvalidFieldError(absl::string_view field,
                                absl::string_view description);
 
-// ---- Details stored as payloads ----
-
-void SetErrorInfo(absl::Status* status, const google::rpc::ErrorInfo& info);
-void SetRetryInfo(absl::Status* status, absl::Duration delay);
-void SetBadRequest(absl::Status* status, const google::rpc::BadRequest& br);
-std::optional<google::rpc::ErrorInfo> GetErrorInfo(const absl::Status& status);
-std::optional<google::rpc::RetryInfo> GetRetryInfo(const absl::Status& status);
-std::optional<google::rpc::BadRequest> GetBadRequest(
-    const absl::Status& status);
-// RetryInfo's delay, if any.
-std::optional<absl::Duration> RetryDelay(const absl::Status& status);
+// Set/Get of ErrorInfo, RetryInfo and BadRequest payloads: error_details.h.
 
 // ---- Text hygiene (exposed for tests and other messages) ----
 

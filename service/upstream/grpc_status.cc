@@ -5,13 +5,9 @@
 #include "absl/strings/cord.h"
 #include "absl/strings/match.h"
 #include "google/protobuf/any.pb.h"
+#include "service/upstream/error_details.h"
 
 namespace mediagen::upstream {
-namespace {
-
-constexpr absl::string_view kTypeUrlPrefix = "type.googleapis.com/";
-
-}  // namespace
 
 google::rpc::Status ToRpcStatus(const absl::Status& status) {
   google::rpc::Status out;
