@@ -1,0 +1,44 @@
+#include "client/file_chunks.h"
+
+#include <fstream>
+#include <vector>
+
+#include "gtest/gtest.h"
+
+namespace mediagen::client {
+namespace {
+
+std::string TempPath(const std::string& name) {
+  const char* dir = std::getenv("TEST_TMPDIR");
+  return std::string(dir ? dir : "/tmp") + "/" + name;
+}
+
+TEST(FileChunksTest, ReadsWholeFileInChunksWithProgress) {
+  const std::string path = TempPath("ten_bytes");
+  std::ofstream(path) << "0123456789";
+  absl::StatusOr<FileChunks> file = FileChunks::Open(path, 4);
+  ASSERT_TRUE(file.ok()) << file.status();
+  EXPECT_EQ(file->size(), 10);
+  std::vector<int64_t> progress;
+  ChunkReader next = file->Reader([&](int64_t n) { progress.push_back(n); });
+  std::vector<std::string> chunks;
+  while (true) {
+    absl::StatusOr<std::string> chunk = next();
+    ASSERT_TRUE(chunk.ok());
+    if (chunk->empty()) break;
+    chunks.push_back(*chunk);
+  }
+  EXPECT_EQ(chunks, (std::vector<std::string>{"0123", "4567", "89"}));
+  EXPECT_EQ(progress, (std::vector<int64_t>{4, 8, 10}));
+}
+
+TEST(FileChunksTest, MissingFileAndDirectoryAreErrors) {
+  EXPECT_EQ(FileChunks::Open(TempPath("does-not-exist")).status().code(),
+            absl::StatusCode::kNotFound);
+  EXPECT_EQ(FileChunks::Open(TempPath("")).status().code(),
+            absl::StatusCode::kFailedPrecondition);
+  EXPECT_FALSE(FileChunks::Open(TempPath("ten_bytes"), 0).ok());
+}
+
+}  // namespace
+}  // namespace mediagen::client

@@ -1,0 +1,50 @@
+#include "client/status.h"
+
+#include "gtest/gtest.h"
+
+namespace mediagen::client {
+namespace {
+
+TEST(StatusTest, DescribesReasonProviderHttpStatusAndRequestId) {
+  absl::Status status = absl::FailedPreconditionError("not enough credits");
+  google::rpc::ErrorInfo info;
+  info.set_reason("INSUFFICIENT_CREDIT");
+  (*info.mutable_metadata())["provider"] = "vimmerse";
+  (*info.mutable_metadata())["http_status"] = "402";
+  (*info.mutable_metadata())["upstream_request_id"] = "r-1";
+  upstream::SetErrorInfo(&status, info);
+  EXPECT_EQ(DescribeError(status),
+            "FAILED_PRECONDITION INSUFFICIENT_CREDIT (vimmerse, HTTP 402, "
+            "upstream request r-1): not enough credits");
+}
+
+TEST(StatusTest, ListsFirstViolationsAndCountsTheRest) {
+  absl::Status status = absl::InvalidArgumentError("prompt: is required");
+  google::rpc::BadRequest bad;
+  for (const char* field : {"prompt", "duration", "aspect_ratio", "quantity"}) {
+    auto* v = bad.add_field_violations();
+    v->set_field(field);
+    v->set_description("bad");
+  }
+  upstream::SetBadRequest(&status, bad);
+  EXPECT_EQ(DescribeError(status),
+            "INVALID_ARGUMENT: prompt: is required [prompt: bad; duration: "
+            "bad; aspect_ratio: bad; 1 more]");
+}
+
+TEST(StatusTest, AlwaysOneLine) {
+  std::string text = DescribeError(absl::UnavailableError("a\nb\r\tc"));
+  EXPECT_EQ(text, "UNAVAILABLE: a b  c");
+}
+
+TEST(StatusTest, KeepsDetailsThroughGrpc) {
+  absl::Status status = absl::ResourceExhaustedError("slow down");
+  upstream::SetRetryInfo(&status, absl::Milliseconds(1500));
+  absl::Status back = FromGrpcStatus(upstream::ToGrpcStatus(status));
+  EXPECT_EQ(back.code(), absl::StatusCode::kResourceExhausted);
+  ASSERT_TRUE(RetryDelay(back).has_value());
+  EXPECT_EQ(*RetryDelay(back), absl::Milliseconds(1500));
+}
+
+}  // namespace
+}  // namespace mediagen::client
