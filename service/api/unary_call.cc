@@ -1,5 +1,7 @@
 #include "service/api/unary_call.h"
 
+#include "service/upstream/errors.h"
+
 namespace mediagen::api {
 
 grpc::ServerUnaryReactor* UnaryState::Claim() {
@@ -64,7 +66,10 @@ void Settle(idempotency::Lease* lease, const absl::Status& status,
   if (lease == nullptr) return;
   if (status.ok()) {
     lease->Commit({status, response->SerializeAsString()});
-  } else if (http::RequestNotSent(status)) {
+  } else if (http::RequestNotSent(status) || upstream::UpstreamRefused(status)) {
+    // Nothing was created: upstream never saw it, or refused it with a 4xx
+    // (a 429 asks for exactly this retry). Replaying the refusal for 24 h
+    // would make a request_id unusable for no benefit.
     lease->Release(status);
   } else {
     // It may have reached upstream (even a timeout or a cancel can come

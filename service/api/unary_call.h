@@ -97,8 +97,9 @@ struct UnaryMethod {
   void (*on_success)(const ApiContext&, const ResolvedCall&, Resp&) = nullptr;
 };
 
-// Idempotency for an outcome: what reached upstream is remembered; what
-// provably did not is forgotten so a retry may go upstream.
+// Idempotency for an outcome: what may have taken effect upstream is
+// remembered (errors too); what provably did not (never sent, or refused
+// with a 4xx) is forgotten so a retry may go upstream.
 void Settle(idempotency::Lease* lease, const absl::Status& status,
             const google::protobuf::Message* response);
 

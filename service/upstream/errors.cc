@@ -403,6 +403,19 @@ absl::Status MissingKeyError(v1::Provider provider) {
   return out;
 }
 
+bool UpstreamRefused(const absl::Status& status) {
+  if (status.ok()) return false;
+  std::optional<ErrorInfo> info = GetErrorInfo(status);
+  if (!info.has_value() || info->reason() == "UPSTREAM_BAD_RESPONSE") {
+    return false;
+  }
+  auto it = info->metadata().find("http_status");
+  int http_status = 0;
+  return it != info->metadata().end() &&
+         absl::SimpleAtoi(it->second, &http_status) && http_status >= 400 &&
+         http_status < 500;
+}
+
 absl::Status InvalidArgumentError(
     std::vector<BadRequest::FieldViolation> violations) {
   if (violations.empty()) {

@@ -105,6 +105,14 @@ absl::Status BadResponseError(const ErrorContext& ctx, int http_status,
 // The tenant has no key for `provider`.
 absl::Status MissingKeyError(v1::Provider provider);
 
+// True when upstream answered with a 4xx (MapHttpError): it refused the
+// request, so nothing was created or charged. Idempotency forgets such an
+// outcome, so a retry after a 429 (or a corrected 402/401 situation) can go
+// through instead of replaying the refusal for 24 h. 5xx answers, unreadable
+// answers and transport failures are never refusals: the request may have
+// taken effect (a proxy's 502/503 can come after upstream did the work).
+bool UpstreamRefused(const absl::Status& status);
+
 // INVALID_ARGUMENT carrying a BadRequest with `violations` (at least one).
 // The message names the first field and how many more there are.
 absl::Status InvalidArgumentError(

@@ -329,6 +329,27 @@ TEST(BadResponseErrorTest, ReadsAreRetryableCreatesAreUnknown) {
   EXPECT_EQ(Md(create, "http_status"), "200");
 }
 
+TEST(UpstreamRefusedTest, OnlyA4xxAnswerIsARefusal) {
+  for (int status : {400, 401, 402, 403, 404, 409, 422, 429}) {
+    EXPECT_TRUE(UpstreamRefused(Map(status, R"({"message": "no"})"))) << status;
+  }
+  // A 5xx may come after upstream did the work (a proxy's 502/503/504).
+  for (int status : {500, 502, 503, 504}) {
+    EXPECT_FALSE(UpstreamRefused(Map(status, R"({"message": "no"})")))
+        << status;
+  }
+  const ErrorContext create = Ctx(v1::PROVIDER_VIMMERSE, "POST /v2/media");
+  EXPECT_FALSE(UpstreamRefused(BadResponseError(create, 200, {}, "garbled")));
+  EXPECT_FALSE(UpstreamRefused(Map(302, "")));
+  EXPECT_FALSE(UpstreamRefused(
+      MapTransportError(absl::UnavailableError("reset"), create)));
+  EXPECT_FALSE(UpstreamRefused(
+      MapTransportError(absl::DeadlineExceededError("slow"), create)));
+  EXPECT_FALSE(UpstreamRefused(MissingKeyError(v1::PROVIDER_VIMMERSE)));
+  EXPECT_FALSE(UpstreamRefused(absl::OkStatus()));
+  EXPECT_FALSE(UpstreamRefused(absl::InvalidArgumentError("no details")));
+}
+
 TEST(MissingKeyErrorTest, NamesTheProvider) {
   absl::Status s = MissingKeyError(v1::PROVIDER_ELEVENLABS);
   EXPECT_EQ(s.code(), absl::StatusCode::kFailedPrecondition);
