@@ -78,6 +78,19 @@ absl::Status CheckKey(const Credentials& credentials, v1::Provider provider) {
   return absl::OkStatus();
 }
 
+// Whether a 2xx answer of an audio route may be passed on as audio: an
+// audio/* or octet-stream Content-Type, or none at all (upstream did not
+// say). A JSON or HTML page with a 2xx (a proxy's portal, an API change)
+// must not reach the caller as if it were sound.
+bool IsAudioAnswer(const http::Headers& headers) {
+  std::optional<std::string> type = http::FindHeader(headers, "content-type");
+  if (!type.has_value()) return true;
+  absl::string_view t = absl::StripAsciiWhitespace(*type);
+  t = absl::StripAsciiWhitespace(t.substr(0, t.find(';')));
+  return t.empty() || absl::StartsWithIgnoreCase(t, "audio/") ||
+         absl::EqualsIgnoreCase(t, "application/octet-stream");
+}
+
 // Records whether the transport ever read the caller's file, because a
 // stream that has been read from cannot be sent again.
 class TrackingSource : public http::BodySource {
@@ -384,7 +397,11 @@ class AudioOperation final : public Operation {
     stream->on_headers = [this, weak](int status,
                                       const http::Headers& headers) {
       std::shared_ptr<Operation> alive = weak.lock();
-      if (!alive || status < 200 || status >= 300) return false;
+      // Anything but audio is buffered (bounded by max_response_bytes) and
+      // judged in OnSuccess or mapped as an error.
+      if (!alive || status < 200 || status >= 300 || !IsAudioAnswer(headers)) {
+        return false;
+      }
       streaming_.store(true);
       sink_->OnInfo(elevenlabs::StreamInfoFromHeaders(headers, output_format_));
       return true;
@@ -399,6 +416,12 @@ class AudioOperation final : public Operation {
 
   absl::Status OnSuccess(http::HttpResponse response) override {
     if (!streaming_.load()) {
+      if (!IsAudioAnswer(response.headers)) {
+        // Billed or not, the caller cannot use it: UNKNOWN (may have
+        // happened), never a retry.
+        return BadResponseError(errctx(), response.status, response.headers,
+                                "the answer's Content-Type is not audio");
+      }
       // The transport buffered a 2xx after all: hand it over in one piece.
       streaming_.store(true);
       sink_->OnInfo(

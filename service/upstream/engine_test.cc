@@ -984,6 +984,39 @@ TEST_F(EngineTest, SpeechErrorBodyIsParsedNeverStreamedNorRetried) {
   EXPECT_EQ(GetErrorInfo(sink->done[0])->reason(), "CONCURRENT_LIMIT_EXCEEDED");
 }
 
+TEST_F(EngineTest, SpeechAnsweredWithSomethingElseThanAudioIsABadResponse) {
+  // A 2xx JSON (or HTML) page is not passed on as sound, and the call,
+  // which may have been billed, is not repeated.
+  fake_.Push(R{200,
+               {{"Content-Type", "application/json; charset=utf-8"}},
+               R"({"status": "ok"})"});
+  auto sink = std::make_shared<RecordingSink>();
+  v1::SynthesizeSpeechRequest r;
+  r.set_voice_id("v");
+  r.set_text("t");
+  engine_.SynthesizeSpeech(Ctx(), r, sink);
+  sched_.AdvanceBy(absl::Seconds(5));
+  EXPECT_EQ(fake_.call_count(), 1u);
+  EXPECT_TRUE(sink->infos.empty());
+  EXPECT_TRUE(sink->audio.empty());
+  ASSERT_EQ(sink->done.size(), 1u);
+  EXPECT_EQ(sink->done[0].code(), absl::StatusCode::kUnknown);
+  EXPECT_EQ(GetErrorInfo(sink->done[0])->reason(), "UPSTREAM_BAD_RESPONSE");
+
+  // Audio types with parameters, octet-stream and no type at all pass.
+  for (const http::Headers& h :
+       {http::Headers{{"Content-Type", "Audio/PCM; rate=16000"}},
+        http::Headers{{"content-type", "application/octet-stream"}},
+        http::Headers{}}) {
+    fake_.Push(R{200, h, "pcm"});
+    auto ok = std::make_shared<RecordingSink>();
+    engine_.SynthesizeSpeech(Ctx(), r, ok);
+    ASSERT_EQ(ok->done.size(), 1u);
+    EXPECT_TRUE(ok->done[0].ok()) << ok->done[0];
+    EXPECT_EQ(ok->audio, "pcm");
+  }
+}
+
 TEST_F(EngineTest, SpeechRetriedOnlyWhenNotSent) {
   fake_.Push(http::MarkNotSent(absl::UnavailableError("connection refused")));
   fake_.Push(R{200, {{"content-type", "audio/mpeg"}}, "abc"});
