@@ -1,5 +1,6 @@
 #include "service/api/api_context.h"
 
+#include <algorithm>
 #include <chrono>
 #include <optional>
 
@@ -31,7 +32,8 @@ absl::StatusOr<ResolvedCall> ResolveCall(const ApiContext& api,
   // gRPC reports "no deadline" as the far end of system_clock.
   const auto deadline = ctx->deadline();
   if (deadline != std::chrono::system_clock::time_point::max()) {
-    call.upstream.deadline = absl::FromChrono(deadline);
+    call.upstream.deadline =
+        UpstreamDeadline(absl::FromChrono(deadline), absl::Now());
   }
   for (absl::string_view key : {"traceparent", "tracestate"}) {
     if (auto value = Metadata(ctx, key)) {
@@ -40,6 +42,14 @@ absl::StatusOr<ResolvedCall> ResolveCall(const ApiContext& api,
     }
   }
   return call;
+}
+
+absl::Time UpstreamDeadline(absl::Time call_deadline, absl::Time now) {
+  if (call_deadline == absl::InfiniteFuture()) return call_deadline;
+  const absl::Duration left = call_deadline - now;
+  if (left <= absl::ZeroDuration()) return call_deadline;
+  return call_deadline -
+         std::min(kMaxDeadlineReserve, left * kDeadlineReserveFraction);
 }
 
 std::string WebhookUrlFor(const ApiContext& api, const auth::Tenant& tenant) {

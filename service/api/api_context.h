@@ -40,8 +40,21 @@ struct ResolvedCall {
   upstream::CallContext upstream;
 };
 
+// The share of a call's remaining time kept back from upstream, at most
+// kMaxDeadlineReserve: when upstream is too slow, the engine's own deadline
+// fires first and the caller receives the mapped DEADLINE_EXCEEDED with its
+// ErrorInfo (UPSTREAM_DEADLINE_EXCEEDED) before its own deadline, instead of
+// a bare DEADLINE_EXCEEDED raised by its gRPC stack as the two race.
+inline constexpr double kDeadlineReserveFraction = 0.1;
+inline constexpr absl::Duration kMaxDeadlineReserve = absl::Milliseconds(500);
+
+// The upstream deadline for a call whose gRPC deadline is `call_deadline`
+// (InfiniteFuture when none), as seen at `now`.
+absl::Time UpstreamDeadline(absl::Time call_deadline, absl::Time now);
+
 // Authenticates the caller from `authorization` metadata and builds the
-// upstream call context. UNAUTHENTICATED when the token is missing/unknown.
+// upstream call context (deadline: UpstreamDeadline of the gRPC deadline).
+// UNAUTHENTICATED when the token is missing/unknown.
 absl::StatusOr<ResolvedCall> ResolveCall(const ApiContext& api,
                                          const grpc::CallbackServerContext* ctx);
 
