@@ -61,6 +61,8 @@ ABSL_FLAG(absl::Duration, poll_min_interval, absl::Seconds(1),
           "job poll interval right after a change");
 ABSL_FLAG(absl::Duration, poll_max_interval, absl::Seconds(10),
           "job poll interval cap while nothing changes");
+ABSL_FLAG(absl::Duration, poll_timeout, absl::Seconds(30),
+          "deadline of one upstream read made for GetJob/WatchJob polling");
 ABSL_FLAG(absl::Duration, heartbeat_interval, absl::Seconds(15),
           "WatchJob heartbeat interval (keep below proxy idle timeouts)");
 ABSL_FLAG(absl::Duration, idempotency_ttl, absl::Hours(24),
@@ -115,6 +117,7 @@ absl::Status ApplyFlags(ServerOptions& o,
     o.jobs.min_poll_interval = absl::GetFlag(FLAGS_poll_min_interval);
   if (Given("poll_max_interval"))
     o.jobs.max_poll_interval = absl::GetFlag(FLAGS_poll_max_interval);
+  if (Given("poll_timeout")) o.poll_timeout = absl::GetFlag(FLAGS_poll_timeout);
   if (Given("heartbeat_interval"))
     o.jobs.heartbeat_interval = absl::GetFlag(FLAGS_heartbeat_interval);
   if (Given("idempotency_ttl"))
