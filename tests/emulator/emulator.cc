@@ -401,6 +401,13 @@ void Emulator::Impl::Handle(const httplib::Request& req, httplib::Response& res,
       reply = fault_reply();
     }
   }
+  if (!fx.content_type.empty()) reply.content_type = fx.content_type;
+  if (fx.oversize_bytes > 0 &&
+      reply.body.size() < static_cast<size_t>(fx.oversize_bytes)) {
+    // Spaces: JSON stays JSON, it is just more than a client will take.
+    reply.body.append(static_cast<size_t>(fx.oversize_bytes) - reply.body.size(),
+                      ' ');
+  }
   if (fx.malformed_json) reply.body = Malform(reply.body);
   ctx.counters.CountRequest(call.route, reply.status);
   const std::string fault = fx.Describe();

@@ -163,6 +163,39 @@ TEST_F(FaultTest, MalformedJsonKeepsStatusButBreaksTheBody) {
   EXPECT_FALSE(Get("/v2/media/" + id, Vim()).json.is_discarded());
 }
 
+TEST_F(FaultTest, ContentTypeAndOversizeChangeAProcessedAnswer) {
+  // A 2xx page of the wrong kind after the work was done (paid for).
+  AddFault({{"method", "POST"},
+            {"path", "/v2/media"},
+            {"status", 200},
+            {"after_processing", true},
+            {"content_type", "text/html"},
+            {"body", "<html><body>Welcome</body></html>"},
+            {"times", 1}});
+  Http page = PostJson("/v2/media", {{"prompt", "x"}}, Vim());
+  EXPECT_EQ(page.status, 200);
+  EXPECT_EQ(page.Header("Content-Type"), "text/html");
+  EXPECT_EQ(page.body, "<html><body>Welcome</body></html>");
+  json c = Control("GET", "/counters");
+  EXPECT_EQ(c["customers"][kVimCustomer]["creates"]["POST /v2/media"], 1);
+
+  // An answer padded past what a client accepts stays valid JSON.
+  const std::string id = CreateMedia();
+  AddFault({{"method", "GET"},
+            {"path", "/v2/media/*"},
+            {"oversize_bytes", 3 << 20},
+            {"times", 1}});
+  Http big = Get("/v2/media/" + id, Vim());
+  EXPECT_EQ(big.status, 200);
+  EXPECT_EQ(big.body.size(), size_t{3} << 20);
+  EXPECT_EQ(big.json.value("id", ""), id);
+  EXPECT_LT(Get("/v2/media/" + id, Vim()).body.size(), 4096u);
+  json rules = Control("GET", "/faults")["rules"];
+  ASSERT_EQ(rules.size(), 2u);
+  EXPECT_EQ(rules[0]["content_type"], "text/html");
+  EXPECT_EQ(rules[1]["oversize_bytes"], 3 << 20);
+}
+
 TEST_F(FaultTest, DripSendsTheBodySlowly) {
   const std::string id = CreateMedia();
   const size_t size = Get("/v2/media/" + id, Vim()).body.size();

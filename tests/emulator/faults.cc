@@ -109,6 +109,15 @@ absl::StatusOr<FaultRule> ParseFaultRule(const json& j) {
       s = Expect(v.is_number_integer() && v.get<int64_t>() > 0, k,
                  "an integer > 0");
       if (s.ok()) r.drip_bytes_per_sec = v.get<int64_t>();
+    } else if (k == "content_type") {
+      s = Expect(v.is_string() && !v.get<std::string>().empty(), k,
+                 "a non-empty string");
+      if (s.ok()) r.content_type = v.get<std::string>();
+    } else if (k == "oversize_bytes") {
+      s = Expect(v.is_number_integer() && v.get<int64_t>() > 0 &&
+                     v.get<int64_t>() <= (int64_t{1} << 30),
+                 k, "an integer in 1..2^30");
+      if (s.ok()) r.oversize_bytes = v.get<int64_t>();
     } else if (k == "concurrency_limit") {
       s = Expect(v.is_number_integer() && v.get<int>() > 0, k,
                  "an integer > 0");
@@ -124,11 +133,12 @@ absl::StatusOr<FaultRule> ParseFaultRule(const json& j) {
   }
   if (r.status == 0 && r.latency_ms == 0 && r.reset_after_bytes < 0 &&
       !r.malformed_json && r.drip_bytes_per_sec == 0 &&
-      r.concurrency_limit == 0) {
+      r.concurrency_limit == 0 && r.content_type.empty() &&
+      r.oversize_bytes == 0) {
     return absl::InvalidArgumentError(
         "fault rule: give at least one of status, latency_ms, "
         "reset_after_bytes, malformed_json, drip_bytes_per_sec, "
-        "concurrency_limit");
+        "concurrency_limit, content_type, oversize_bytes");
   }
   if (r.after_processing && r.status == 0) {
     return absl::InvalidArgumentError(
@@ -154,6 +164,8 @@ json FaultRuleToJson(const FaultRule& r) {
   if (r.reset_after_bytes >= 0) j["reset_after_bytes"] = r.reset_after_bytes;
   if (r.malformed_json) j["malformed_json"] = true;
   if (r.drip_bytes_per_sec) j["drip_bytes_per_sec"] = r.drip_bytes_per_sec;
+  if (!r.content_type.empty()) j["content_type"] = r.content_type;
+  if (r.oversize_bytes) j["oversize_bytes"] = r.oversize_bytes;
   if (r.concurrency_limit) {
     j["concurrency_limit"] = r.concurrency_limit;
     j["in_flight"] = r.in_flight;
@@ -171,6 +183,12 @@ std::string FaultEffects::Describe() const {
   if (status) {
     parts.push_back(absl::StrCat("status ", status,
                                  after_processing ? " after processing" : ""));
+  }
+  if (!content_type.empty()) {
+    parts.push_back(absl::StrCat("content type ", content_type));
+  }
+  if (oversize_bytes) {
+    parts.push_back(absl::StrCat("oversize ", oversize_bytes, " bytes"));
   }
   if (malformed_json) parts.push_back("malformed json");
   if (drip_bytes_per_sec) {
@@ -237,7 +255,8 @@ FaultEffects Faults::Match(std::string_view method, std::string_view path) {
       }
       // A concurrency rule may carry other effects too; they fire below.
       if (r.status == 0 && r.latency_ms == 0 && r.reset_after_bytes < 0 &&
-          !r.malformed_json && r.drip_bytes_per_sec == 0) {
+          !r.malformed_json && r.drip_bytes_per_sec == 0 &&
+          r.content_type.empty() && r.oversize_bytes == 0) {
         continue;
       }
     }
@@ -262,6 +281,8 @@ FaultEffects Faults::Match(std::string_view method, std::string_view path) {
     fx.malformed_json = fx.malformed_json || r.malformed_json;
     if (fx.drip_bytes_per_sec == 0)
       fx.drip_bytes_per_sec = r.drip_bytes_per_sec;
+    if (fx.content_type.empty()) fx.content_type = r.content_type;
+    if (fx.oversize_bytes == 0) fx.oversize_bytes = r.oversize_bytes;
   }
   return fx;
 }

@@ -2,7 +2,8 @@
 // can combine effects; the emulator applies them in this order: latency,
 // concurrency limit (429), status (an error answer in the provider's shape,
 // before or after the request is processed), then the body effects
-// (malformed JSON, slow drip, connection reset after N bytes).
+// (wrong content type, oversized body, malformed JSON, slow drip, connection
+// reset after N bytes).
 //
 //   Faults faults;
 //   absl::StatusOr<FaultRule> rule = ParseFaultRule(nlohmann::json::parse(
@@ -46,6 +47,8 @@ struct FaultRule {
   bool malformed_json = false;
   int64_t drip_bytes_per_sec = 0;
   int concurrency_limit = 0;
+  std::string content_type;    // replaces the answer's Content-Type
+  int64_t oversize_bytes = 0;  // pads the answer's body with spaces to this
   // Bookkeeping.
   int64_t hits = 0;
   int in_flight = 0;
@@ -78,9 +81,12 @@ struct FaultEffects {
   int64_t reset_after_bytes = -1;
   bool malformed_json = false;
   int64_t drip_bytes_per_sec = 0;
+  std::string content_type;
+  int64_t oversize_bytes = 0;
 
   bool BodyEffects() const {
-    return reset_after_bytes >= 0 || malformed_json || drip_bytes_per_sec > 0;
+    return reset_after_bytes >= 0 || malformed_json || drip_bytes_per_sec > 0 ||
+           !content_type.empty() || oversize_bytes > 0;
   }
   // e.g. "rule 3: status 503" for the request log; "" when nothing fired.
   std::string Describe() const;

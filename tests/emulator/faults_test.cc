@@ -41,6 +41,15 @@ TEST(ParseFaultRuleTest, RejectsBadRules) {
       ParseFaultRule(json::parse(R"({"path": "/x", "status": 500, "x": 1})"))
           .ok());
   EXPECT_FALSE(ParseFaultRule(json::parse(R"([1])")).ok());
+  EXPECT_FALSE(
+      ParseFaultRule(json::parse(R"({"path": "/x", "content_type": ""})")).ok());
+  EXPECT_FALSE(
+      ParseFaultRule(json::parse(R"({"path": "/x", "oversize_bytes": 0})")).ok());
+  FaultRule ct = Rule(R"({"path": "/x", "content_type": "text/html",
+                          "oversize_bytes": 100})");
+  EXPECT_EQ(ct.content_type, "text/html");
+  EXPECT_EQ(ct.oversize_bytes, 100);
+  EXPECT_EQ(FaultRuleToJson(ct)["oversize_bytes"], 100);
   FaultRule r =
       Rule(R"({"method": "post", "path": "/x", "status": 503, "times": 2,
                          "headers": {"Retry-After": "1"}})");
@@ -74,6 +83,14 @@ TEST(FaultsTest, EffectsOfSeveralRulesCombineFirstWins) {
   EXPECT_TRUE(fx.malformed_json);
   EXPECT_EQ(fx.fired.size(), 3u);
   EXPECT_NE(fx.Describe().find("status 502"), std::string::npos);
+
+  f.Add(Rule(R"({"path": "/b", "content_type": "text/html"})"));
+  f.Add(Rule(R"({"path": "/b", "content_type": "a/b", "oversize_bytes": 9})"));
+  FaultEffects b = f.Match("GET", "/b");
+  EXPECT_EQ(b.content_type, "text/html");
+  EXPECT_EQ(b.oversize_bytes, 9);
+  EXPECT_TRUE(b.BodyEffects());
+  EXPECT_NE(b.Describe().find("content type text/html"), std::string::npos);
 }
 
 TEST(FaultsTest, ConcurrencyLimitCountsRequestsInFlight) {

@@ -273,7 +273,8 @@ Control API (JSON; never logged, never faulted):
                                  "after_processing","code","message","body",
                                  "headers","latency_ms","reset_after_bytes",
                                  "malformed_json","drip_bytes_per_sec",
-                                 "concurrency_limit"} (or {"rules": [...]})
+                                 "concurrency_limit","content_type",
+                                 "oversize_bytes"} (or {"rules": [...]})
   GET    /_emulator/faults      DELETE /_emulator/faults[/{id}]
   POST   /_emulator/outcomes    {"kind": "media|asset|generation|any",
                                  "outcome": "fail|success", "count", "message"}
