@@ -1,6 +1,7 @@
 #include "tests/integration/harness.h"
 
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -9,6 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
@@ -140,6 +142,34 @@ int Process::ThreadCount() const {
 }
 
 long Process::RssKiB() const { return ProcStatusField(pid_, "VmRSS:"); }
+
+int Process::OpenFdCount() const {
+  DIR* dir = opendir(absl::StrCat("/proc/", pid_, "/fd").c_str());
+  if (dir == nullptr) return -1;
+  int n = 0;
+  while (dirent* e = readdir(dir)) {
+    if (e->d_name[0] != '.') ++n;
+  }
+  closedir(dir);
+  return n;
+}
+
+std::vector<std::string> Process::ThreadNames() const {
+  std::vector<std::string> names;
+  const std::string task = absl::StrCat("/proc/", pid_, "/task");
+  DIR* dir = opendir(task.c_str());
+  if (dir == nullptr) return names;
+  while (dirent* e = readdir(dir)) {
+    if (e->d_name[0] == '.') continue;
+    std::ifstream in(absl::StrCat(task, "/", e->d_name, "/comm"));
+    std::string name;
+    std::getline(in, name);
+    names.push_back(name);
+  }
+  closedir(dir);
+  std::sort(names.begin(), names.end());
+  return names;
+}
 
 int EstablishedConnectionsTo(int port) {
   int n = 0;

@@ -47,6 +47,10 @@ class Process {
   int ThreadCount() const;
   // Resident set size in KiB (/proc/<pid>/status VmRSS).
   long RssKiB() const;
+  // Open file descriptors (entries of /proc/<pid>/fd): sockets included.
+  int OpenFdCount() const;
+  // The name of each thread (/proc/<pid>/task/*/comm), sorted.
+  std::vector<std::string> ThreadNames() const;
 
  private:
   pid_t pid_ = -1;

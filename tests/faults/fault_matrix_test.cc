@@ -1,0 +1,787 @@
+// The fault matrix (issue 9): every fault the emulator can inject against
+// every kind of call, through the real server binary over loopback.
+//
+// For each cell the caller must get exactly the gRPC status of README.md's
+// "Errors" table (service/upstream/errors.h), with ErrorInfo (reason,
+// provider domain, route, HTTP status) and RetryInfo where the table gives
+// one. Creates and uploads are retried by the "client" with the same
+// request_id, twice while the fault holds and once after it is gone, and
+// the emulator's books must show at most one create per request_id: the
+// expected number per cell is in the table. Afterwards the server must be
+// alive with its threads, file descriptors and upstream connections back at
+// their baseline, and (under --config=asan) exit cleanly with no leak.
+//
+// The table below is the specification; the test prints it with what it
+// observed, as a summary, between "== fault matrix" and "== end".
+
+#include <signal.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cstdio>
+#include <functional>
+#include <iostream>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "absl/time/clock.h"
+#include "gtest/gtest.h"
+#include "mediagen/v1/elevenlabs.grpc.pb.h"
+#include "mediagen/v1/jobs.grpc.pb.h"
+#include "mediagen/v1/media.grpc.pb.h"
+#include "mediagen/v1/video.grpc.pb.h"
+#include "service/upstream/errors.h"
+#include "service/upstream/grpc_status.h"
+#include "tests/integration/harness.h"
+#include "tests/integration/watch_client.h"
+
+namespace mediagen::testing {
+namespace {
+
+using json = nlohmann::json;
+using grpc::StatusCode;
+
+enum class Fault {
+  k500,          // 500 after upstream did the work (the lost answer)
+  k502,          // a proxy's HTML 502 page, before upstream saw anything
+  k503,          // 503 in the provider's shape, before processing
+  k429,          // rate limited, before processing
+  kTimeout,      // upstream answers after the deadline
+  kReset,        // TCP reset in the middle of the answer's body
+  kMalformed,    // the answer's JSON cut in half plus a stray byte
+  kDrip,         // the answer trickles at 50 bytes per second
+  kOversize,     // the answer padded to 17 MiB (limit: 16 MiB)
+  kContentType,  // a 2xx page of the wrong kind after the work was done
+};
+
+enum class Call { kCreate, kGet, kWatch, kUpload, kSpeech };
+
+constexpr Fault kFaults[] = {
+    Fault::k500,      Fault::k502,   Fault::k503,       Fault::k429,
+    Fault::kTimeout,  Fault::kReset, Fault::kMalformed, Fault::kDrip,
+    Fault::kOversize, Fault::kContentType};
+
+const char* Name(Fault f) {
+  switch (f) {
+    case Fault::k500: return "500 after the work";
+    case Fault::k502: return "502 proxy HTML page";
+    case Fault::k503: return "503";
+    case Fault::k429: return "429";
+    case Fault::kTimeout: return "timeout";
+    case Fault::kReset: return "reset mid-body";
+    case Fault::kMalformed: return "malformed JSON";
+    case Fault::kDrip: return "slow drip";
+    case Fault::kOversize: return "oversized body";
+    case Fault::kContentType: return "wrong content type";
+  }
+  return "?";
+}
+
+const char* Slug(Fault f) {
+  switch (f) {
+    case Fault::k500: return "f500";
+    case Fault::k502: return "f502";
+    case Fault::k503: return "f503";
+    case Fault::k429: return "f429";
+    case Fault::kTimeout: return "timeout";
+    case Fault::kReset: return "reset";
+    case Fault::kMalformed: return "malformed";
+    case Fault::kDrip: return "drip";
+    case Fault::kOversize: return "oversize";
+    case Fault::kContentType: return "ctype";
+  }
+  return "x";
+}
+
+const char* Name(Call c) {
+  switch (c) {
+    case Call::kCreate: return "create";
+    case Call::kGet: return "get";
+    case Call::kWatch: return "watch";
+    case Call::kUpload: return "upload";
+    case Call::kSpeech: return "speech";
+  }
+  return "?";
+}
+
+// One cell of the matrix: what the caller must see.
+struct Expect {
+  Fault fault;
+  Call call;
+  StatusCode code;
+  const char* reason;  // ErrorInfo reason; "" for OK
+  bool retry_info;     // RetryInfo attached
+  int http_status;     // ErrorInfo metadata http_status; 0: none
+  // Creates and uploads, per request_id, after all retries: upstream
+  // creates (never more than 1) and whether a retry replays the first
+  // outcome (true) or goes upstream again (false: nothing was created).
+  int creates_per_id = -1;
+  bool replayed = false;
+};
+
+constexpr StatusCode OK = StatusCode::OK;
+constexpr StatusCode UNAVAILABLE = StatusCode::UNAVAILABLE;
+constexpr StatusCode UNKNOWN = StatusCode::UNKNOWN;
+constexpr StatusCode DEADLINE = StatusCode::DEADLINE_EXCEEDED;
+constexpr StatusCode EXHAUSTED = StatusCode::RESOURCE_EXHAUSTED;
+
+// README "Errors": 5xx -> UNAVAILABLE + RetryInfo (upstream code, else
+// UPSTREAM_UNAVAILABLE); 429 -> RESOURCE_EXHAUSTED + RetryInfo; deadline ->
+// DEADLINE_EXCEEDED UPSTREAM_DEADLINE_EXCEEDED; no connection (refused,
+// reset) -> UNAVAILABLE UPSTREAM_UNREACHABLE; unreadable 2xx body -> reads
+// UNAVAILABLE + RetryInfo, creates UNKNOWN, UPSTREAM_BAD_RESPONSE. Audio is
+// streamed as it comes, never buffered or parsed, so a malformed or huge
+// audio body reaches the caller as it is.
+// clang-format off
+const Expect kMatrix[] = {
+  // fault                 call          code         reason                        retry  http  creates/id replayed
+  {Fault::k500,         Call::kCreate, UNAVAILABLE, "INTERNAL_SERVER_ERROR",      true,  500,  1, true},
+  {Fault::k500,         Call::kGet,    UNAVAILABLE, "INTERNAL_SERVER_ERROR",      true,  500},
+  {Fault::k500,         Call::kWatch,  UNAVAILABLE, "INTERNAL_SERVER_ERROR",      true,  500},
+  {Fault::k500,         Call::kUpload, UNAVAILABLE, "INTERNAL_SERVER_ERROR",      true,  500,  1, true},
+  {Fault::k500,         Call::kSpeech, UNAVAILABLE, "INTERNAL_SERVER_ERROR",      true,  500},
+  {Fault::k502,         Call::kCreate, UNAVAILABLE, "UPSTREAM_UNAVAILABLE",       true,  502,  0, true},
+  {Fault::k502,         Call::kGet,    UNAVAILABLE, "UPSTREAM_UNAVAILABLE",       true,  502},
+  {Fault::k502,         Call::kWatch,  UNAVAILABLE, "UPSTREAM_UNAVAILABLE",       true,  502},
+  {Fault::k502,         Call::kUpload, UNAVAILABLE, "UPSTREAM_UNAVAILABLE",       true,  502,  0, true},
+  {Fault::k502,         Call::kSpeech, UNAVAILABLE, "UPSTREAM_UNAVAILABLE",       true,  502},
+  {Fault::k503,         Call::kCreate, UNAVAILABLE, "SERVICE_UNAVAILABLE",        true,  503,  0, true},
+  {Fault::k503,         Call::kGet,    UNAVAILABLE, "SERVICE_UNAVAILABLE",        true,  503},
+  {Fault::k503,         Call::kWatch,  UNAVAILABLE, "SERVICE_UNAVAILABLE",        true,  503},
+  {Fault::k503,         Call::kUpload, UNAVAILABLE, "SERVICE_UNAVAILABLE",        true,  503,  0, true},
+  {Fault::k503,         Call::kSpeech, UNAVAILABLE, "SERVICE_UNAVAILABLE",        true,  503},
+  {Fault::k429,         Call::kCreate, EXHAUSTED,   "RATE_LIMIT_EXCEEDED",        true,  429,  1, false},
+  {Fault::k429,         Call::kGet,    EXHAUSTED,   "RATE_LIMIT_EXCEEDED",        true,  429},
+  {Fault::k429,         Call::kWatch,  EXHAUSTED,   "RATE_LIMIT_EXCEEDED",        true,  429},
+  {Fault::k429,         Call::kUpload, EXHAUSTED,   "RATE_LIMIT_EXCEEDED",        true,  429,  1, false},
+  {Fault::k429,         Call::kSpeech, EXHAUSTED,   "RATE_LIMIT_EXCEEDED",        true,  429},
+  {Fault::kTimeout,     Call::kCreate, DEADLINE,    "UPSTREAM_DEADLINE_EXCEEDED", false, 0,    1, true},
+  {Fault::kTimeout,     Call::kGet,    DEADLINE,    "UPSTREAM_DEADLINE_EXCEEDED", false, 0},
+  {Fault::kTimeout,     Call::kWatch,  DEADLINE,    "UPSTREAM_DEADLINE_EXCEEDED", false, 0},
+  {Fault::kTimeout,     Call::kUpload, DEADLINE,    "UPSTREAM_DEADLINE_EXCEEDED", false, 0,    1, true},
+  {Fault::kTimeout,     Call::kSpeech, DEADLINE,    "UPSTREAM_DEADLINE_EXCEEDED", false, 0},
+  {Fault::kReset,       Call::kCreate, UNAVAILABLE, "UPSTREAM_UNREACHABLE",       false, 0,    1, true},
+  {Fault::kReset,       Call::kGet,    UNAVAILABLE, "UPSTREAM_UNREACHABLE",       false, 0},
+  {Fault::kReset,       Call::kWatch,  UNAVAILABLE, "UPSTREAM_UNREACHABLE",       false, 0},
+  {Fault::kReset,       Call::kUpload, UNAVAILABLE, "UPSTREAM_UNREACHABLE",       false, 0,    1, true},
+  {Fault::kReset,       Call::kSpeech, UNAVAILABLE, "UPSTREAM_UNREACHABLE",       false, 0},
+  {Fault::kMalformed,   Call::kCreate, UNKNOWN,     "UPSTREAM_BAD_RESPONSE",      false, 200,  1, true},
+  {Fault::kMalformed,   Call::kGet,    UNAVAILABLE, "UPSTREAM_BAD_RESPONSE",      true,  200},
+  {Fault::kMalformed,   Call::kWatch,  UNAVAILABLE, "UPSTREAM_BAD_RESPONSE",      true,  200},
+  {Fault::kMalformed,   Call::kUpload, UNKNOWN,     "UPSTREAM_BAD_RESPONSE",      false, 200,  1, true},
+  {Fault::kMalformed,   Call::kSpeech, OK,          "",                           false, 0},
+  {Fault::kDrip,        Call::kCreate, DEADLINE,    "UPSTREAM_DEADLINE_EXCEEDED", false, 0,    1, true},
+  {Fault::kDrip,        Call::kGet,    DEADLINE,    "UPSTREAM_DEADLINE_EXCEEDED", false, 0},
+  {Fault::kDrip,        Call::kWatch,  DEADLINE,    "UPSTREAM_DEADLINE_EXCEEDED", false, 0},
+  {Fault::kDrip,        Call::kUpload, DEADLINE,    "UPSTREAM_DEADLINE_EXCEEDED", false, 0,    1, true},
+  {Fault::kDrip,        Call::kSpeech, DEADLINE,    "UPSTREAM_DEADLINE_EXCEEDED", false, 0},
+  {Fault::kOversize,    Call::kCreate, UNKNOWN,     "UPSTREAM_BAD_RESPONSE",      false, 0,    1, true},
+  {Fault::kOversize,    Call::kGet,    UNAVAILABLE, "UPSTREAM_BAD_RESPONSE",      true,  0},
+  {Fault::kOversize,    Call::kWatch,  UNAVAILABLE, "UPSTREAM_BAD_RESPONSE",      true,  0},
+  {Fault::kOversize,    Call::kUpload, UNKNOWN,     "UPSTREAM_BAD_RESPONSE",      false, 0,    1, true},
+  {Fault::kOversize,    Call::kSpeech, OK,          "",                           false, 0},
+  {Fault::kContentType, Call::kCreate, UNKNOWN,     "UPSTREAM_BAD_RESPONSE",      false, 200,  1, true},
+  {Fault::kContentType, Call::kGet,    UNAVAILABLE, "UPSTREAM_BAD_RESPONSE",      true,  200},
+  {Fault::kContentType, Call::kWatch,  UNAVAILABLE, "UPSTREAM_BAD_RESPONSE",      true,  200},
+  {Fault::kContentType, Call::kUpload, UNKNOWN,     "UPSTREAM_BAD_RESPONSE",      false, 200,  1, true},
+  {Fault::kContentType, Call::kSpeech, UNKNOWN,     "UPSTREAM_BAD_RESPONSE",      false, 200},
+};
+// clang-format on
+
+// Per-call deadline of creates, uploads and speech; the server's poll
+// deadline (--poll_timeout) for get and watch, long enough for all four
+// attempts of a read even on a loaded machine. Slow faults outlast both.
+constexpr absl::Duration kCallDeadline = absl::Seconds(3);
+constexpr absl::Duration kPollTimeout = absl::Seconds(5);
+constexpr int kLatencyMs = 4000;
+constexpr int kReadLatencyMs = 8000;
+constexpr int64_t kOversizeBytes = int64_t{17} << 20;
+constexpr int kIdsPerCell = 2;
+
+// The emulator rule for `f` (method and path added by the caller). Audio
+// routes get an audio-sized reset point and a JSON page as the wrong kind
+// of answer; JSON routes get an HTML page.
+json RuleFor(Fault f, bool audio, bool read) {
+  const std::string html =
+      "<html><head><title>502 Bad Gateway</title></head>"
+      "<body><center><h1>502 Bad Gateway</h1></center></body></html>";
+  switch (f) {
+    case Fault::k500:
+      return {{"status", 500}, {"after_processing", true}};
+    case Fault::k502:
+      return {{"status", 502}, {"content_type", "text/html"}, {"body", html}};
+    case Fault::k503:
+      return {{"status", 503}};
+    case Fault::k429:
+      return {{"status", 429}};
+    case Fault::kTimeout:
+      return {{"latency_ms", read ? kReadLatencyMs : kLatencyMs}};
+    case Fault::kReset:
+      return {{"reset_after_bytes", audio ? 1000 : 10}};
+    case Fault::kMalformed:
+      return {{"malformed_json", true}};
+    case Fault::kDrip:
+      return {{"drip_bytes_per_sec", 50}};
+    case Fault::kOversize:
+      return {{"oversize_bytes", kOversizeBytes}};
+    case Fault::kContentType:
+      if (audio) {
+        return {{"status", 200},
+                {"after_processing", true},
+                {"content_type", "application/json"},
+                {"body", {{"status", "ok"}}}};
+      }
+      return {{"status", 200},
+              {"after_processing", true},
+              {"content_type", "text/html"},
+              {"body", "<html><body>Please sign in to continue</body></html>"}};
+  }
+  return {};
+}
+
+std::unique_ptr<grpc::ClientContext> Ctx(absl::Duration timeout) {
+  auto ctx = std::make_unique<grpc::ClientContext>();
+  ctx->set_deadline(std::chrono::system_clock::now() +
+                    absl::ToChronoNanoseconds(timeout));
+  return ctx;
+}
+
+// What a cell produced.
+struct Observed {
+  grpc::Status status;
+  // Creates and uploads: each request id's first attempt (status is the
+  // first of these), then its later attempts with the same request_id:
+  // while the fault held, and after it was gone.
+  std::vector<grpc::Status> first;
+  // Later attempts with the same request_id (creates and uploads): while
+  // the fault held, and after it was gone; per id.
+  std::vector<grpc::Status> during, after;
+  int creates = -1;         // emulator creates for the cell's ids
+  int max_sends_per_id = -1;  // upstream requests per id (or per call)
+  size_t audio_bytes = 0;
+  std::vector<std::string> problems;
+};
+
+std::string Describe(const grpc::Status& s) {
+  absl::Status a = upstream::FromGrpcStatus(s);
+  std::string out = absl::StatusCodeToString(a.code());
+  if (auto info = upstream::GetErrorInfo(a)) {
+    absl::StrAppend(&out, " ", info->reason());
+  }
+  if (upstream::GetRetryInfo(a)) absl::StrAppend(&out, " +RetryInfo");
+  return out;
+}
+
+class FaultMatrixTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto emu = EmulatorProcess::Start(
+        {"--time_scale=0.01", "--job_seconds=100000", "--keep_alive_timeout_s=1"});
+    ASSERT_TRUE(emu.ok()) << emu.status();
+    emu_ = *std::move(emu);
+    ServerConfig config;
+    config.emulator_port = emu_->port();
+    config.dev_vimmerse_key = "vimmerse-demo-key";
+    config.dev_elevenlabs_key = "elevenlabs-demo-key";
+    config.dev_aimlapi_key = "aimlapi-demo-key";
+    config.flags = {absl::StrCat("--poll_timeout=",
+                                 absl::FormatDuration(kPollTimeout))};
+    auto server = ServerProcess::Start(config);
+    ASSERT_TRUE(server.ok()) << server.status();
+    server_ = *std::move(server);
+  }
+
+  void TearDown() override {
+    if (server_ && HasFailure()) {
+      std::cerr << "--- server stderr ---\n"
+                << server_->process().stderr_text();
+    }
+  }
+
+  int AddRule(json rule, const std::string& method, const std::string& path) {
+    rule["method"] = method;
+    rule["path"] = path;
+    json r = emu_->Post("/_emulator/faults", rule);
+    EXPECT_TRUE(r.contains("id")) << r.dump();
+    return r.value("id", 0);
+  }
+  void RemoveRule(int id) {
+    emu_->Delete(absl::StrCat("/_emulator/faults/", id));
+  }
+
+  // Waits until the emulator has finished every request it received on
+  // `method` `prefix` (a request held by a latency fault is counted only
+  // once it has been processed).
+  void WaitUpstreamIdle(const std::string& method, const std::string& prefix) {
+    const absl::Time end = absl::Now() + absl::Seconds(20);
+    while (absl::Now() < end) {
+      bool busy = false;
+      for (const auto& r : emu_->Requests(method, prefix)) {
+        if (r.value("status", 0) == 0) busy = true;
+      }
+      if (!busy) return;
+      absl::SleepFor(absl::Milliseconds(100));
+    }
+    ADD_FAILURE() << "the emulator still has requests in flight";
+  }
+
+  int Creates(const std::string& route) {
+    json c = emu_->Counters()["customers"]["demo-customer"]["creates"];
+    return c.is_object() && c.contains(route) ? c[route].get<int>() : 0;
+  }
+
+  // Counts logged requests for which `pick` returns `key`.
+  int CountLogged(const std::string& method, const std::string& prefix,
+                  const std::function<std::string(const json&)>& pick,
+                  const std::string& key) {
+    int n = 0;
+    for (const auto& r : emu_->Requests(method, prefix)) {
+      if (pick(r) == key) ++n;
+    }
+    return n;
+  }
+
+  std::string CreateMediaNow(const std::string& prompt) {
+    auto media = v1::MediaService::NewStub(server_->channel());
+    v1::CreateMediaRequest cm;
+    cm.set_prompt(prompt);
+    v1::CreateMediaResponse resp;
+    grpc::Status s = media->CreateMedia(Ctx(absl::Seconds(10)).get(), cm, &resp);
+    EXPECT_TRUE(s.ok()) << s.error_message();
+    return resp.media().id();
+  }
+
+  grpc::Status Create(const std::string& request_id, const std::string& prompt) {
+    auto media = v1::MediaService::NewStub(server_->channel());
+    v1::CreateMediaRequest cm;
+    cm.set_request_id(request_id);
+    cm.set_prompt(prompt);
+    v1::CreateMediaResponse resp;
+    return media->CreateMedia(Ctx(kCallDeadline).get(), cm, &resp);
+  }
+
+  grpc::Status Upload(const std::string& request_id, const std::string& file) {
+    auto video = v1::VideoService::NewStub(server_->channel());
+    auto ctx = Ctx(kCallDeadline);
+    v1::UploadVideoResponse resp;
+    auto writer = video->UploadVideo(ctx.get(), &resp);
+    v1::UploadVideoRequest m;
+    m.mutable_metadata()->set_request_id(request_id);
+    m.mutable_metadata()->set_file_name(file);
+    m.mutable_metadata()->set_content_type("video/mp4");
+    m.mutable_metadata()->set_size_bytes(64 << 10);
+    if (writer->Write(m)) {
+      v1::UploadVideoRequest c;
+      c.set_chunk(std::string(64 << 10, 'v'));
+      // A replayed outcome may end the call before the file is sent.
+      if (writer->Write(c)) writer->WritesDone();
+    }
+    return writer->Finish();
+  }
+
+  grpc::Status Speech(const std::string& voice, size_t* bytes,
+                      absl::Duration deadline = kCallDeadline) {
+    auto eleven = v1::ElevenLabsService::NewStub(server_->channel());
+    auto ctx = Ctx(deadline);
+    v1::SynthesizeSpeechRequest req;
+    req.set_voice_id(voice);
+    req.set_text("The first move is what sets everything in motion.");
+    req.set_output_format("pcm_44100");
+    auto reader = eleven->SynthesizeSpeech(ctx.get(), req);
+    v1::SynthesizeSpeechResponse msg;
+    while (reader->Read(&msg)) *bytes += msg.audio_chunk().size();
+    return reader->Finish();
+  }
+
+  // A create-like cell: kIdsPerCell request ids, each tried twice under the
+  // fault and once after it is gone.
+  Observed RunCreateLike(const Expect& e) {
+    Observed o;
+    const bool upload = e.call == Call::kUpload;
+    const std::string route = upload ? "POST /v2/video" : "POST /v2/media";
+    const std::string path = upload ? "/v2/video" : "/v2/media";
+    auto key = [&](int i) {
+      return absl::StrCat("matrix-", Name(e.call), "-", Slug(e.fault), "-", i,
+                          upload ? ".mp4" : "");
+    };
+    auto attempt = [&](int i) {
+      return upload ? Upload(key(i), key(i)) : Create(key(i), key(i));
+    };
+    const int creates_before = Creates(route);
+    const int rule = AddRule(RuleFor(e.fault, false, false), "POST", path);
+    for (int i = 0; i < kIdsPerCell; ++i) {
+      o.first.push_back(attempt(i));
+      o.during.push_back(attempt(i));
+    }
+    o.status = o.first[0];
+    RemoveRule(rule);
+    WaitUpstreamIdle("POST", path);
+    for (int i = 0; i < kIdsPerCell; ++i) o.after.push_back(attempt(i));
+    WaitUpstreamIdle("POST", path);
+    o.creates = Creates(route) - creates_before;
+    o.max_sends_per_id = 0;
+    for (int i = 0; i < kIdsPerCell; ++i) {
+      const int sends =
+          upload ? CountLogged("POST", path,
+                               [](const json& r) {
+                                 return r["parts"].empty()
+                                            ? std::string()
+                                            : r["parts"][0].value("filename", "");
+                               },
+                               key(i))
+                 : CountLogged("POST", path,
+                               [](const json& r) {
+                                 return r.contains("json") && r["json"].is_object()
+                                            ? r["json"].value("prompt", "")
+                                            : std::string();
+                               },
+                               key(i));
+      o.max_sends_per_id = std::max(o.max_sends_per_id, sends);
+    }
+    return o;
+  }
+
+  Observed RunRead(const Expect& e, const std::string& media_id) {
+    Observed o;
+    const std::string path = "/v2/media/" + media_id;
+    const int rule = AddRule(RuleFor(e.fault, false, true), "GET", path);
+    auto jobs = v1::JobService::NewStub(server_->channel());
+    const std::string name = "media/" + media_id;
+    if (e.call == Call::kGet) {
+      v1::GetJobRequest req;
+      req.set_name(name);
+      v1::GetJobResponse resp;
+      o.status = jobs->GetJob(Ctx(absl::Seconds(20)).get(), req, &resp);
+    } else {
+      WatchClient watch(jobs.get(), name);
+      if (!watch.WaitDone(absl::Seconds(20))) {
+        o.problems.push_back("the watch did not end");
+        watch.Cancel();
+        watch.WaitDone(absl::Seconds(5));
+      }
+      o.status = watch.status().value_or(grpc::Status::CANCELLED);
+      if (!watch.jobs().empty()) o.problems.push_back("a job was sent");
+    }
+    RemoveRule(rule);
+    o.max_sends_per_id = static_cast<int>(emu_->Requests("GET", path).size());
+    return o;
+  }
+
+  Observed RunSpeech(const Expect& e) {
+    Observed o;
+    const std::string voice = absl::StrCat("matrixvoice", Slug(e.fault));
+    const std::string path = absl::StrCat("/v1/text-to-speech/", voice, "/stream");
+    const int rule = AddRule(RuleFor(e.fault, true, false), "POST", path);
+    // 17 MiB of audio must have the time to stream; every other fault is
+    // meant to outlast the deadline.
+    o.status = Speech(voice, &o.audio_bytes,
+                      e.fault == Fault::kOversize ? absl::Seconds(60)
+                                                  : kCallDeadline);
+    RemoveRule(rule);
+    WaitUpstreamIdle("POST", path);
+    o.max_sends_per_id = static_cast<int>(emu_->Requests("POST", path).size());
+    return o;
+  }
+
+  // Checks `o` against `e`; returns the problems found.
+  std::vector<std::string> Check(const Expect& e, Observed& o) {
+    std::vector<std::string> p = std::move(o.problems);
+    absl::Status got = upstream::FromGrpcStatus(o.status);
+    if (o.status.error_code() != e.code) {
+      p.push_back(absl::StrCat("code ", o.status.error_code(), " (",
+                               o.status.error_message(), ")"));
+    }
+    const bool speech = e.call == Call::kSpeech;
+    if (e.code != OK) {
+      std::optional<google::rpc::ErrorInfo> info = upstream::GetErrorInfo(got);
+      if (!info.has_value()) {
+        p.push_back("no ErrorInfo");
+      } else {
+        if (info->reason() != e.reason) {
+          p.push_back(absl::StrCat("reason ", info->reason()));
+        }
+        const std::string domain =
+            speech ? "api.elevenlabs.io" : "api.vimmerse.net";
+        if (info->domain() != domain) {
+          p.push_back(absl::StrCat("domain ", info->domain()));
+        }
+        const auto& md = info->metadata();
+        auto at = [&](const std::string& k) {
+          auto it = md.find(k);
+          return it == md.end() ? std::string() : it->second;
+        };
+        if (at("provider") != (speech ? "elevenlabs" : "vimmerse")) {
+          p.push_back(absl::StrCat("provider ", at("provider")));
+        }
+        if (at("route").empty()) p.push_back("no route in ErrorInfo");
+        const std::string http =
+            e.http_status == 0 ? "" : absl::StrCat(e.http_status);
+        if (at("http_status") != http) {
+          p.push_back(absl::StrCat("http_status '", at("http_status"), "'"));
+        }
+        if (e.call == Call::kWatch && at("last_version").empty()) {
+          p.push_back("watch end without last_version");
+        }
+      }
+      if (upstream::GetRetryInfo(got).has_value() != e.retry_info) {
+        p.push_back(e.retry_info ? "no RetryInfo" : "unexpected RetryInfo");
+      }
+      for (const char* key : {"vimmerse-demo-key", "elevenlabs-demo-key"}) {
+        if (absl::StrContains(o.status.error_message(), key) ||
+            absl::StrContains(o.status.error_details(), key)) {
+          p.push_back("a key in the error");
+        }
+      }
+    }
+    if (e.creates_per_id >= 0) {
+      if (o.creates != e.creates_per_id * kIdsPerCell) {
+        p.push_back(absl::StrCat("creates ", o.creates, " for ", kIdsPerCell,
+                                 " request ids"));
+      }
+      if (o.creates > kIdsPerCell) p.push_back("CREDITS SPENT TWICE");
+      for (size_t i = 0; i < o.during.size(); ++i) {
+        if (o.first[i].error_code() != e.code) {
+          p.push_back(absl::StrCat("request id ", i, " got ",
+                                   Describe(o.first[i])));
+        }
+        if (e.replayed) {
+          // Same outcome, same words, nothing sent again.
+          for (const grpc::Status& again : {o.during[i], o.after[i]}) {
+            if (again.error_code() != o.first[i].error_code() ||
+                again.error_message() != o.first[i].error_message()) {
+              p.push_back(absl::StrCat("retry got ", Describe(again)));
+            }
+          }
+        } else {
+          if (o.during[i].error_code() != e.code) {
+            p.push_back(absl::StrCat("retry under fault got ",
+                                     Describe(o.during[i])));
+          }
+          if (!o.after[i].ok()) {
+            p.push_back(absl::StrCat("retry after fault got ",
+                                     Describe(o.after[i])));
+          }
+        }
+      }
+      const int sends = e.replayed ? 1 : 3;
+      if (o.max_sends_per_id != sends) {
+        p.push_back(absl::StrCat(o.max_sends_per_id, " upstream requests for "
+                                 "one request_id (want ", sends, ")"));
+      }
+    } else if (speech) {
+      // Billed per call: never sent twice, whatever happened.
+      if (o.max_sends_per_id != 1) {
+        p.push_back(absl::StrCat(o.max_sends_per_id, " upstream requests"));
+      }
+      if (e.fault == Fault::kOversize &&
+          o.audio_bytes != static_cast<size_t>(kOversizeBytes)) {
+        p.push_back(absl::StrCat(o.audio_bytes, " audio bytes"));
+      }
+      if (e.code == OK && o.audio_bytes == 0) p.push_back("no audio");
+      if (e.fault == Fault::kContentType && o.audio_bytes > 0) {
+        p.push_back("a non-audio page was streamed as audio");
+      }
+    } else {
+      // Reads are retried, within bounds (4 attempts).
+      if (o.max_sends_per_id < 1 || o.max_sends_per_id > 4) {
+        p.push_back(absl::StrCat(o.max_sends_per_id, " upstream reads"));
+      }
+    }
+    return p;
+  }
+
+  std::unique_ptr<EmulatorProcess> emu_;
+  std::unique_ptr<ServerProcess> server_;
+};
+
+// Threads gRPC names and grows on demand up to a bound, keeping them for
+// reuse (its executor allows two per core): not ours to give back.
+bool IsGrpcPoolThread(const std::string& name) {
+  for (const char* prefix : {"default-executo", "event_engine", "grpc_global_tim",
+                             "grpcpp_sync_ser", "nexting_thread",
+                             "resolver-execut", "timer_manager"}) {
+    if (absl::StartsWith(name, prefix)) return true;
+  }
+  return false;
+}
+
+struct Resources {
+  std::vector<std::string> thread_names;
+  int threads = 0;          // the server's own (everything gRPC does not name)
+  int grpc_threads = 0;     // gRPC's pools
+  int fds = 0;
+  int upstream_connections = 0;
+};
+
+TEST_F(FaultMatrixTest, EveryFaultEveryCallDocumentedStatusNoDoubleSpendNoLeak) {
+  // Warm up every path once (lazily started threads, channel, pools).
+  const std::string warm_id = CreateMediaNow("warm-up");
+  {
+    const std::string& id = warm_id;
+    auto jobs = v1::JobService::NewStub(server_->channel());
+    v1::GetJobRequest req;
+    req.set_name("media/" + id);
+    v1::GetJobResponse resp;
+    ASSERT_TRUE(jobs->GetJob(Ctx(absl::Seconds(10)).get(), req, &resp).ok());
+    WatchClient watch(jobs.get(), "media/" + id);
+    ASSERT_TRUE(watch.WaitMessages(1, absl::Seconds(10)));
+    watch.Cancel();
+    watch.WaitDone(absl::Seconds(5));
+    ASSERT_TRUE(Upload("", "warm-up.mp4").ok());
+    size_t bytes = 0;
+    ASSERT_TRUE(Speech("warmupvoice", &bytes).ok());
+  }
+  // Media for the read cells, made before any create is faulted.
+  std::map<std::pair<Fault, Call>, std::string> media;
+  for (const Expect& e : kMatrix) {
+    if (e.call == Call::kGet || e.call == Call::kWatch) {
+      media[{e.fault, e.call}] = CreateMediaNow(
+          absl::StrCat("read target ", Slug(e.fault), " ", Name(e.call)));
+    }
+  }
+  // libcurl drops upstream connections that the emulator closed (after
+  // its 1 s keep-alive) when it next uses its pool: wait that long, make
+  // one read, then count. Both measurements are taken the same way.
+  auto measure = [&] {
+    absl::SleepFor(absl::Milliseconds(1500));
+    auto media = v1::MediaService::NewStub(server_->channel());
+    v1::GetMediaRequest gm;
+    gm.set_name("media/" + warm_id);
+    v1::GetMediaResponse resp;
+    EXPECT_TRUE(media->GetMedia(Ctx(absl::Seconds(10)).get(), gm, &resp).ok());
+    Resources r;
+    r.thread_names = server_->process().ThreadNames();
+    for (const std::string& name : r.thread_names) {
+      ++(IsGrpcPoolThread(name) ? r.grpc_threads : r.threads);
+    }
+    r.fds = server_->process().OpenFdCount();
+    r.upstream_connections = EstablishedConnectionsTo(emu_->port());
+    return r;
+  };
+  const Resources baseline = measure();
+
+  // Four lanes at once; within a lane cells run one after another. Lanes
+  // use different upstream paths, so their fault rules never meet.
+  std::vector<Observed> observed(std::size(kMatrix));
+  auto lane = [&](std::function<bool(const Expect&)> in_lane) {
+    for (size_t i = 0; i < std::size(kMatrix); ++i) {
+      const Expect& e = kMatrix[i];
+      if (!in_lane(e)) continue;
+      switch (e.call) {
+        case Call::kCreate:
+        case Call::kUpload:
+          observed[i] = RunCreateLike(e);
+          break;
+        case Call::kGet:
+        case Call::kWatch:
+          observed[i] = RunRead(e, media[{e.fault, e.call}]);
+          break;
+        case Call::kSpeech:
+          observed[i] = RunSpeech(e);
+          break;
+      }
+    }
+  };
+  const absl::Time start = absl::Now();
+  std::vector<std::thread> lanes;
+  lanes.emplace_back(lane, [](const Expect& e) { return e.call == Call::kCreate; });
+  lanes.emplace_back(lane, [](const Expect& e) { return e.call == Call::kUpload; });
+  lanes.emplace_back(lane, [](const Expect& e) { return e.call == Call::kSpeech; });
+  // Reads target one media each: all at once.
+  for (Fault f : kFaults) {
+    for (Call c : {Call::kGet, Call::kWatch}) {
+      lanes.emplace_back(lane, [f, c](const Expect& e) {
+        return e.fault == f && e.call == c;
+      });
+    }
+  }
+  for (auto& t : lanes) t.join();
+  const absl::Duration took = absl::Now() - start;
+
+  // Summary: the table as specified, with what was observed.
+  int failures = 0;
+  std::string summary = absl::StrFormat(
+      "== fault matrix: %d cells in %s (client deadline %s, poll deadline "
+      "%s)\n| %-19s | %-6s | %-49s | %-35s | %s\n",
+      static_cast<int>(std::size(kMatrix)), absl::FormatDuration(took),
+      absl::FormatDuration(kCallDeadline), absl::FormatDuration(kPollTimeout),
+      "fault", "call", "expected (code, ErrorInfo reason, RetryInfo)",
+      "upstream effect", "result");
+  for (size_t i = 0; i < std::size(kMatrix); ++i) {
+    const Expect& e = kMatrix[i];
+    std::vector<std::string> problems = Check(e, observed[i]);
+    std::string expected =
+        e.code == OK ? "OK" : absl::StrCat(absl::StatusCodeToString(
+                                               static_cast<absl::StatusCode>(e.code)),
+                                           " ", e.reason,
+                                           e.retry_info ? " +RetryInfo" : "");
+    std::string effect;
+    if (e.creates_per_id >= 0) {
+      effect = absl::StrCat(observed[i].creates, "/", kIdsPerCell,
+                            " created, ", observed[i].max_sends_per_id,
+                            " POST/id, ", e.replayed ? "replayed" : "retried ok");
+    } else if (e.call == Call::kSpeech) {
+      effect = absl::StrCat(observed[i].max_sends_per_id, " POST, ",
+                            observed[i].audio_bytes, " audio bytes");
+    } else {
+      effect = absl::StrCat(observed[i].max_sends_per_id, " GET (retries)");
+    }
+    std::string result = "ok";
+    if (!problems.empty()) {
+      ++failures;
+      result = absl::StrCat("FAIL: ", absl::StrJoin(problems, "; "));
+      ADD_FAILURE() << Name(e.fault) << " x " << Name(e.call) << ": "
+                    << absl::StrJoin(problems, "; ");
+    }
+    absl::StrAppendFormat(&summary, "| %-19s | %-6s | %-49s | %-35s | %s\n",
+                          Name(e.fault), Name(e.call), expected, effect, result);
+  }
+
+  // The server survived, and what it held for the faults is given back:
+  // upstream connections close, threads and descriptors return.
+  EXPECT_TRUE(server_->process().Running()) << "the server crashed";
+  Resources after = measure();
+  const int grpc_bound =
+      baseline.grpc_threads + 2 * static_cast<int>(std::thread::hardware_concurrency());
+  const absl::Time until = absl::Now() + absl::Seconds(30);
+  while ((after.threads > baseline.threads || after.grpc_threads > grpc_bound ||
+          after.fds > baseline.fds ||
+          after.upstream_connections > baseline.upstream_connections) &&
+         absl::Now() < until) {
+    after = measure();
+  }
+  absl::StrAppendFormat(
+      &summary,
+      "server after the matrix: own threads %d (baseline %d), gRPC pool "
+      "threads %d (baseline %d, bound %d), open fds %d (baseline %d), "
+      "upstream connections %d (baseline %d); %d of %d cells failed\n"
+      "== end\n",
+      after.threads, baseline.threads, after.grpc_threads,
+      baseline.grpc_threads, grpc_bound, after.fds, baseline.fds,
+      after.upstream_connections, baseline.upstream_connections, failures,
+      static_cast<int>(std::size(kMatrix)));
+  std::cout << summary << std::flush;
+  EXPECT_LE(after.grpc_threads, grpc_bound);
+  EXPECT_LE(after.threads, baseline.threads)
+      << "threads before: " << absl::StrJoin(baseline.thread_names, ",")
+      << "\nthreads after: " << absl::StrJoin(after.thread_names, ",");
+  EXPECT_LE(after.fds, baseline.fds);
+  EXPECT_LE(after.upstream_connections, baseline.upstream_connections);
+
+  // A clean exit: under --config=asan LeakSanitizer runs at exit and turns
+  // any leak into a non-zero status.
+  auto code = server_->process().Stop(SIGTERM, absl::Seconds(30));
+  ASSERT_TRUE(code.ok()) << code.status();
+  EXPECT_EQ(*code, 0) << server_->process().stderr_text();
+}
+
+}  // namespace
+}  // namespace mediagen::testing
