@@ -346,6 +346,12 @@ std::string UrlProblem(absl::string_view url) {
     if (ch <= 0x20 || ch == 0x7F) {
       return "a URL without whitespace or control characters";
     }
+    // Raw UTF-8 would let C1 controls (U+0085), line separators (U+2028)
+    // and bidi overrides (U+202E) through to upstream and to whatever logs
+    // the URL; a URL is ASCII (RFC 3986), the rest is percent-encoded.
+    if (ch >= 0x80) {
+      return "a URL of ASCII characters only (percent-encode the others)";
+    }
   }
   absl::string_view rest;
   if (absl::StartsWithIgnoreCase(url, "https://")) {

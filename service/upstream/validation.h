@@ -9,8 +9,9 @@
 //   - request_id: at most 128 printable ASCII characters.
 //   - required fields non-empty; resource names as resource_name.h.
 //   - every URL field (`*_url`, `*_urls`, MediaItem.url): an absolute
-//     http(s) URL with a host, at most 2048 bytes, no whitespace or control
-//     characters. An explicitly empty optional URL is upstream's default ""
+//     http(s) URL with a host, at most 2048 bytes, printable ASCII only (no
+//     whitespace, no control characters, C1 and bidi controls included:
+//     anything else must be percent-encoded, as RFC 3986 requires). An explicitly empty optional URL is upstream's default ""
 //     and allowed.
 //   - ranges: quantity 1-4; media duration 1-10 and loop 1-6 (v1 ranges);
 //     reference-to-video duration 1-30; ElevenLabs duration_seconds 0.5-22,

@@ -4,12 +4,20 @@
 #include "service/upstream/validation.h"
 
 #include <cmath>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "google/protobuf/descriptor.h"
+#include "google/protobuf/message.h"
 #include "gtest/gtest.h"
 #include "service/upstream/errors.h"
 
@@ -154,6 +162,12 @@ TEST(ValidateTest, UrlRule) {
   EXPECT_NE(UrlProblem("https://a.example/\x7f"), "");
   EXPECT_NE(UrlProblem("https://a.example/\tx"), "");
   EXPECT_NE(UrlProblem("https://a.example/x\r\nHost: evil"), "");
+  // C1 control (NEL), line separator, bidi override, invalid UTF-8.
+  EXPECT_NE(UrlProblem("https://a.example/\xc2\x85x"), "");
+  EXPECT_NE(UrlProblem("https://a.example/\xe2\x80\xa8x"), "");
+  EXPECT_NE(UrlProblem("https://a.example/\xe2\x80\xaegnp.exe"), "");
+  EXPECT_NE(UrlProblem("https://a.example/\xff"), "");
+  EXPECT_EQ(UrlProblem("https://a.example/caf%C3%A9.png"), "");
   EXPECT_EQ(UrlProblem("https://a.example/" + std::string(2048 - 18, 'a')), "");
   EXPECT_NE(UrlProblem("https://a.example/" + std::string(2048 - 17, 'a')), "");
 }
@@ -448,6 +462,170 @@ TEST(ValidateTest, StableAudio) {
   v1::GetJobRequest job;
   job.set_name("jobs/1");
   EXPECT_TRUE(Rejects(Validate(job), "name"));
+}
+
+// ---- Every URL field of every request, found by reflection ----
+
+using ValidateFn = std::function<absl::Status(const google::protobuf::Message&)>;
+
+template <typename T>
+std::pair<const std::string, ValidateFn> V() {
+  return {T::descriptor()->full_name(),
+          [](const google::protobuf::Message& m) {
+            return Validate(static_cast<const T&>(m));
+          }};
+}
+
+// Every request type with a Validate overload. A new request type with a
+// URL field and no entry here fails the test below.
+const std::map<std::string, ValidateFn>& Validators() {
+  static const auto* validators = new std::map<std::string, ValidateFn>{
+      V<v1::CreateMediaRequest>(),        V<v1::GetMediaRequest>(),
+      V<v1::UpdateMediaRequest>(),        V<v1::UploadVideoMetadata>(),
+      V<v1::EstimateVideoCreditsRequest>(), V<v1::CropToAspectRatioRequest>(),
+      V<v1::ReframeVideoRequest>(),       V<v1::EnhanceVideoRequest>(),
+      V<v1::AddSoundEffectRequest>(),     V<v1::AvatarLipSyncRequest>(),
+      V<v1::LipSyncRequest>(),            V<v1::GenerateVideoEffectRequest>(),
+      V<v1::ReplaceBackgroundRequest>(),  V<v1::ReferenceToVideoRequest>(),
+      V<v1::VideoToVideoRequest>(),       V<v1::AttachAudioRequest>(),
+      V<v1::UploadAudioMetadata>(),       V<v1::EstimateAudioCreditsRequest>(),
+      V<v1::TextToSpeechRequest>(),       V<v1::TextToSoundEffectRequest>(),
+      V<v1::TextToMusicRequest>(),        V<v1::SynthesizeSpeechRequest>(),
+      V<v1::GenerateSoundEffectRequest>(), V<v1::GenerateAudioRequest>(),
+      V<v1::GetGenerationRequest>(),      V<v1::GetJobRequest>(),
+  };
+  return *validators;
+}
+
+bool IsUrlField(const google::protobuf::FieldDescriptor* f) {
+  return f->type() == google::protobuf::FieldDescriptor::TYPE_STRING &&
+         (f->name() == "url" || absl::EndsWith(f->name(), "_url") ||
+          absl::EndsWith(f->name(), "_urls"));
+}
+
+// A URL field somewhere in a request: the path of fields to it.
+using FieldPath = std::vector<const google::protobuf::FieldDescriptor*>;
+
+void FindUrlFields(const google::protobuf::Descriptor* d, FieldPath prefix,
+                   std::vector<FieldPath>* out) {
+  for (int i = 0; i < d->field_count(); ++i) {
+    const google::protobuf::FieldDescriptor* f = d->field(i);
+    FieldPath path = prefix;
+    path.push_back(f);
+    if (IsUrlField(f)) {
+      out->push_back(path);
+    } else if (f->type() == google::protobuf::FieldDescriptor::TYPE_MESSAGE &&
+               prefix.size() < 4) {
+      FindUrlFields(f->message_type(), path, out);
+    }
+  }
+}
+
+// Sets the field at `path` to `value` (one element for repeated fields
+// along the way) and returns its BadRequest path, `media_items[0].url`.
+std::string SetAt(google::protobuf::Message* m, const FieldPath& path,
+                  const std::string& value) {
+  std::string name;
+  for (size_t i = 0; i < path.size(); ++i) {
+    const google::protobuf::FieldDescriptor* f = path[i];
+    const google::protobuf::Reflection* r = m->GetReflection();
+    if (!name.empty()) name += ".";
+    name += f->name();
+    const bool last = i + 1 == path.size();
+    if (f->is_repeated()) {
+      name += "[0]";
+      if (last) {
+        r->AddString(m, f, value);
+      } else {
+        m = r->AddMessage(m, f);
+      }
+    } else if (last) {
+      r->SetString(m, f, value);
+    } else {
+      m = r->MutableMessage(m, f);
+    }
+  }
+  return name;
+}
+
+bool HasViolationOn(const absl::Status& s, const std::string& field) {
+  std::optional<google::rpc::BadRequest> br = GetBadRequest(s);
+  if (!br.has_value()) return false;
+  for (const auto& v : br->field_violations()) {
+    if (v.field() == field) return true;
+  }
+  return false;
+}
+
+// Not http(s), or http(s) with something that must never reach upstream.
+const char* const kBadUrls[] = {
+    "javascript:alert(1)",
+    "file:///etc/passwd",
+    "ftp://cdn.example/a.mp4",
+    "gopher://cdn.example:70/_GET",
+    "data:text/html,<script>alert(1)</script>",
+    "//cdn.example/a.mp4",
+    "cdn.example/a.mp4",
+    "https://",
+    "http:///a.mp4",
+    "https://cdn.example/a b.mp4",
+    "https://cdn.example/a.mp4\r\nX-Injected: 1",
+    "https://cdn.example/a.mp4\nmore",
+    "https://cdn.example/\ta.mp4",
+    "https://cdn.example/\x01" "a.mp4",
+    "https://cdn.example/\x7f" "a.mp4",
+    "https://cdn.example/\xc2\x85" "a.mp4",
+    "https://cdn.example/\xe2\x80\xae" "a.mp4",
+};
+
+TEST(ValidateTest, EveryUrlFieldOfEveryRequestRejectsBadUrls) {
+  std::set<const google::protobuf::FileDescriptor*> files = {
+      v1::CreateMediaRequest::descriptor()->file(),
+      v1::CropToAspectRatioRequest::descriptor()->file(),
+      v1::TextToSpeechRequest::descriptor()->file(),
+      v1::SynthesizeSpeechRequest::descriptor()->file(),
+      v1::GenerateAudioRequest::descriptor()->file(),
+      v1::GetJobRequest::descriptor()->file()};
+  std::string long_url = "https://cdn.example/" + std::string(2100, 'a');
+  int checked = 0;
+  for (const google::protobuf::FileDescriptor* file : files) {
+    for (int i = 0; i < file->message_type_count(); ++i) {
+      const google::protobuf::Descriptor* d = file->message_type(i);
+      if (!absl::EndsWith(d->name(), "Request") &&
+          !absl::EndsWith(d->name(), "Metadata")) {
+        continue;
+      }
+      std::vector<FieldPath> urls;
+      FindUrlFields(d, {}, &urls);
+      // UploadVideoRequest / UploadAudioRequest only wrap the metadata (or
+      // a chunk); their URL fields are checked as the metadata's.
+      if (urls.empty() || d->FindFieldByName("chunk") != nullptr) continue;
+      auto validator = Validators().find(d->full_name());
+      ASSERT_NE(validator, Validators().end())
+          << d->full_name() << " has URL fields and no validator";
+      for (const FieldPath& path : urls) {
+        const google::protobuf::Message* prototype =
+            google::protobuf::MessageFactory::generated_factory()->GetPrototype(d);
+        std::vector<std::string> bad(std::begin(kBadUrls), std::end(kBadUrls));
+        bad.push_back(long_url);
+        for (const std::string& url : bad) {
+          std::unique_ptr<google::protobuf::Message> m(prototype->New());
+          const std::string field = SetAt(m.get(), path, url);
+          EXPECT_TRUE(HasViolationOn(validator->second(*m), field))
+              << d->name() << "." << field << " accepted "
+              << absl::CEscape(url);
+          ++checked;
+        }
+        std::unique_ptr<google::protobuf::Message> good(prototype->New());
+        const std::string field =
+            SetAt(good.get(), path, "https://cdn.example/a%20b.mp4?x=1");
+        EXPECT_FALSE(HasViolationOn(validator->second(*good), field))
+            << d->name() << "." << field << " refused a good URL";
+      }
+    }
+  }
+  // 40-odd URL fields exist today; a lookup that finds none is broken.
+  EXPECT_GT(checked, 30 * static_cast<int>(std::size(kBadUrls)));
 }
 
 TEST(ValidateTest, EveryViolationIsReported) {
