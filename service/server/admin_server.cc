@@ -3,8 +3,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "httplib.h"
-#include "nlohmann/json.hpp"
-#include "service/upstream/resource_name.h"
+#include "service/server/webhook_handler.h"
 
 namespace mediagen::server {
 
@@ -46,38 +45,16 @@ absl::StatusOr<int> AdminServer::Start(const std::string& address) {
       R"(/webhooks/vimmerse/([a-z0-9][a-z0-9_-]{0,62})/([0-9a-f]{64}))",
       [this](const httplib::Request& req, httplib::Response& res) {
         ++received_;
-        std::shared_ptr<const auth::Tenant> tenant =
-            tenants_->FindByWebhookToken(req.matches[1].str(),
-                                         req.matches[2].str());
-        if (tenant == nullptr) {
-          res.status = 404;
-          return;
-        }
-        // The documented body: {"customer_id", "media_id", "status"} (and
-        // `asset_id` for assets). Only the id is used, to pick what to
-        // re-read; the status in it is ignored.
-        nlohmann::json body = nlohmann::json::parse(req.body, nullptr, false);
-        std::string name;
-        if (body.is_object()) {
-          for (auto [field, kind] :
-               {std::pair{"media_id", upstream::ResourceKind::kMedia},
-                std::pair{"asset_id", upstream::ResourceKind::kAsset}}) {
-            auto it = body.find(field);
-            if (it != body.end() && it->is_string()) {
-              name = upstream::FormatResourceName(kind, it->get<std::string>());
-              break;
-            }
-          }
-        }
-        if (name.empty() || !upstream::ParseResourceName(name).ok()) {
-          res.status = 400;
+        const WebhookDecision d = DecideWebhook(
+            *tenants_, req.matches[1].str(), req.matches[2].str(), req.body);
+        res.status = d.http_status;
+        if (d.http_status == 400) {
           res.set_content("expected media_id or asset_id\n", "text/plain");
-          return;
         }
+        if (!d.poke) return;
         ++accepted_;
-        registry_->Poke(tenant->name, name);
         // 204 whether or not anyone watches: the sender learns nothing.
-        res.status = 204;
+        registry_->Poke(d.tenant, d.name);
       });
 
   int bound = port;
