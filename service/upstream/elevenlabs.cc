@@ -5,6 +5,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "service/upstream/errors.h"
 #include "service/upstream/json_codec.h"
 
 namespace mediagen::upstream::elevenlabs {
@@ -13,6 +14,8 @@ namespace {
 // The body is audio in the requested format; error bodies are JSON. One
 // Accept that admits both keeps content negotiation out of the way.
 constexpr absl::string_view kAccept = "*/*";
+// Content types and request ids are short; anything longer is cut.
+constexpr size_t kMaxHeaderTextBytes = 128;
 
 Route ElevenLabsRoute(absl::string_view path) {
   // Every call synthesizes (and bills characters): never repeated once it
@@ -76,11 +79,15 @@ v1::AudioStreamInfo StreamInfoFromHeaders(const http::Headers& headers,
                                           absl::string_view output_format) {
   v1::AudioStreamInfo info;
   info.set_output_format(std::string(output_format));
+  // Header values are whatever bytes upstream (or a proxy) sent; proto
+  // strings must be valid UTF-8 or the caller's stub cannot parse the
+  // message, so they are cleaned and bounded like any upstream text.
   if (auto v = http::FindHeader(headers, "content-type")) {
-    info.set_content_type(std::string(absl::StripAsciiWhitespace(*v)));
+    info.set_content_type(SanitizeUpstreamText(*v, {}, kMaxHeaderTextBytes));
   }
   if (auto v = http::FindHeader(headers, "request-id")) {
-    info.set_upstream_request_id(std::string(absl::StripAsciiWhitespace(*v)));
+    info.set_upstream_request_id(
+        SanitizeUpstreamText(*v, {}, kMaxHeaderTextBytes));
   }
   if (auto v = http::FindHeader(headers, "character-cost")) {
     int64_t cost;

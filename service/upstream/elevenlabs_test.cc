@@ -145,5 +145,21 @@ TEST(ElevenLabsResponseTest, StreamInfoFromHeaders) {
   EXPECT_EQ(bare.upstream_request_id(), "");
 }
 
+TEST(ElevenLabsResponseTest, HeaderBytesReachTheCallerAsCleanUtf8) {
+  // Found by //tests/fuzz:elevenlabs_stream_info_fuzzer: a header holding
+  // invalid UTF-8 made an AudioStreamInfo the caller's stub cannot parse.
+  v1::AudioStreamInfo info = StreamInfoFromHeaders(
+      {{"content-type", "aud\xff\xffio/pcm"},
+       {"request-id", "req\r\x01" + std::string(500, 'x')}},
+      "pcm_16000");
+  EXPECT_EQ(info.content_type(), "aud??io/pcm");
+  EXPECT_EQ(info.upstream_request_id().substr(0, 6), "req  x");
+  EXPECT_LE(info.upstream_request_id().size(), 131u);  // 128 + "..."
+  std::string wire;
+  ASSERT_TRUE(info.SerializeToString(&wire));
+  v1::AudioStreamInfo back;
+  EXPECT_TRUE(back.ParseFromString(wire));
+}
+
 }  // namespace
 }  // namespace mediagen::upstream::elevenlabs
