@@ -405,7 +405,16 @@ void JobRegistry::Impl::OnRead(const std::shared_ptr<Entry>& e,
           MaybeIdleLocked(e);
         } else if (!e->watchers.empty()) {
           if (e->dirty) {
-            StartReadLocked(e, actions);
+            // Poked while reading: read again, but not sooner than
+            // min_poke_gap after this read began, so a storm of (replayed
+            // or forged) webhooks costs one upstream read per gap rather
+            // than one per webhook.
+            const absl::Time next = e->last_read_start + options_.min_poke_gap;
+            if (next <= now) {
+              StartReadLocked(e, actions);
+            } else {
+              SchedulePollLocked(e, next);
+            }
           } else {
             SchedulePollLocked(e, now + e->interval);
           }

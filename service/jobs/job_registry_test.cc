@@ -260,9 +260,31 @@ TEST_F(JobRegistryTest, PokeDuringAReadReadsOnceMoreAfterIt) {
   EXPECT_TRUE(reg.Poke("t", "media/m1"));
   EXPECT_EQ(up_.reads, 1);  // still one read under way
   up_.AnswerPending();
-  EXPECT_EQ(up_.reads, 2);  // exactly one more for both pokes
-  up_.AnswerPending();
+  // Exactly one more for both pokes, min_poke_gap after the first began.
+  EXPECT_EQ(up_.reads, 1);
+  sched_.AdvanceBy(absl::Milliseconds(50));
   EXPECT_EQ(up_.reads, 2);
+  up_.AnswerPending();
+  sched_.AdvanceBy(absl::Milliseconds(100));
+  EXPECT_EQ(up_.reads, 2);
+}
+
+TEST_F(JobRegistryTest, AStormOfPokesDuringReadsCostsOneReadPerGap) {
+  // Found by tests/security: each read that had been poked started the next
+  // at once, so 100 replayed webhooks in 60 ms made 43 upstream reads.
+  up_.manual = true;
+  JobRegistry reg(Opts(), &sched_);
+  auto w = std::make_shared<RecordingWatcher>();
+  auto h = reg.Watch("t", "media/m1", 0, up_.Fn(), w);
+  // A webhook every 0.5 ms for 1 s; upstream answers each read in 1 ms.
+  for (int tick = 0; tick < 2000; ++tick) {
+    reg.Poke("t", "media/m1");
+    if (tick % 2 == 1 && !up_.pending.empty()) up_.AnswerOne();
+    sched_.AdvanceBy(absl::Microseconds(500));
+  }
+  up_.AnswerPending();
+  EXPECT_LE(up_.reads, 1 + 1000 / 50 + 1);
+  EXPECT_GE(up_.reads, 1000 / 50 - 1);  // still read promptly, once per gap
 }
 
 TEST_F(JobRegistryTest, ForgedPokesChangeNothingButAReadAndAreSpaced) {
