@@ -118,6 +118,17 @@ absl::StatusOr<std::shared_ptr<const Tenant>> TenantDirectory::Authenticate(
   return it->second;
 }
 
+std::vector<std::string> TenantDirectory::AllSecrets() const {
+  std::vector<std::string> out;
+  for (const auto& [name, tenant] : by_name_) {
+    for (std::string& key : tenant->credentials.AllKeys()) {
+      out.push_back(std::move(key));
+    }
+    if (!tenant->webhook_token.empty()) out.push_back(tenant->webhook_token);
+  }
+  return out;
+}
+
 std::shared_ptr<const Tenant> TenantDirectory::FindByWebhookToken(
     absl::string_view name, absl::string_view token) const {
   auto it = by_name_.find(name);

@@ -68,6 +68,10 @@ class TenantDirectory {
   std::shared_ptr<const Tenant> FindByWebhookToken(absl::string_view name,
                                                    absl::string_view token) const;
 
+  // Every secret the directory holds: each tenant's upstream keys and
+  // webhook token (for scrubbing upstream text; never for display).
+  std::vector<std::string> AllSecrets() const;
+
   bool dev_mode() const { return dev_tenant_ != nullptr; }
   size_t size() const { return by_name_.size(); }
 

@@ -1,5 +1,7 @@
 #include "service/auth/tenant_directory.h"
 
+#include <algorithm>
+
 #include "gtest/gtest.h"
 #include "service/common/sha256.h"
 
@@ -81,6 +83,21 @@ TEST(TenantDirectoryTest, DevModeNeedsNoToken) {
   ASSERT_TRUE(t.ok());
   EXPECT_EQ((*t)->name, "dev");
   EXPECT_EQ((*t)->credentials.vimmerse_api_key, "k");
+}
+
+TEST(TenantDirectoryTest, AllSecretsHoldsEveryKeyAndWebhookToken) {
+  std::vector<TenantSpec> specs = TwoTenants();
+  specs[0].credentials.elevenlabs_api_key = "el-key-a";
+  auto dir = *TenantDirectory::Create(specs, "secret");
+  std::vector<std::string> all = dir->AllSecrets();
+  for (const std::string& want :
+       {std::string("vim-key-a"), std::string("el-key-a"),
+        std::string("vim-key-b"),
+        HmacSha256Hex("secret", "mediagen-webhook:acme"),
+        HmacSha256Hex("secret", "mediagen-webhook:globex")}) {
+    EXPECT_NE(std::find(all.begin(), all.end(), want), all.end()) << want;
+  }
+  EXPECT_EQ(all.size(), 5u);  // no empty keys
 }
 
 }  // namespace

@@ -58,6 +58,12 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(ServerOptions options) {
   s->transport_ = std::make_unique<http::CurlTransport>(o.transport);
   upstream::Engine::Options engine_options;
   engine_options.endpoints = o.endpoints;
+  // Upstream text in errors is scrubbed of every secret held here, not
+  // only of the calling tenant's keys.
+  auto secrets = std::make_shared<std::vector<std::string>>(
+      s->tenants_->AllSecrets());
+  if (!o.webhook_secret.empty()) secrets->push_back(o.webhook_secret);
+  engine_options.secrets = std::move(secrets);
   s->engine_ = std::make_unique<upstream::Engine>(
       engine_options, s->transport_.get(), s->scheduler_.get());
   s->registry_ =

@@ -126,7 +126,8 @@ class Operation : public CallHandle,
         scheduler_(scheduler),
         deadline_(ctx.deadline),
         route_(route),
-        errctx_(ErrorContext::For(route, ctx.credentials.AllKeys())) {
+        errctx_(ErrorContext::For(route, ctx.credentials.AllKeys(),
+                                  options.secrets)) {
     for (const auto& h : ctx.extra_headers) {
       if (Forwardable(h)) extra_headers_.push_back(h);
     }

@@ -33,6 +33,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/functional/any_invocable.h"
 #include "absl/status/status.h"
@@ -105,6 +106,11 @@ class Engine {
             absl::Milliseconds(250), absl::Seconds(8), /*scaling=*/2.0);
     // Largest JSON answer buffered (audio streams are not buffered).
     size_t max_response_bytes = 16 << 20;
+    // Every secret the server holds besides the caller's own keys (the
+    // other tenants' keys, webhook tokens): scrubbed from upstream text in
+    // errors too, so a confused or compromised upstream cannot hand one
+    // tenant another's key. May be null.
+    std::shared_ptr<const std::vector<std::string>> secrets;
   };
 
   template <typename T>

@@ -911,6 +911,32 @@ TEST_F(EngineTest, ErrorsComeBackMappedAndConvertibleToGrpc) {
   EXPECT_EQ(fake_.call_count(), 1u);
 }
 
+TEST(EngineSecretsTest, OtherTenantsSecretsAreScrubbedFromErrorsToo) {
+  // Found by tests/security: only the caller's keys were scrubbed, so an
+  // upstream that quoted another tenant's key passed it on.
+  http::FakeTransport fake;
+  FakeScheduler sched;
+  Engine::Options options = TestOptions();
+  options.secrets = std::make_shared<const std::vector<std::string>>(
+      std::vector<std::string>{"other-tenant-key-77", "webhook-token-88"});
+  Engine engine(options, &fake, &sched);
+  fake.Push(R{401,
+              {{"request-id", "webhook-token-88"}},
+              R"({"message": "other-tenant-key-77 is not yours",
+                  "code": "other-tenant-key-77"})"});
+  Outcome<v1::CreateMediaResponse> out;
+  CallContext ctx;
+  ctx.credentials.vimmerse_api_key = kVimKey;
+  v1::CreateMediaRequest r;
+  r.set_prompt("x");
+  engine.CreateMedia(ctx, r, out.Callback());
+  ASSERT_EQ(out.calls, 1);
+  const std::string all = absl::StrCat(
+      out.status().message(), GetErrorInfo(out.status())->DebugString());
+  EXPECT_FALSE(absl::StrContains(all, "other-tenant-key-77")) << all;
+  EXPECT_FALSE(absl::StrContains(all, "webhook-token-88")) << all;
+}
+
 TEST_F(EngineTest, ExtraHeadersForwardedReservedOnesDropped) {
   fake_.Push(R{200, {}, kMediaJson});
   CallContext ctx = Ctx();

@@ -265,15 +265,27 @@ absl::Status WithPayloadsOf(absl::Status out, const absl::Status& from) {
   return out;
 }
 
+// The caller's keys and every other secret the server holds. Built only
+// on the error path.
+std::vector<std::string> AllSecrets(const ErrorContext& ctx) {
+  std::vector<std::string> all = ctx.secrets;
+  if (ctx.more_secrets != nullptr) {
+    all.insert(all.end(), ctx.more_secrets->begin(), ctx.more_secrets->end());
+  }
+  return all;
+}
+
 }  // namespace
 
-ErrorContext ErrorContext::For(const Route& route,
-                               std::vector<std::string> secrets) {
+ErrorContext ErrorContext::For(
+    const Route& route, std::vector<std::string> secrets,
+    std::shared_ptr<const std::vector<std::string>> more_secrets) {
   ErrorContext ctx;
   ctx.provider = route.provider;
   ctx.route = route.Label();
   ctx.idempotency = route.idempotency;
   ctx.secrets = std::move(secrets);
+  ctx.more_secrets = std::move(more_secrets);
   return ctx;
 }
 
@@ -285,20 +297,21 @@ absl::Status MapHttpError(const http::HttpResponse& response,
                             absl::StrCat("unexpected HTTP status ", status));
   }
   UpstreamError parsed = ParseErrorBody(response.body);
+  const std::vector<std::string> secrets = AllSecrets(ctx);
   const std::string code =
-      SanitizeUpstreamText(parsed.code, ctx.secrets, kMaxCodeBytes);
+      SanitizeUpstreamText(parsed.code, secrets, kMaxCodeBytes);
   std::string request_id =
-      SanitizeUpstreamText(parsed.request_id, ctx.secrets, kMaxRequestIdBytes);
+      SanitizeUpstreamText(parsed.request_id, secrets, kMaxRequestIdBytes);
   if (request_id.empty()) {
     request_id = SanitizeUpstreamText(HeaderRequestId(response.headers),
-                                      ctx.secrets, kMaxRequestIdBytes);
+                                      secrets, kMaxRequestIdBytes);
   }
   const std::optional<absl::Duration> retry_after =
       ParseRetryAfter(response.headers, now);
   const Classified c =
       Classify(status, ctx.provider, ToUpperSnakeCase(code), retry_after);
 
-  std::string message = SanitizeUpstreamText(parsed.message, ctx.secrets);
+  std::string message = SanitizeUpstreamText(parsed.message, secrets);
   if (message.empty() && !response.body.empty() && !ParseAny(response.body)) {
     message = "(non-JSON error body)";
   }
@@ -322,9 +335,9 @@ absl::Status MapHttpError(const http::HttpResponse& response,
     BadRequest br;
     for (auto& v : parsed.violations) {
       auto* added = br.add_field_violations();
-      added->set_field(SanitizeUpstreamText(v.field(), ctx.secrets, 200));
+      added->set_field(SanitizeUpstreamText(v.field(), secrets, 200));
       added->set_description(
-          SanitizeUpstreamText(v.description(), ctx.secrets));
+          SanitizeUpstreamText(v.description(), secrets));
     }
     SetBadRequest(&out, br);
   }
@@ -360,7 +373,7 @@ absl::Status MapTransportError(const absl::Status& status,
   }
   absl::Status out(
       code, absl::StrCat(Prefix(ctx), ": ",
-                         SanitizeUpstreamText(status.message(), ctx.secrets)));
+                         SanitizeUpstreamText(status.message(), AllSecrets(ctx))));
   SetErrorInfo(&out, MakeErrorInfo(ctx, reason));
   return WithPayloadsOf(std::move(out), status);
 }
@@ -381,7 +394,7 @@ absl::Status BadResponseError(const ErrorContext& ctx, int http_status,
     (*info.mutable_metadata())["http_status"] = absl::StrCat(http_status);
   }
   const std::string request_id = SanitizeUpstreamText(
-      HeaderRequestId(headers), ctx.secrets, kMaxRequestIdBytes);
+      HeaderRequestId(headers), AllSecrets(ctx), kMaxRequestIdBytes);
   if (!request_id.empty()) {
     (*info.mutable_metadata())["upstream_request_id"] = request_id;
   }

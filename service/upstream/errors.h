@@ -44,11 +44,14 @@
 // ("INSUFFICIENT_CREDIT"), ElevenLabs `detail.code` or `detail.status`.
 // Messages read "<Provider> <route>: HTTP <status> <reason>: <upstream
 // message>"; the upstream message is cut to 300 bytes, has control
-// characters and invalid UTF-8 replaced, and every key of the calling
-// tenant scrubbed out. No header value ever appears in a message.
+// characters and invalid UTF-8 replaced, and every secret the server
+// holds scrubbed out (the calling tenant's keys, and through
+// ErrorContext::more_secrets every other tenant's keys and webhook tokens).
+// No header value ever appears in a message.
 #ifndef MEDIAGEN_SERVICE_UPSTREAM_ERRORS_H_
 #define MEDIAGEN_SERVICE_UPSTREAM_ERRORS_H_
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -81,8 +84,14 @@ struct ErrorContext {
   Idempotency idempotency = Idempotency::kNonIdempotent;
   // The calling tenant's keys: scrubbed from every upstream text.
   std::vector<std::string> secrets;
+  // Every other secret the server holds (the other tenants' keys, webhook
+  // tokens), scrubbed as well: no upstream text may carry one to a caller
+  // either. Shared by all calls; may be null.
+  std::shared_ptr<const std::vector<std::string>> more_secrets;
 
-  static ErrorContext For(const Route& route, std::vector<std::string> secrets);
+  static ErrorContext For(
+      const Route& route, std::vector<std::string> secrets,
+      std::shared_ptr<const std::vector<std::string>> more_secrets = nullptr);
 };
 
 // A non-2xx HTTP response -> status (see the table). `now` resolves an

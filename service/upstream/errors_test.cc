@@ -258,6 +258,25 @@ TEST(MapHttpErrorTest, ConfiguredKeysAreScrubbedAndHeadersNeverShown) {
   EXPECT_FALSE(absl::StrContains(s.ToString(), kKey));
 }
 
+TEST(MapHttpErrorTest, EverySecretTheServerHoldsIsScrubbedNotOnlyTheCallers) {
+  ErrorContext ctx = Ctx(v1::PROVIDER_VIMMERSE, "POST /v2/media");
+  ctx.more_secrets = std::make_shared<const std::vector<std::string>>(
+      std::vector<std::string>{"globex-key-ABC123", "whtoken-0f0f0f"});
+  http::HttpResponse r;
+  r.status = 401;
+  r.headers = {{"request-id", "globex-key-ABC123"}};
+  r.body = absl::StrCat(R"({"message": "key globex-key-ABC123 is not )",
+                        kKey, R"(, see whtoken-0f0f0f", "code": "globex-key-ABC123"})");
+  absl::Status s = MapHttpError(r, ctx, kNow);
+  for (const char* secret : {"globex-key-ABC123", "whtoken-0f0f0f", kKey}) {
+    EXPECT_FALSE(absl::StrContains(s.message(), secret)) << s.message();
+    EXPECT_FALSE(absl::StrContains(GetErrorInfo(s)->DebugString(), secret));
+  }
+  absl::Status t = MapTransportError(
+      absl::UnavailableError("reset while sending globex-key-ABC123"), ctx);
+  EXPECT_FALSE(absl::StrContains(t.message(), "globex-key-ABC123"));
+}
+
 TEST(MapHttpErrorTest, LongMessagesAreCutAfterScrubbing) {
   // The key straddles the cut: it must not leak as a prefix.
   std::string msg(290, 'x');
