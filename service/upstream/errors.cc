@@ -22,6 +22,7 @@ using ::google::rpc::ErrorInfo;
 using ::google::rpc::RetryInfo;
 
 constexpr size_t kMaxCodeBytes = 64;
+constexpr size_t kMaxReasonBytes = 63;
 constexpr size_t kMaxRequestIdBytes = 128;
 constexpr size_t kMaxViolations = 20;
 
@@ -504,6 +505,11 @@ std::string ToUpperSnakeCase(absl::string_view code) {
   if (!out.empty() && absl::ascii_isdigit(out[0])) {
     out = absl::StrCat("UPSTREAM_", out);
   }
+  // google.rpc.ErrorInfo: a reason is at most 63 characters and ends with
+  // a letter or digit (the camelCase split and the prefix above could make
+  // it longer).
+  if (out.size() > kMaxReasonBytes) out.resize(kMaxReasonBytes);
+  while (!out.empty() && out.back() == '_') out.pop_back();
   if (out.size() < 2) return "";
   return out;
 }

@@ -385,6 +385,16 @@ TEST(TextTest, ToUpperSnakeCase) {
   EXPECT_EQ(ToUpperSnakeCase("MEDIA_NOT_FOUND"), "MEDIA_NOT_FOUND");
   EXPECT_EQ(ToUpperSnakeCase("404"), "UPSTREAM_404");
   EXPECT_EQ(ToUpperSnakeCase("!!"), "");
+  // Found by //tests/fuzz:error_body_fuzzer: a camelCase split at the cut,
+  // or the digit prefix, made reasons longer than ErrorInfo's 63.
+  const std::string camel = ToUpperSnakeCase(std::string(63, 'e') + "Eeee");
+  EXPECT_EQ(camel.size(), 63u);
+  EXPECT_EQ(camel, std::string(63, 'E'));
+  const std::string digits = ToUpperSnakeCase(std::string(70, '7'));
+  EXPECT_EQ(digits.size(), 63u);
+  EXPECT_EQ(digits.substr(0, 9), "UPSTREAM_");
+  // Never ending with the separator after the cut.
+  EXPECT_NE(ToUpperSnakeCase(std::string(62, 'a') + "_b").back(), '_');
 }
 
 TEST(TextTest, SanitizeReplacesControlAndInvalidBytes) {

@@ -8,8 +8,9 @@
 // the body. The tenant's keys are fixed (and appear in the seeds, so the
 // fuzzer mutates around them).
 //
-// Invariants: an error with ErrorInfo whose reason is UPPER_SNAKE_CASE and
-// whose domain is the provider's; no key in any text a caller receives
+// Invariants: an error with ErrorInfo whose reason is what ErrorInfo
+// allows (at most 63 characters, [A-Z][A-Z0-9_]+[A-Z0-9]) and whose domain
+// is the provider's; no key in any text a caller receives
 // (message, ErrorInfo metadata, BadRequest); messages valid UTF-8 without
 // control characters and bounded; RetryInfo within 0-10 min; every detail
 // survives protobuf's wire format.
@@ -59,11 +60,14 @@ void CheckStatus(const absl::Status& s, v1::Provider provider) {
   std::optional<google::rpc::ErrorInfo> info = up::GetErrorInfo(s);
   FUZZ_CHECK(info.has_value(), s.ToString());
   FUZZ_CHECK(info->domain() == up::ProviderDomain(provider), info->domain());
-  FUZZ_CHECK(!info->reason().empty() && info->reason().size() <= 64,
-             info->reason());
-  for (char c : info->reason()) {
+  // google.rpc.ErrorInfo: at most 63 characters of [A-Z][A-Z0-9_]+[A-Z0-9].
+  const std::string& reason = info->reason();
+  FUZZ_CHECK(reason.size() >= 2 && reason.size() <= 63, reason);
+  FUZZ_CHECK(absl::ascii_isupper(reason.front()) && reason.back() != '_',
+             reason);
+  for (char c : reason) {
     FUZZ_CHECK(absl::ascii_isupper(c) || absl::ascii_isdigit(c) || c == '_',
-               info->reason());
+               reason);
   }
   for (const auto& [k, v] : info->metadata()) CheckText(v, 300);
   FUZZ_CHECK(SurvivesTheWire(*info), info->ShortDebugString());

@@ -267,6 +267,7 @@ def main():
     c.add("elevenlabs_stream_info_fuzzer",
           b"\x01content-type: aud\xff\xffio/pcm\ncharacter-cost: -4\n",
           "finding-invalid-utf8-header")
+    c.add("error_body_fuzzer", b'\x00\x0b\x01\n{"message": "Job create failed", "code": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeEeeeeeeJOB_C#EAILE0"}', "finding-reason-over-63")
 
     webhook_media = {"customer_id": "customer123",
                      "media_id": "abc123-def456-ghi789", "status": "success"}
