@@ -127,7 +127,8 @@ class Operation : public CallHandle,
         deadline_(ctx.deadline),
         route_(route),
         errctx_(ErrorContext::For(route, ctx.credentials.AllKeys(),
-                                  options.secrets)) {
+                                  options.secrets)),
+        call_observer_(ctx.observer) {
     for (const auto& h : ctx.extra_headers) {
       if (Forwardable(h)) extra_headers_.push_back(h);
     }
@@ -223,6 +224,7 @@ class Operation : public CallHandle,
     if (!request.ok()) return Finish(request.status());
     request->deadline = deadline_;
     request->max_response_bytes = options_.max_response_bytes;
+    attempt_started_ = scheduler_->clock().Now();
     for (const auto& h : extra_headers_) request->headers.push_back(h);
 
     std::shared_ptr<Operation> self = shared_from_this();
@@ -251,21 +253,42 @@ class Operation : public CallHandle,
       call_.reset();
     }
     const absl::Time now = scheduler_->clock().Now();
+    AttemptReport report;
+    report.route = &route_;
+    report.attempt = attempt;
+    report.latency = now - attempt_started_;
+    if (result.ok()) {
+      report.http_status = result->status;
+      for (absl::string_view name : {"request-id", "x-request-id"}) {
+        if (auto id = http::FindHeader(result->headers, name)) {
+          report.upstream_request_id = *std::move(id);
+          break;
+        }
+      }
+    } else {
+      report.transport_code = result.status().code();
+    }
     absl::Status failure;
     if (!result.ok()) {
       failure = MapTransportError(result.status(), errctx_);
     } else if (result->status >= 200 && result->status < 300) {
       failure = OnSuccess(*std::move(result));
-      if (failure.ok()) return Finish(absl::OkStatus());
+      if (failure.ok()) {
+        Report(report);
+        return Finish(absl::OkStatus());
+      }
     } else {
       failure = MapHttpError(*result, errctx_, now);
     }
 
     if (http::RequestNotSent(failure) && !CanResend()) {
+      Report(report);
       return Finish(std::move(failure));
     }
     const RetryDecision d = DecideRetry(*retry_, *backoff_, route_.idempotency,
                                         failure, now, deadline_);
+    report.will_retry = d.retry;
+    Report(report);
     if (!d.retry) return Finish(std::move(failure));
     {
       std::lock_guard<std::mutex> lock(mu_);
@@ -278,6 +301,11 @@ class Operation : public CallHandle,
       }
     }
     Finish(CancelledStatus());
+  }
+
+  void Report(const AttemptReport& report) {
+    if (options_.observer) options_.observer->OnAttempt(report);
+    if (call_observer_) call_observer_->OnAttempt(report);
   }
 
   void OnTimer() {
@@ -305,7 +333,10 @@ class Operation : public CallHandle,
   const absl::Time deadline_;
   const Route route_;
   const ErrorContext errctx_;
+  const std::shared_ptr<AttemptObserver> call_observer_;
   http::Headers extra_headers_;
+  // Written by the thread starting an attempt, read by its completion.
+  absl::Time attempt_started_;
   // Used only by the thread running the current step (steps never overlap).
   std::unique_ptr<RetryPolicy> retry_;
   std::unique_ptr<BackoffPolicy> backoff_;

@@ -53,6 +53,30 @@
 
 namespace mediagen::upstream {
 
+// One upstream attempt, as an AttemptObserver is told of it.
+struct AttemptReport {
+  // Provider, method and documented path ("/v2/media/{id}"): no ids.
+  const Route* route = nullptr;
+  int attempt = 1;  // 1 for the first
+  // The HTTP status, or 0 when no answer came (then see `transport_code`).
+  int http_status = 0;
+  absl::StatusCode transport_code = absl::StatusCode::kOk;
+  absl::Duration latency;
+  // Another attempt follows (after a backoff).
+  bool will_retry = false;
+  // The provider's `request-id` / `x-request-id` header, when it sent one.
+  std::string upstream_request_id;
+};
+
+// Told of every attempt the engine makes (metrics, logs). Called on a
+// transport thread after the attempt and before the call completes or
+// retries; must be thread-safe and quick.
+class AttemptObserver {
+ public:
+  virtual ~AttemptObserver() = default;
+  virtual void OnAttempt(const AttemptReport& report) = 0;
+};
+
 // Who is calling and until when.
 struct CallContext {
   // The tenant's upstream keys. An empty key for the route's provider fails
@@ -66,6 +90,8 @@ struct CallContext {
   // Content-Length, Transfer-Encoding, Connection) and anything holding CR,
   // LF or NUL, which are dropped.
   http::Headers extra_headers;
+  // Told of this call's attempts (besides Engine::Options::observer).
+  std::shared_ptr<AttemptObserver> observer;
 };
 
 // A started call.
@@ -111,6 +137,8 @@ class Engine {
     // errors too, so a confused or compromised upstream cannot hand one
     // tenant another's key. May be null.
     std::shared_ptr<const std::vector<std::string>> secrets;
+    // Told of every attempt of every call (e.g. metrics); may be null.
+    std::shared_ptr<AttemptObserver> observer;
   };
 
   template <typename T>

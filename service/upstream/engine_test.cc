@@ -194,6 +194,78 @@ TEST_F(EngineTest, ReadRetriedOn503ThenSucceedsWithJitteredBackoff) {
   EXPECT_EQ(fake_.call_count(), 3u);
 }
 
+// Collects AttemptReports (route label instead of the pointer).
+class RecordingObserver : public AttemptObserver {
+ public:
+  struct Seen {
+    std::string route;
+    int attempt;
+    int http_status;
+    absl::StatusCode transport_code;
+    bool will_retry;
+    std::string upstream_request_id;
+  };
+  void OnAttempt(const AttemptReport& r) override {
+    std::lock_guard<std::mutex> lock(mu);
+    seen.push_back({r.route->Label(), r.attempt, r.http_status,
+                    r.transport_code, r.will_retry, r.upstream_request_id});
+  }
+  std::mutex mu;
+  std::vector<Seen> seen;
+};
+
+class ObservedEngineTest : public EngineTest {
+ protected:
+  ObservedEngineTest() : EngineTest(Observed()) {}
+  static std::shared_ptr<RecordingObserver>& Global() {
+    static auto* o = new std::shared_ptr<RecordingObserver>;
+    return *o;
+  }
+  static Engine::Options Observed() {
+    Engine::Options o = TestOptions();
+    Global() = std::make_shared<RecordingObserver>();
+    o.observer = Global();
+    return o;
+  }
+};
+
+TEST_F(ObservedEngineTest, EveryAttemptIsReportedToBothObservers) {
+  fake_.Push(absl::UnavailableError("connection reset"));
+  fake_.Push(R{503, {{"x-request-id", "up-1"}}, ""});
+  fake_.Push(R{200, {{"request-id", "up-2"}}, kMediaJson});
+  auto per_call = std::make_shared<RecordingObserver>();
+  CallContext ctx = Ctx();
+  ctx.observer = per_call;
+  Outcome<v1::GetMediaResponse> out;
+  engine_.GetMedia(ctx, GetMediaReq(), out.Callback());
+  AdvanceUntilCalls(3, absl::Seconds(10));
+  ASSERT_EQ(out.calls, 1);
+  ASSERT_TRUE(out.value->ok());
+  for (auto* obs : {Global().get(), per_call.get()}) {
+    ASSERT_EQ(obs->seen.size(), 3u);
+    EXPECT_EQ(obs->seen[0].route, "GET /v2/media/{id}");
+    EXPECT_EQ(obs->seen[0].http_status, 0);
+    EXPECT_EQ(obs->seen[0].transport_code, absl::StatusCode::kUnavailable);
+    EXPECT_TRUE(obs->seen[0].will_retry);
+    EXPECT_EQ(obs->seen[1].attempt, 2);
+    EXPECT_EQ(obs->seen[1].http_status, 503);
+    EXPECT_EQ(obs->seen[1].upstream_request_id, "up-1");
+    EXPECT_TRUE(obs->seen[1].will_retry);
+    EXPECT_EQ(obs->seen[2].http_status, 200);
+    EXPECT_EQ(obs->seen[2].upstream_request_id, "up-2");
+    EXPECT_FALSE(obs->seen[2].will_retry);
+  }
+}
+
+TEST_F(ObservedEngineTest, CallsThatNeverLeaveReportNoAttempt) {
+  CallContext ctx = Ctx();
+  ctx.credentials.vimmerse_api_key.clear();
+  Outcome<v1::GetMediaResponse> out;
+  engine_.GetMedia(ctx, GetMediaReq(), out.Callback());
+  ASSERT_EQ(out.calls, 1);
+  EXPECT_TRUE(Global()->seen.empty());
+}
+
 class RandomJitterEngineTest : public EngineTest {
  protected:
   RandomJitterEngineTest() : EngineTest(RandomOptions()) {}
