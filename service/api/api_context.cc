@@ -27,7 +27,16 @@ absl::StatusOr<ResolvedCall> ResolveCall(const ApiContext& api,
       api.tenants->Authenticate(Metadata(ctx, "authorization"));
   if (!tenant.ok()) return tenant.status();
   ResolvedCall call;
+  call.record = api.calls != nullptr ? api.calls->Find(ctx) : nullptr;
+  if (call.record == nullptr) {
+    // No interceptor (unit tests): the same trace rule, nobody logs it.
+    call.record = std::make_shared<CallRecord>(
+        "", telemetry::TraceContext::ContinueOrStart(
+                Metadata(ctx, "traceparent"), Metadata(ctx, "tracestate")),
+        "");
+  }
   call.tenant = *std::move(tenant);
+  call.record->SetTenant(call.tenant->name);
   call.upstream.credentials = call.tenant->credentials;
   // gRPC reports "no deadline" as the far end of system_clock.
   const auto deadline = ctx->deadline();
@@ -35,12 +44,8 @@ absl::StatusOr<ResolvedCall> ResolveCall(const ApiContext& api,
     call.upstream.deadline =
         UpstreamDeadline(absl::FromChrono(deadline), absl::Now());
   }
-  for (absl::string_view key : {"traceparent", "tracestate"}) {
-    if (auto value = Metadata(ctx, key)) {
-      call.upstream.extra_headers.emplace_back(std::string(key),
-                                               std::string(*value));
-    }
-  }
+  call.upstream.extra_headers = TraceHeaders(call.record->trace());
+  call.upstream.observer = call.record;
   return call;
 }
 
@@ -50,6 +55,14 @@ absl::Time UpstreamDeadline(absl::Time call_deadline, absl::Time now) {
   if (left <= absl::ZeroDuration()) return call_deadline;
   return call_deadline -
          std::min(kMaxDeadlineReserve, left * kDeadlineReserveFraction);
+}
+
+http::Headers TraceHeaders(const telemetry::TraceContext& trace) {
+  http::Headers headers = {{"traceparent", trace.Traceparent()}};
+  if (!trace.tracestate.empty()) {
+    headers.emplace_back("tracestate", trace.tracestate);
+  }
+  return headers;
 }
 
 std::string WebhookUrlFor(const ApiContext& api, const auth::Tenant& tenant) {

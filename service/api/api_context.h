@@ -13,6 +13,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "grpcpp/grpcpp.h"
+#include "service/api/call_record.h"
 #include "service/auth/tenant_directory.h"
 #include "service/idempotency/idempotency_store.h"
 #include "service/jobs/job_registry.h"
@@ -31,13 +32,21 @@ struct ApiContext {
   std::string webhook_base_url;
   // Upstream reads made for WatchJob/GetJob polling use this deadline.
   absl::Duration poll_timeout = absl::Seconds(30);
+  // Each call's CallRecord (filled by the server's interceptor); may be
+  // null, and then handlers use a record of their own that nobody logs.
+  const CallTable* calls = nullptr;
+  // For lines not tied to an RPC (job polls); may be null.
+  const telemetry::Logger* log = nullptr;
 };
 
 struct ResolvedCall {
   std::shared_ptr<const auth::Tenant> tenant;
-  // Credentials, deadline (from the gRPC deadline) and the forwarded
-  // `traceparent`/`tracestate` metadata.
+  // Credentials, deadline (from the gRPC deadline), `traceparent` (the
+  // caller's trace continued with this call's span, or a new trace) and
+  // `tracestate`, and `record` as the observer of upstream attempts.
   upstream::CallContext upstream;
+  // Never null.
+  std::shared_ptr<CallRecord> record;
 };
 
 // The share of a call's remaining time kept back from upstream, at most
@@ -54,9 +63,13 @@ absl::Time UpstreamDeadline(absl::Time call_deadline, absl::Time now);
 
 // Authenticates the caller from `authorization` metadata and builds the
 // upstream call context (deadline: UpstreamDeadline of the gRPC deadline).
-// UNAUTHENTICATED when the token is missing/unknown.
+// UNAUTHENTICATED when the token is missing/unknown. The tenant's name goes
+// into the call's record.
 absl::StatusOr<ResolvedCall> ResolveCall(const ApiContext& api,
                                          const grpc::CallbackServerContext* ctx);
+
+// The headers that carry `trace` upstream.
+http::Headers TraceHeaders(const telemetry::TraceContext& trace);
 
 // The webhook receiver URL of `tenant`, or "" when no base URL is set.
 std::string WebhookUrlFor(const ApiContext& api, const auth::Tenant& tenant);

@@ -41,6 +41,7 @@ class AudioStreamReactor : public grpc::ServerWriteReactor<Resp> {
       state_->OnDone(call.status());
       return;
     }
+    state_->SetRecord(call->record);
     upstream::Engine::Handle handle =
         (api.engine->*start)(call->upstream, req, state_);
     state_->SetHandle(std::move(handle));
@@ -68,6 +69,9 @@ class AudioStreamReactor : public grpc::ServerWriteReactor<Resp> {
     }
 
     bool OnChunk(absl::string_view chunk) override {
+      if (record_ != nullptr) {
+        record_->AddStreamBytes(CallRecord::kDown, chunk.size());
+      }
       Resp msg;
       msg.set_audio_chunk(std::string(chunk));
       std::lock_guard<std::mutex> lock(mu_);
@@ -82,6 +86,11 @@ class AudioStreamReactor : public grpc::ServerWriteReactor<Resp> {
       std::lock_guard<std::mutex> lock(mu_);
       if (!end_.has_value()) end_ = std::move(status);
       PumpLocked();
+    }
+
+    // Before the engine starts (so chunks never race it).
+    void SetRecord(std::shared_ptr<CallRecord> record) {
+      record_ = std::move(record);
     }
 
     void SetHandle(upstream::Engine::Handle handle) {
@@ -156,6 +165,7 @@ class AudioStreamReactor : public grpc::ServerWriteReactor<Resp> {
       }
     }
 
+    std::shared_ptr<CallRecord> record_;
     std::mutex mu_;
     AudioStreamReactor* reactor_;
     std::deque<Resp> queue_;

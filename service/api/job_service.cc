@@ -150,6 +150,7 @@ class WatchReactor : public grpc::ServerWriteReactor<v1::WatchJobResponse> {
       state_->OnEnd(valid);
       return;
     }
+    call->record->SetJob(req.name());
     if (req.resume_from_version() < 0) {
       state_->OnEnd(absl::InvalidArgumentError(
           "resume_from_version must be 0 or a version the server sent"));
@@ -157,7 +158,9 @@ class WatchReactor : public grpc::ServerWriteReactor<v1::WatchJobResponse> {
     }
     state_->SetHandle(api.registry->Watch(
         call->tenant->name, req.name(), req.resume_from_version(),
-        JobReader(api, call->tenant->credentials, req.name()), state_));
+        JobReader(api, call->tenant->name, call->tenant->credentials,
+                  req.name()),
+        state_));
   }
 
   void OnWriteDone(bool ok) override { state_->WriteDone(ok); }
@@ -179,15 +182,26 @@ class WatchReactor : public grpc::ServerWriteReactor<v1::WatchJobResponse> {
 
 }  // namespace
 
-jobs::ReadFn JobReader(const ApiContext& api, upstream::Credentials credentials,
-                       std::string name) {
+jobs::ReadFn JobReader(const ApiContext& api, std::string tenant,
+                       upstream::Credentials credentials, std::string name) {
   upstream::Engine* engine = api.engine;
   const absl::Duration timeout = api.poll_timeout;
-  return [engine, timeout, credentials = std::move(credentials),
+  const telemetry::Logger* log = api.log;
+  return [engine, timeout, log, tenant = std::move(tenant),
+          credentials = std::move(credentials),
           name = std::move(name)](jobs::ReadDone done) {
+    // A poll serves every watcher of the job, so it belongs to no caller's
+    // trace: each read starts one, which its attempt lines carry.
+    auto record = std::make_shared<CallRecord>(
+        "job poll", telemetry::TraceContext::Start(), "",
+        CallRecord::Sinks{log, nullptr});
+    record->SetTenant(tenant);
+    record->SetJob(name);
     upstream::CallContext ctx;
     ctx.credentials = credentials;
     ctx.deadline = absl::Now() + timeout;
+    ctx.extra_headers = TraceHeaders(record->trace());
+    ctx.observer = std::move(record);
     engine->GetJob(ctx, name, std::move(done));
   };
 }
@@ -199,12 +213,14 @@ grpc::ServerUnaryReactor* JobServiceImpl::GetJob(
   std::shared_ptr<UnaryState> state = reactor->state();
   absl::StatusOr<ResolvedCall> call = ResolveCall(api_, ctx);
   absl::Status valid = call.ok() ? upstream::Validate(*req) : call.status();
+  if (call.ok()) call->record->SetJob(req->name());
   if (!valid.ok()) {
     state->Finish(valid, nullptr);
     return reactor;
   }
   api_.registry->Get(call->tenant->name, req->name(),
-                     JobReader(api_, call->tenant->credentials, req->name()),
+                     JobReader(api_, call->tenant->name,
+                               call->tenant->credentials, req->name()),
                      [state](absl::StatusOr<v1::Job> job) {
                        v1::GetJobResponse out;
                        if (job.ok()) *out.mutable_job() = *std::move(job);

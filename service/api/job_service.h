@@ -25,7 +25,7 @@ class JobServiceImpl : public v1::JobService::CallbackService {
 
 // How the registry reads a job for a tenant: one engine GetJob with the
 // poll timeout as its deadline.
-jobs::ReadFn JobReader(const ApiContext& api,
+jobs::ReadFn JobReader(const ApiContext& api, std::string tenant,
                        upstream::Credentials credentials, std::string name);
 
 }  // namespace mediagen::api

@@ -124,6 +124,7 @@ grpc::ServerUnaryReactor* RunUnary(const ApiContext& api,
     state->Finish(call.status(), nullptr);
     return reactor;
   }
+  call->record->NoteResource(*req);
   // Invalid requests stop here: nothing is sent and no request_id is used up.
   if (absl::Status valid = upstream::Validate(*req); !valid.ok()) {
     state->Finish(valid, nullptr);
@@ -152,6 +153,7 @@ grpc::ServerUnaryReactor* RunUnary(const ApiContext& api,
         if (result.ok() && on_success != nullptr) {
           on_success(api, resolved, *result);
         }
+        if (result.ok()) resolved.record->NoteResource(*result);
         const absl::Status status = result.status();
         Settle(lease.get(), status, result.ok() ? &*result : nullptr);
         state->Finish(status, result.ok() ? &*result : nullptr);

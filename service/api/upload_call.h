@@ -90,6 +90,7 @@ class UploadReactor
           "`chunk`"));
       return;
     }
+    call_.record->AddStreamBytes(CallRecord::kUp, msg_.chunk().size());
     if (pipe_->Write(std::move(*msg_.mutable_chunk()))) {
       StartReadLocked();
     } else {
@@ -175,7 +176,9 @@ class UploadReactor
     }
     upstream::Engine::Handle handle = (api_.engine->*method_.start)(
         call_.upstream, meta, pipe,
-        [weak, lease = std::move(lease)](absl::StatusOr<Resp> result) mutable {
+        [weak, lease = std::move(lease),
+         record = call_.record](absl::StatusOr<Resp> result) mutable {
+          if (result.ok()) record->NoteResource(*result);
           Settle(lease.get(), result.status(),
                  result.ok() ? &*result : nullptr);
           if (auto self = weak.lock()) {

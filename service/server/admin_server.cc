@@ -8,9 +8,25 @@
 namespace mediagen::server {
 
 AdminServer::AdminServer(const auth::TenantDirectory* tenants,
-                         jobs::JobRegistry* registry)
-    : tenants_(tenants), registry_(registry),
-      http_(std::make_unique<httplib::Server>()) {}
+                         jobs::JobRegistry* registry,
+                         telemetry::MetricsRegistry* metrics)
+    : tenants_(tenants),
+      registry_(registry),
+      metrics_(metrics),
+      http_(std::make_unique<httplib::Server>()) {
+  telemetry::MetricsRegistry* m = metrics_;
+  if (m == nullptr) {
+    own_metrics_ = std::make_unique<telemetry::MetricsRegistry>();
+    m = own_metrics_.get();
+  }
+  received_ = m->AddCounter("mediagen_webhooks_received_total",
+                            "Webhook requests received on the admin port.")
+                  ->With({});
+  accepted_ = m->AddCounter("mediagen_webhooks_accepted_total",
+                            "Webhooks with a valid tenant token and a job id: "
+                            "each made the job be re-read from upstream.")
+                  ->With({});
+}
 
 AdminServer::~AdminServer() { Stop(); }
 
@@ -41,10 +57,17 @@ absl::StatusOr<int> AdminServer::Start(const std::string& address) {
       res.set_content("draining\n", "text/plain");
     }
   });
+  if (metrics_ != nullptr) {
+    http_->Get("/metrics",
+               [this](const httplib::Request&, httplib::Response& res) {
+                 res.set_content(metrics_->Render(),
+                                 "text/plain; version=0.0.4; charset=utf-8");
+               });
+  }
   http_->Post(
       R"(/webhooks/vimmerse/([a-z0-9][a-z0-9_-]{0,62})/([0-9a-f]{64}))",
       [this](const httplib::Request& req, httplib::Response& res) {
-        ++received_;
+        received_->Increment();
         const WebhookDecision d = DecideWebhook(
             *tenants_, req.matches[1].str(), req.matches[2].str(), req.body);
         res.status = d.http_status;
@@ -52,7 +75,7 @@ absl::StatusOr<int> AdminServer::Start(const std::string& address) {
           res.set_content("expected media_id or asset_id\n", "text/plain");
         }
         if (!d.poke) return;
-        ++accepted_;
+        accepted_->Increment();
         // 204 whether or not anyone watches: the sender learns nothing.
         registry_->Poke(d.tenant, d.name);
       });

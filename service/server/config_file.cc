@@ -132,7 +132,8 @@ absl::Status ApplyConfig(absl::string_view text, const SecretSources& secrets,
   if (absl::Status s = OnlyKeys(doc, "",
                                 {"listen_address", "admin_address",
                                  "public_base_url", "upstreams", "polling",
-                                 "idempotency", "webhook_secret", "tenants"});
+                                 "idempotency", "webhook_secret", "tenants",
+                                 "grpc", "drain", "log_level"});
       !s.ok()) {
     return s;
   }
@@ -209,6 +210,80 @@ absl::Status ApplyConfig(absl::string_view text, const SecretSources& secrets,
       MG_ASSIGN(v, Int(i, "max_entries", "idempotency.", 1));
       options.idempotency_max_entries = static_cast<size_t>(v);
     }
+  }
+  if (doc.contains("grpc")) {
+    const json& g = doc["grpc"];
+    if (absl::Status s = OnlyKeys(
+            g, "grpc",
+            {"max_message_bytes", "keepalive_time_ms", "keepalive_timeout_ms",
+             "min_client_ping_interval_ms", "max_connection_age_ms",
+             "max_connection_age_grace_ms", "max_concurrent_streams",
+             "resource_quota_bytes"});
+        !s.ok()) {
+      return s;
+    }
+    ServerOptions::GrpcOptions& o = options.grpc;
+    int64_t v;
+    struct {
+      const char* key;
+      absl::Duration* out;
+    } durations[] = {
+        {"keepalive_time_ms", &o.keepalive_time},
+        {"keepalive_timeout_ms", &o.keepalive_timeout},
+        {"min_client_ping_interval_ms", &o.min_client_ping_interval},
+        {"max_connection_age_ms", &o.max_connection_age},
+        {"max_connection_age_grace_ms", &o.max_connection_age_grace},
+    };
+    for (auto& d : durations) {
+      if (!g.contains(d.key)) continue;
+      MG_ASSIGN(v, Int(g, d.key, "grpc.", 1));
+      *d.out = absl::Milliseconds(v);
+    }
+    if (g.contains("max_message_bytes")) {
+      MG_ASSIGN(v, Int(g, "max_message_bytes", "grpc.", 1024));
+      if (v > INT32_MAX) return Bad("grpc.max_message_bytes", "is too large");
+      o.max_message_bytes = static_cast<int>(v);
+    }
+    if (g.contains("max_concurrent_streams")) {
+      MG_ASSIGN(v, Int(g, "max_concurrent_streams", "grpc.", 1));
+      if (v > INT32_MAX) {
+        return Bad("grpc.max_concurrent_streams", "is too large");
+      }
+      o.max_concurrent_streams = static_cast<int>(v);
+    }
+    if (g.contains("resource_quota_bytes")) {
+      MG_ASSIGN(o.resource_quota_bytes,
+                Int(g, "resource_quota_bytes", "grpc.", 0));
+    }
+  }
+  if (doc.contains("drain")) {
+    const json& d = doc["drain"];
+    if (absl::Status s =
+            OnlyKeys(d, "drain", {"delay_ms", "grace_ms", "timeout_ms"});
+        !s.ok()) {
+      return s;
+    }
+    int64_t v;
+    if (d.contains("delay_ms")) {
+      MG_ASSIGN(v, Int(d, "delay_ms", "drain.", 0));
+      options.drain_delay = absl::Milliseconds(v);
+    }
+    if (d.contains("grace_ms")) {
+      MG_ASSIGN(v, Int(d, "grace_ms", "drain.", 0));
+      options.shutdown_grace = absl::Milliseconds(v);
+    }
+    if (d.contains("timeout_ms")) {
+      MG_ASSIGN(v, Int(d, "timeout_ms", "drain.", 0));
+      options.shutdown_timeout = absl::Milliseconds(v);
+    }
+  }
+  if (doc.contains("log_level")) {
+    std::string level;
+    MG_ASSIGN(level, String(doc, "log_level", ""));
+    absl::StatusOr<telemetry::LogLevel> parsed =
+        telemetry::ParseLogLevel(level);
+    if (!parsed.ok()) return Bad("log_level", parsed.status().message());
+    options.log_level = *parsed;
   }
   if (doc.contains("webhook_secret")) {
     MG_ASSIGN(options.webhook_secret,

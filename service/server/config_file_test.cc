@@ -64,6 +64,50 @@ TEST_F(ConfigFileTest, AppliesEverySectionAndResolvesSecrets) {
   EXPECT_TRUE(options_.tenants[0].credentials.aimlapi_api_key.empty());
 }
 
+TEST_F(ConfigFileTest, GrpcDrainAndLogSettings) {
+  const ServerOptions defaults;
+  const char* text = R"({
+    "grpc": {"max_message_bytes": 1048576, "keepalive_time_ms": 20000,
+             "keepalive_timeout_ms": 5000, "min_client_ping_interval_ms": 15000,
+             "max_connection_age_ms": 60000,
+             "max_connection_age_grace_ms": 30000,
+             "max_concurrent_streams": 100, "resource_quota_bytes": 0},
+    "drain": {"delay_ms": 0, "grace_ms": 3000},
+    "log_level": "debug"
+  })";
+  ASSERT_TRUE(ApplyConfig(text, Secrets(), options_).ok());
+  EXPECT_EQ(options_.grpc.max_message_bytes, 1 << 20);
+  EXPECT_EQ(options_.grpc.keepalive_time, absl::Seconds(20));
+  EXPECT_EQ(options_.grpc.keepalive_timeout, absl::Seconds(5));
+  EXPECT_EQ(options_.grpc.min_client_ping_interval, absl::Seconds(15));
+  EXPECT_EQ(options_.grpc.max_connection_age, absl::Minutes(1));
+  EXPECT_EQ(options_.grpc.max_connection_age_grace, absl::Seconds(30));
+  EXPECT_EQ(options_.grpc.max_concurrent_streams, 100);
+  EXPECT_EQ(options_.grpc.resource_quota_bytes, 0);
+  EXPECT_EQ(options_.drain_delay, absl::ZeroDuration());
+  EXPECT_EQ(options_.shutdown_grace, absl::Seconds(3));
+  EXPECT_EQ(options_.shutdown_timeout, defaults.shutdown_timeout);
+  EXPECT_EQ(options_.log_level, telemetry::LogLevel::kDebug);
+
+  for (const char* bad : {R"({"grpc": {"keepalive": 1}})",
+                          R"({"grpc": {"max_concurrent_streams": 0}})",
+                          R"({"drain": {"delay_ms": -1}})",
+                          R"({"drain": {"grace": 1}})",
+                          R"({"log_level": "loud"})"}) {
+    EXPECT_EQ(ApplyConfig(bad, Secrets(), options_).code(),
+              absl::StatusCode::kInvalidArgument)
+        << bad;
+  }
+}
+
+// The defaults a deployment relies on (deploy/ and README.md say them).
+TEST(ServerOptionsTest, DrainDefaultsFitKubernetesDefaultGracePeriod) {
+  const ServerOptions o;
+  EXPECT_EQ(o.drain_delay, absl::Seconds(5));
+  EXPECT_EQ(o.shutdown_grace, absl::Seconds(20));
+  EXPECT_EQ(MaxDrainDuration(o), absl::Seconds(30));
+}
+
 TEST_F(ConfigFileTest, ErrorsNameTheKeyAndNeverTheSecret) {
   env_["K"] = "super-secret-value";
   struct Case {

@@ -6,12 +6,22 @@
 //   mediagen_server --config=/etc/mediagen/config.json
 //
 // The first line on stdout is `mediagen listening grpc=<port> admin=<port>`
-// so scripts and tests that ask for port 0 learn the ports.
+// so scripts and tests that ask for port 0 learn the ports. Everything else
+// goes to stderr as JSON lines (service/telemetry/log.h), gRPC's own
+// messages included.
+//
+// SIGTERM/SIGINT start the drain (Server::Drain); a second signal exits at
+// once, and so does the process if the drain overruns its deadline
+// (drain_delay + shutdown_grace + shutdown_timeout).
 #include <pthread.h>
 #include <signal.h>
+#include <unistd.h>
 
+#include <atomic>
+#include <condition_variable>
 #include <cstdio>
 #include <iostream>
+#include <mutex>
 #include <set>
 #include <string>
 #include <thread>
@@ -68,8 +78,34 @@ ABSL_FLAG(absl::Duration, heartbeat_interval, absl::Seconds(15),
 ABSL_FLAG(absl::Duration, idempotency_ttl, absl::Hours(24),
           "how long a request_id's outcome is remembered");
 ABSL_FLAG(int, http_threads, 1, "libcurl event-loop threads");
-ABSL_FLAG(absl::Duration, shutdown_grace, absl::Seconds(10),
-          "on SIGTERM/SIGINT, how long calls in flight may take");
+ABSL_FLAG(absl::Duration, drain_delay, absl::Seconds(5),
+          "on SIGTERM/SIGINT, how long calls are still accepted after health "
+          "goes NOT_SERVING (so load balancers stop sending first)");
+ABSL_FLAG(absl::Duration, shutdown_grace, absl::Seconds(20),
+          "after drain_delay, how long calls in flight may take to finish");
+ABSL_FLAG(absl::Duration, shutdown_timeout, absl::Seconds(5),
+          "after shutdown_grace, how long the rest of the shutdown may take "
+          "before the process exits anyway");
+ABSL_FLAG(std::string, log_level, "info",
+          "least severe log line written: debug, info, warning or error");
+ABSL_FLAG(int, max_message_bytes, 8 << 20,
+          "largest gRPC message accepted or sent");
+ABSL_FLAG(absl::Duration, keepalive_time, absl::Seconds(30),
+          "ping a gRPC connection idle this long");
+ABSL_FLAG(absl::Duration, keepalive_timeout, absl::Seconds(10),
+          "drop a gRPC connection whose ping is unanswered this long");
+ABSL_FLAG(absl::Duration, min_client_ping_interval, absl::Seconds(10),
+          "client pings closer together than this end the connection");
+ABSL_FLAG(absl::Duration, max_connection_age, absl::Minutes(5),
+          "send GOAWAY to connections this old (+-10%), so channels "
+          "rebalance across replicas");
+ABSL_FLAG(absl::Duration, max_connection_age_grace, absl::Minutes(10),
+          "calls in flight on a connection past max_connection_age get this "
+          "long before it closes");
+ABSL_FLAG(int, max_concurrent_streams, 2000,
+          "streams one gRPC connection may carry at once");
+ABSL_FLAG(int64_t, resource_quota_bytes, int64_t{512} << 20,
+          "memory gRPC may use for its buffers; 0 for no limit");
 
 namespace {
 
@@ -99,10 +135,14 @@ bool Given(absl::string_view name) {
   return GivenFlags().count(std::string(name)) > 0;
 }
 
+using mediagen::telemetry::LogLevel;
+using mediagen::telemetry::Logger;
+
 // Flags apply over the config file only when given, so a config file's
 // settings are not silently replaced by flag defaults.
 absl::Status ApplyFlags(ServerOptions& o,
-                        const mediagen::server::SecretSources& secrets) {
+                        const mediagen::server::SecretSources& secrets,
+                        const Logger& log) {
   if (Given("listen")) o.listen_address = absl::GetFlag(FLAGS_listen);
   if (Given("admin_listen")) o.admin_address = absl::GetFlag(FLAGS_admin_listen);
   if (Given("public_base_url"))
@@ -123,6 +163,37 @@ absl::Status ApplyFlags(ServerOptions& o,
   if (Given("idempotency_ttl"))
     o.idempotency_ttl = absl::GetFlag(FLAGS_idempotency_ttl);
   if (Given("http_threads")) o.transport.threads = absl::GetFlag(FLAGS_http_threads);
+  if (Given("drain_delay")) o.drain_delay = absl::GetFlag(FLAGS_drain_delay);
+  if (Given("shutdown_grace"))
+    o.shutdown_grace = absl::GetFlag(FLAGS_shutdown_grace);
+  if (Given("shutdown_timeout"))
+    o.shutdown_timeout = absl::GetFlag(FLAGS_shutdown_timeout);
+  if (Given("log_level")) {
+    auto level = mediagen::telemetry::ParseLogLevel(absl::GetFlag(FLAGS_log_level));
+    if (!level.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--log_level: ", level.status().message()));
+    }
+    o.log_level = *level;
+  }
+  if (Given("max_message_bytes"))
+    o.grpc.max_message_bytes = absl::GetFlag(FLAGS_max_message_bytes);
+  if (Given("keepalive_time"))
+    o.grpc.keepalive_time = absl::GetFlag(FLAGS_keepalive_time);
+  if (Given("keepalive_timeout"))
+    o.grpc.keepalive_timeout = absl::GetFlag(FLAGS_keepalive_timeout);
+  if (Given("min_client_ping_interval"))
+    o.grpc.min_client_ping_interval =
+        absl::GetFlag(FLAGS_min_client_ping_interval);
+  if (Given("max_connection_age"))
+    o.grpc.max_connection_age = absl::GetFlag(FLAGS_max_connection_age);
+  if (Given("max_connection_age_grace"))
+    o.grpc.max_connection_age_grace =
+        absl::GetFlag(FLAGS_max_connection_age_grace);
+  if (Given("max_concurrent_streams"))
+    o.grpc.max_concurrent_streams = absl::GetFlag(FLAGS_max_concurrent_streams);
+  if (Given("resource_quota_bytes"))
+    o.grpc.resource_quota_bytes = absl::GetFlag(FLAGS_resource_quota_bytes);
   o.allow_dev_mode_on_any_address =
       absl::GetFlag(FLAGS_allow_dev_mode_on_any_address);
   if (Given("webhook_secret")) {
@@ -152,8 +223,9 @@ absl::Status ApplyFlags(ServerOptions& o,
       if (v.ok()) {
         *k.out = *v;
       } else {
-        std::cerr << "mediagen: --" << k.flag << ": " << v.status().message()
-                  << "; the dev tenant has no key for that provider\n";
+        log.Log(LogLevel::kWarning,
+                "the dev tenant has no key for a provider",
+                {{"flag", k.flag}, {"why", std::string(v.status().message())}});
       }
     }
   }
@@ -179,42 +251,77 @@ int main(int argc, char** argv) {
   // A client disconnect must not kill the process.
   signal(SIGPIPE, SIG_IGN);
 
+  // Lives until exit: gRPC may log from its threads up to the end.
+  static Logger* const log = new Logger(LogLevel::kInfo, Logger::StderrSink());
+  mediagen::server::RouteGrpcLogsTo(log);
+
   const auto secrets = mediagen::server::SecretSources::System();
   ServerOptions options;
   if (!absl::GetFlag(FLAGS_config).empty()) {
     absl::Status s = mediagen::server::ApplyConfigFile(absl::GetFlag(FLAGS_config),
                                                        secrets, options);
     if (!s.ok()) {
-      std::cerr << "mediagen: " << s.message() << "\n";
+      log->Log(LogLevel::kError, "bad configuration",
+               {{"error", std::string(s.message())}});
       return 2;
     }
   }
-  if (absl::Status s = ApplyFlags(options, secrets); !s.ok()) {
-    std::cerr << "mediagen: " << s.message() << "\n";
+  if (absl::Status s = ApplyFlags(options, secrets, *log); !s.ok()) {
+    log->Log(LogLevel::kError, "bad configuration",
+             {{"error", std::string(s.message())}});
     return 2;
   }
+  log->set_min_level(options.log_level);
 
-  auto server = mediagen::server::Server::Start(options);
+  auto server = mediagen::server::Server::Start(options, log);
   if (!server.ok()) {
-    std::cerr << "mediagen: " << server.status().message() << "\n";
+    log->Log(LogLevel::kError, "cannot start",
+             {{"error", std::string(server.status().message())}});
     return 1;
   }
   std::cout << "mediagen listening grpc=" << (*server)->grpc_port()
             << " admin=" << (*server)->admin_port() << std::endl;
-  std::cerr << "mediagen: serving " << options.listen_address
-            << (options.dev_mode ? " in development mode (no authentication)"
-                                 : "")
-            << "\n";
+  log->Log(LogLevel::kInfo, "serving",
+           {{"grpc_address", options.listen_address},
+            {"grpc_port", (*server)->grpc_port()},
+            {"admin_port", (*server)->admin_port()},
+            {"dev_mode", options.dev_mode},
+            {"tenants", options.dev_mode ? 1 : options.tenants.size()}});
 
+  // The main thread drains; the signal thread waits for the signal that
+  // starts it, then enforces the deadline and takes a second signal.
+  const absl::Duration max_drain = mediagen::server::MaxDrainDuration(options);
+  std::mutex mu;
+  std::condition_variable cv;
+  bool drain_requested = false;
+  std::atomic<bool> done{false};
   std::thread waiter([&] {
     int sig = 0;
     sigwait(&signals, &sig);
-    std::cerr << "mediagen: signal " << sig << ", shutting down\n";
-    (*server)->Shutdown(absl::GetFlag(FLAGS_shutdown_grace));
+    log->Log(LogLevel::kInfo, "signal received",
+             {{"signal", sig},
+              {"max_drain_ms", absl::ToDoubleMilliseconds(max_drain)}});
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      drain_requested = true;
+    }
+    cv.notify_all();
+    struct timespec limit = absl::ToTimespec(max_drain);
+    siginfo_t info;
+    const int again = sigtimedwait(&signals, &info, &limit);
+    if (done.load()) return;  // woken by main after the drain
+    log->Log(LogLevel::kError,
+             again > 0 ? "second signal: exiting without finishing the drain"
+                       : "drain overran its deadline: exiting",
+             {{"max_drain_ms", absl::ToDoubleMilliseconds(max_drain)}});
+    _exit(1);
   });
-  (*server)->Wait();
-  // Wait returned: Shutdown has finished. If it came from elsewhere, wake
-  // the signal thread so it can be joined.
+  {
+    std::unique_lock<std::mutex> lock(mu);
+    cv.wait(lock, [&] { return drain_requested; });
+  }
+  (*server)->Drain();
+  done.store(true);
   pthread_kill(waiter.native_handle(), SIGTERM);
   waiter.join();
   return 0;

@@ -1,10 +1,12 @@
 #include "service/server/server.h"
 
 #include <chrono>
+#include <climits>
 
 #include "absl/strings/str_cat.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/health_check_service_interface.h"
+#include "grpcpp/resource_quota.h"
 #include "service/api/audio_service.h"
 #include "service/api/elevenlabs_service.h"
 #include "service/api/job_service.h"
@@ -14,22 +16,69 @@
 #include "service/common/scheduler.h"
 #include "service/http/curl_transport.h"
 #include "service/idempotency/in_memory_store.h"
+#include "service/idempotency/observed_store.h"
 
 namespace mediagen::server {
 namespace {
 
+// "" is the whole server; the rest are the API's services. All go
+// NOT_SERVING when a drain starts.
 constexpr const char* kServiceNames[] = {
+    "",
     "mediagen.v1.MediaService",      "mediagen.v1.VideoService",
     "mediagen.v1.AudioService",      "mediagen.v1.ElevenLabsService",
     "mediagen.v1.StableAudioService", "mediagen.v1.JobService",
 };
+// Stays SERVING while draining: for liveness probes.
+constexpr char kLivenessService[] = "liveness";
+
+// gRPC channel arguments are int milliseconds.
+int Millis(absl::Duration d) {
+  if (d >= absl::Milliseconds(INT_MAX)) return INT_MAX;
+  return static_cast<int>(absl::ToInt64Milliseconds(d));
+}
+
+void ApplyGrpcOptions(const ServerOptions::GrpcOptions& g,
+                      grpc::ServerBuilder& builder) {
+  builder.SetMaxReceiveMessageSize(g.max_message_bytes);
+  builder.SetMaxSendMessageSize(g.max_message_bytes);
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIME_MS,
+                             Millis(g.keepalive_time));
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIMEOUT_MS,
+                             Millis(g.keepalive_timeout));
+  // Idle client channels may keep their connection alive with pings.
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
+  builder.AddChannelArgument(
+      GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS,
+      Millis(g.min_client_ping_interval));
+  builder.AddChannelArgument(GRPC_ARG_MAX_CONNECTION_AGE_MS,
+                             Millis(g.max_connection_age));
+  builder.AddChannelArgument(GRPC_ARG_MAX_CONNECTION_AGE_GRACE_MS,
+                             Millis(g.max_connection_age_grace));
+  builder.AddChannelArgument(GRPC_ARG_MAX_CONCURRENT_STREAMS,
+                             g.max_concurrent_streams);
+  if (g.resource_quota_bytes > 0) {
+    grpc::ResourceQuota quota("mediagen");
+    quota.Resize(static_cast<size_t>(g.resource_quota_bytes));
+    builder.SetResourceQuota(quota);
+  }
+}
 
 }  // namespace
 
-absl::StatusOr<std::unique_ptr<Server>> Server::Start(ServerOptions options) {
+absl::StatusOr<std::unique_ptr<Server>> Server::Start(
+    ServerOptions options, const telemetry::Logger* log) {
   std::unique_ptr<Server> s(new Server);
   s->options_ = std::move(options);
   const ServerOptions& o = s->options_;
+  if (log == nullptr) {
+    s->own_log_ = std::make_unique<telemetry::Logger>(
+        o.log_level, telemetry::Logger::StderrSink());
+    log = s->own_log_.get();
+  }
+  s->log_ = log;
+  s->observability_ = std::make_unique<Observability>(log);
+  Observability& obs = *s->observability_;
 
   if (o.dev_mode) {
     if (!o.allow_dev_mode_on_any_address &&
@@ -64,13 +113,19 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(ServerOptions options) {
       s->tenants_->AllSecrets());
   if (!o.webhook_secret.empty()) secrets->push_back(o.webhook_secret);
   engine_options.secrets = std::move(secrets);
+  engine_options.observer = obs.upstream_observer();
   s->engine_ = std::make_unique<upstream::Engine>(
       engine_options, s->transport_.get(), s->scheduler_.get());
   s->registry_ =
       std::make_unique<jobs::JobRegistry>(o.jobs, s->scheduler_.get());
-  s->idempotency_ = std::make_unique<idempotency::InMemoryIdempotencyStore>(
-      idempotency::InMemoryIdempotencyStore::Options{
-          o.idempotency_ttl, o.idempotency_max_entries, &SystemClock()});
+  obs.ObserveRegistry(s->registry_.get());
+  s->idempotency_store_ =
+      std::make_unique<idempotency::InMemoryIdempotencyStore>(
+          idempotency::InMemoryIdempotencyStore::Options{
+              o.idempotency_ttl, o.idempotency_max_entries, &SystemClock()});
+  s->idempotency_ = std::make_unique<idempotency::ObservedIdempotencyStore>(
+      s->idempotency_store_.get(),
+      [obs = &obs](absl::string_view method) { obs->IdempotencyHit(method); });
 
   api::ApiContext api;
   api.engine = s->engine_.get();
@@ -79,6 +134,8 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(ServerOptions options) {
   api.tenants = s->tenants_.get();
   api.webhook_base_url = o.public_base_url;
   api.poll_timeout = o.poll_timeout;
+  api.calls = &obs.calls();
+  api.log = log;
   s->services_.push_back(std::make_unique<api::MediaServiceImpl>(api));
   s->services_.push_back(std::make_unique<api::VideoServiceImpl>(api));
   s->services_.push_back(std::make_unique<api::AudioServiceImpl>(api));
@@ -93,8 +150,8 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(ServerOptions options) {
   // listens in plaintext, on loopback by default.
   builder.AddListeningPort(o.listen_address, grpc::InsecureServerCredentials(),
                            &s->grpc_port_);
-  builder.SetMaxReceiveMessageSize(o.max_message_bytes);
-  builder.SetMaxSendMessageSize(o.max_message_bytes);
+  ApplyGrpcOptions(o.grpc, builder);
+  builder.experimental().SetInterceptorCreators(obs.InterceptorFactories());
   for (auto& service : s->services_) builder.RegisterService(service.get());
   s->grpc_ = builder.BuildAndStart();
   if (s->grpc_ == nullptr || s->grpc_port_ == 0) {
@@ -102,12 +159,12 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(ServerOptions options) {
         absl::StrCat("cannot listen on ", o.listen_address));
   }
   if (auto* health = s->grpc_->GetHealthCheckService()) {
-    health->SetServingStatus(true);
     for (const char* name : kServiceNames) health->SetServingStatus(name, true);
+    health->SetServingStatus(kLivenessService, true);
   }
 
-  s->admin_ = std::make_unique<AdminServer>(s->tenants_.get(),
-                                            s->registry_.get());
+  s->admin_ = std::make_unique<AdminServer>(
+      s->tenants_.get(), s->registry_.get(), &obs.metrics());
   absl::StatusOr<int> admin_port = s->admin_->Start(o.admin_address);
   if (!admin_port.ok()) return admin_port.status();
   s->admin_port_ = *admin_port;
@@ -123,20 +180,55 @@ void Server::Wait() {
   shutdown_cv_.wait(lock, [this] { return shut_down_; });
 }
 
+void Server::Drain() {
+  DrainWith(options_.drain_delay, options_.shutdown_grace);
+}
+
 void Server::Shutdown(absl::Duration grace) {
-  {
-    std::lock_guard<std::mutex> lock(shutdown_mu_);
-    if (shutting_down_) return;
-    shutting_down_ = true;
-  }
+  DrainWith(absl::ZeroDuration(), grace);
+}
+
+void Server::SetServing(bool serving) {
   if (grpc_) {
     if (auto* health = grpc_->GetHealthCheckService()) {
-      health->SetServingStatus(false);
+      for (const char* name : kServiceNames) {
+        health->SetServingStatus(name, serving);
+      }
     }
   }
-  if (admin_) admin_->SetReady(false);
-  // Watches end first, with UNAVAILABLE and their last version, so their
-  // clients resume on another replica; then unary calls get `grace`.
+  if (admin_) admin_->SetReady(serving);
+}
+
+void Server::DrainWith(absl::Duration delay, absl::Duration grace) {
+  {
+    std::unique_lock<std::mutex> lock(shutdown_mu_);
+    if (shutting_down_) {
+      // Somebody else drains: return when they are done.
+      shutdown_cv_.wait(lock, [this] { return shut_down_; });
+      return;
+    }
+    shutting_down_ = true;
+  }
+  const absl::Time start = absl::Now();
+  // 1. Tell load balancers and probes, but keep serving: endpoints take a
+  //    moment to stop sending, and calls they still send must not fail.
+  SetServing(false);
+  if (observability_) observability_->SetDraining(true);
+  if (log_ != nullptr) {
+    log_->Log(telemetry::LogLevel::kInfo, "drain started",
+              {{"drain_delay_ms", absl::ToDoubleMilliseconds(delay)},
+               {"shutdown_grace_ms", absl::ToDoubleMilliseconds(grace)}});
+  }
+  if (delay > absl::ZeroDuration()) absl::SleepFor(delay);
+
+  // 2. Watches end first, with UNAVAILABLE and their last version, so their
+  //    clients resume on another replica; a watch arriving meanwhile is
+  //    refused the same way. Then new calls are refused and calls in
+  //    flight get `grace`.
+  if (log_ != nullptr && observability_) {
+    log_->Log(telemetry::LogLevel::kInfo, "refusing new calls",
+              {{"calls_in_flight", observability_->calls().size()}});
+  }
   if (registry_) {
     registry_->Shutdown(
         absl::UnavailableError("server shutting down; resume the watch"));
@@ -146,6 +238,7 @@ void Server::Shutdown(absl::Duration grace) {
                     absl::ToChronoNanoseconds(grace));
   }
   if (admin_) admin_->Stop();
+  if (observability_) observability_->ObserveRegistry(nullptr);
   // Order matters: timers stop first (no retry may start a transfer), the
   // transport then cancels what is in flight (completions still reach the
   // engine), and only then do the engine and the scheduler go.
@@ -155,6 +248,10 @@ void Server::Shutdown(absl::Duration grace) {
   registry_.reset();
   engine_.reset();
   scheduler_.reset();
+  if (log_ != nullptr) {
+    log_->Log(telemetry::LogLevel::kInfo, "stopped",
+              {{"drain_ms", absl::ToDoubleMilliseconds(absl::Now() - start)}});
+  }
   {
     std::lock_guard<std::mutex> lock(shutdown_mu_);
     shut_down_ = true;

@@ -1,10 +1,16 @@
 // Server: the whole mediagen process minus flag parsing. Builds every
 // component from ServerOptions, serves gRPC (callback API, health,
-// reflection) and the admin HTTP port, and shuts down in order.
+// reflection) and the admin HTTP port (webhooks, health, /metrics), logs
+// every call (observability.h), and drains and shuts down in order.
 //
 //   absl::StatusOr<std::unique_ptr<Server>> server = Server::Start(options);
 //   std::cout << "listening on " << (*server)->grpc_port() << "\n";
-//   (*server)->Wait();                       // until Shutdown()
+//   (*server)->Drain();                      // on SIGTERM (another thread)
+//   (*server)->Wait();                       // until drained and stopped
+//
+// gRPC health: "" (the server) and each mediagen.v1 service are SERVING
+// until a drain starts. The service name "liveness" stays SERVING until the
+// process stops, so a liveness probe does not kill a draining server.
 #ifndef MEDIAGEN_SERVICE_SERVER_SERVER_H_
 #define MEDIAGEN_SERVICE_SERVER_SERVER_H_
 
@@ -18,38 +24,60 @@
 #include "grpcpp/grpcpp.h"
 #include "service/api/api_context.h"
 #include "service/common/scheduler.h"
+#include "service/idempotency/idempotency_store.h"
 #include "service/server/admin_server.h"
+#include "service/server/observability.h"
 #include "service/server/server_options.h"
+#include "service/telemetry/log.h"
 
 namespace mediagen::server {
 
 class Server {
  public:
   // Fails (without serving) on bad options: an unusable tenant list, dev
-  // mode on a public address, or an address that cannot be bound.
-  static absl::StatusOr<std::unique_ptr<Server>> Start(ServerOptions options);
+  // mode on a public address, or an address that cannot be bound. Logs to
+  // `log` (which must outlive the server), or when null to stderr at
+  // options.log_level.
+  static absl::StatusOr<std::unique_ptr<Server>> Start(
+      ServerOptions options, const telemetry::Logger* log = nullptr);
   ~Server();
 
   int grpc_port() const { return grpc_port_; }
   int admin_port() const { return admin_port_; }
   bool dev_mode() const;
 
-  // Blocks until Shutdown has completed (on any thread).
+  // Blocks until Drain or Shutdown has completed (on any thread).
   void Wait();
-  // Stops accepting calls, ends watches with UNAVAILABLE (they resume
-  // elsewhere) and waits up to `grace` for calls in flight. Idempotent.
+  // The SIGTERM sequence, blocking until the server has stopped: health
+  // NOT_SERVING (and /readyz 503) at once; calls still accepted for
+  // options.drain_delay; then watches end with UNAVAILABLE and their
+  // `last_version` (clients resume elsewhere), new calls are refused, and
+  // calls in flight get options.shutdown_grace before being cancelled.
+  // Idempotent: a second call returns once the first is done.
+  void Drain();
+  // Drain without the delay, giving calls in flight `grace`.
   void Shutdown(absl::Duration grace = absl::Seconds(10));
 
   jobs::JobRegistry& registry() { return *registry_; }
+  const telemetry::Logger& log() const { return *log_; }
+  Observability& observability() { return *observability_; }
 
  private:
   Server() = default;
+  void DrainWith(absl::Duration delay, absl::Duration grace);
+  void SetServing(bool serving);
 
   ServerOptions options_;
+  // Declared first: calls still finishing while the members below go log
+  // through these.
+  std::unique_ptr<telemetry::Logger> own_log_;
+  const telemetry::Logger* log_ = nullptr;
+  std::unique_ptr<Observability> observability_;
   std::unique_ptr<ThreadScheduler> scheduler_;
   std::unique_ptr<http::HttpTransport> transport_;
   std::unique_ptr<upstream::Engine> engine_;
   std::unique_ptr<jobs::JobRegistry> registry_;
+  std::unique_ptr<idempotency::IdempotencyStore> idempotency_store_;
   std::unique_ptr<idempotency::IdempotencyStore> idempotency_;
   std::unique_ptr<auth::TenantDirectory> tenants_;
   std::vector<std::unique_ptr<grpc::Service>> services_;

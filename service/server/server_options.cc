@@ -5,6 +5,11 @@
 
 namespace mediagen::server {
 
+absl::Duration MaxDrainDuration(const ServerOptions& options) {
+  return options.drain_delay + options.shutdown_grace +
+         options.shutdown_timeout;
+}
+
 bool IsLoopbackAddress(absl::string_view host_port) {
   absl::string_view host = host_port;
   absl::ConsumePrefix(&host, "ipv4:");

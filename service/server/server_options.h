@@ -12,6 +12,7 @@
 #include "service/http/curl_transport.h"
 #include "service/idempotency/in_memory_store.h"
 #include "service/jobs/job_registry.h"
+#include "service/telemetry/log.h"
 #include "service/upstream/config.h"
 
 namespace mediagen::server {
@@ -51,9 +52,54 @@ struct ServerOptions {
   size_t idempotency_max_entries = 100000;
   // The libcurl event loops.
   http::CurlTransport::Options transport;
-  // Largest gRPC message accepted or sent (upload chunks, audio chunks).
-  int max_message_bytes = 8 << 20;
+  // gRPC transport settings for meshes and load balancers (see GrpcOptions).
+  struct GrpcOptions {
+    // Largest message accepted or sent (upload chunks, audio chunks).
+    int max_message_bytes = 8 << 20;
+    // The server pings a connection idle this long, and drops it when no
+    // answer comes within keepalive_timeout: dead peers (a NAT or proxy
+    // that forgot the flow) free their streams instead of holding them.
+    absl::Duration keepalive_time = absl::Seconds(30);
+    absl::Duration keepalive_timeout = absl::Seconds(10);
+    // Client pings closer together than this (without data) count as
+    // abuse and end the connection (gRPC's "too_many_pings"): clients
+    // must keep their keepalive time at or above it.
+    absl::Duration min_client_ping_interval = absl::Seconds(10);
+    // Connections are told to go away (GOAWAY) after this long (gRPC adds
+    // +-10% jitter), so long-lived channels reconnect and spread over new
+    // replicas behind an L4 load balancer. Calls in flight then get
+    // max_connection_age_grace; a watch still open after that is cut, and
+    // its client resumes from the last version it holds.
+    absl::Duration max_connection_age = absl::Minutes(5);
+    absl::Duration max_connection_age_grace = absl::Minutes(10);
+    // Streams one connection may carry at once (HTTP/2
+    // SETTINGS_MAX_CONCURRENT_STREAMS). Each WatchJob is one stream.
+    int max_concurrent_streams = 2000;
+    // Memory gRPC may use for its buffers (a grpc::ResourceQuota); over it
+    // gRPC slows reads and refuses new work instead of growing. 0: none.
+    int64_t resource_quota_bytes = int64_t{512} << 20;
+  };
+  GrpcOptions grpc;
+
+  // Graceful drain on SIGTERM/SIGINT. Health goes NOT_SERVING at once, but
+  // calls are still accepted for `drain_delay`, so load balancers and
+  // Kubernetes endpoints stop sending new ones first. Then new calls are
+  // refused, open watches end with UNAVAILABLE carrying `last_version` (to
+  // resume elsewhere), and calls in flight (unary, uploads, audio streams)
+  // get `shutdown_grace` to finish. What is still running after that is
+  // cancelled, and the process exits at the latest `shutdown_timeout`
+  // later. Kubernetes' terminationGracePeriodSeconds must cover the sum
+  // (deploy/ uses 5 + 20 + 5 = 30 s, checked by //deploy:manifests_test).
+  absl::Duration drain_delay = absl::Seconds(5);
+  absl::Duration shutdown_grace = absl::Seconds(20);
+  absl::Duration shutdown_timeout = absl::Seconds(5);
+
+  // Least severe log line written (stderr, one JSON object per line).
+  telemetry::LogLevel log_level = telemetry::LogLevel::kInfo;
 };
+
+// The longest a drain can take, from the signal to exit.
+absl::Duration MaxDrainDuration(const ServerOptions& options);
 
 // True for 127.0.0.0/8, ::1 and localhost listen addresses.
 bool IsLoopbackAddress(absl::string_view host_port);

@@ -1,0 +1,308 @@
+#include "service/server/observability.h"
+
+#include <string>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
+#include "absl/time/clock.h"
+#include "grpc/support/log.h"
+#include "grpcpp/server_context.h"
+#include "service/telemetry/trace_context.h"
+#include "service/upstream/config.h"
+#include "service/upstream/errors.h"
+#include "service/upstream/grpc_status.h"
+
+namespace mediagen::server {
+
+using telemetry::Counter;
+using telemetry::Family;
+using telemetry::Gauge;
+using telemetry::Histogram;
+using telemetry::LogFields;
+using telemetry::LogLevel;
+
+constexpr absl::string_view kWatchMethod = "mediagen.v1.JobService/WatchJob";
+
+struct Observability::RpcMetrics {
+  explicit RpcMetrics(telemetry::MetricsRegistry& m)
+      : duration(m.AddHistogram(
+            "mediagen_rpc_duration_seconds",
+            "gRPC calls handled, by full method name and status code, and "
+            "how long they took (streams: their whole life).",
+            {"method", "code"}, telemetry::LatencyBuckets())),
+        in_flight(m.AddGauge("mediagen_rpcs_in_flight",
+                             "gRPC calls started and not finished yet.",
+                             {"method"})),
+        watch_streams(m.AddGauge("mediagen_watch_streams_open",
+                                 "Open JobService.WatchJob streams.")
+                          ->With({})),
+        bytes(m.AddCounter("mediagen_stream_bytes_total",
+                           "Media bytes streamed: `up` from callers to "
+                           "upstream (uploads), `down` from upstream to "
+                           "callers (audio).",
+                           {"method", "direction"})) {}
+
+  Family<Histogram>* const duration;
+  Family<Gauge>* const in_flight;
+  Gauge* const watch_streams;
+  Family<Counter>* const bytes;
+};
+
+namespace {
+
+std::optional<absl::string_view> Find(
+    const std::multimap<grpc::string_ref, grpc::string_ref>& md,
+    absl::string_view key) {
+  auto it = md.find(grpc::string_ref(key.data(), key.size()));
+  if (it == md.end()) return std::nullopt;
+  return absl::string_view(it->second.data(), it->second.size());
+}
+
+// Ids from the mesh (Envoy sets x-request-id) are kept when they look like
+// ids; anything else gets a fresh one rather than logging caller input.
+std::string RequestId(std::optional<absl::string_view> given) {
+  if (given.has_value() && !given->empty() && given->size() <= 128) {
+    bool plain = true;
+    for (char c : *given) {
+      if (!(absl::ascii_isalnum(c) || c == '-' || c == '_' || c == '.')) {
+        plain = false;
+        break;
+      }
+    }
+    if (plain) return std::string(*given);
+  }
+  return telemetry::RandomHexId(16);
+}
+
+LogLevel LevelFor(absl::string_view method, grpc::StatusCode code) {
+  if (absl::StartsWith(method, "grpc.")) return LogLevel::kDebug;
+  switch (code) {
+    case grpc::StatusCode::DEADLINE_EXCEEDED:
+    case grpc::StatusCode::UNAVAILABLE:
+      return LogLevel::kWarning;
+    case grpc::StatusCode::UNKNOWN:
+    case grpc::StatusCode::INTERNAL:
+    case grpc::StatusCode::UNIMPLEMENTED:
+    case grpc::StatusCode::DATA_LOSS:
+      return LogLevel::kError;
+    default:
+      return LogLevel::kInfo;
+  }
+}
+
+std::string CodeName(grpc::StatusCode code) {
+  return absl::StatusCodeToString(static_cast<absl::StatusCode>(code));
+}
+
+class RpcInterceptor : public grpc::experimental::Interceptor {
+ public:
+  RpcInterceptor(Observability* obs, grpc::experimental::ServerRpcInfo* info)
+      : obs_(obs),
+        ctx_(info->server_context()),
+        method_(absl::StripPrefix(info->method(), "/")),
+        start_(absl::Now()) {}
+
+  ~RpcInterceptor() override {
+    // A call torn down without a status (the server shutting down).
+    if (record_ != nullptr && !finished_) {
+      Finish(grpc::Status(grpc::StatusCode::CANCELLED, "no status sent"));
+    }
+    obs_->calls().Remove(ctx_);
+  }
+
+  void Intercept(grpc::experimental::InterceptorBatchMethods* methods) override {
+    using grpc::experimental::InterceptionHookPoints;
+    if (methods->QueryInterceptionHookPoint(
+            InterceptionHookPoints::POST_RECV_INITIAL_METADATA)) {
+      Begin(*methods->GetRecvInitialMetadata());
+    }
+    if (methods->QueryInterceptionHookPoint(
+            InterceptionHookPoints::PRE_SEND_STATUS)) {
+      Finish(methods->GetSendStatus());
+    }
+    methods->Proceed();
+  }
+
+ private:
+  void Begin(const std::multimap<grpc::string_ref, grpc::string_ref>& md) {
+    Observability::RpcMetrics& m = obs_->rpc_metrics();
+    api::CallRecord::Sinks sinks;
+    sinks.log = &obs_->log();
+    sinks.bytes = m.bytes;
+    record_ = std::make_shared<api::CallRecord>(
+        method_,
+        telemetry::TraceContext::ContinueOrStart(Find(md, "traceparent"),
+                                                 Find(md, "tracestate")),
+        RequestId(Find(md, "x-request-id")), sinks);
+    obs_->calls().Add(ctx_, record_);
+    m.in_flight->With({method_})->Add(1);
+    if (method_ == kWatchMethod) m.watch_streams->Add(1);
+  }
+
+  void Finish(const grpc::Status& status) {
+    if (record_ == nullptr || finished_) return;
+    finished_ = true;
+    const absl::Duration took = absl::Now() - start_;
+    Observability::RpcMetrics& m = obs_->rpc_metrics();
+    m.in_flight->With({method_})->Add(-1);
+    if (method_ == kWatchMethod) m.watch_streams->Add(-1);
+    const std::string code = CodeName(status.error_code());
+    m.duration->With({method_, code})
+        ->Observe(absl::ToDoubleSeconds(took));
+
+    const LogLevel level = LevelFor(method_, status.error_code());
+    if (!obs_->log().Enabled(level)) return;
+    LogFields f = record_->ContextFields();
+    f["code"] = code;
+    f["duration_ms"] = api::RoundedMillis(took);
+    const api::CallRecord::Snapshot s = record_->Take();
+    if (s.upstream_status != 0) f["upstream_status"] = s.upstream_status;
+    if (!s.upstream_error.empty()) f["upstream_error"] = s.upstream_error;
+    if (s.attempts > 1) f["upstream_attempts"] = s.attempts;
+    if (!s.upstream_request_id.empty()) {
+      f["upstream_request_id"] = s.upstream_request_id;
+    }
+    if (s.bytes_up != 0) f["bytes_up"] = s.bytes_up;
+    if (s.bytes_down != 0) f["bytes_down"] = s.bytes_down;
+    if (!status.ok()) {
+      // The reason and upstream code, never the message: an upstream
+      // message may quote the request (a prompt) back.
+      if (auto info = upstream::GetErrorInfo(upstream::FromGrpcStatus(status))) {
+        f["reason"] = info->reason();
+        for (const char* key : {"upstream_code", "last_version"}) {
+          auto it = info->metadata().find(key);
+          if (it != info->metadata().end()) f[key] = it->second;
+        }
+      }
+    }
+    obs_->log().Log(level, "rpc", f);
+  }
+
+  Observability* const obs_;
+  const grpc::ServerContextBase* const ctx_;
+  const std::string method_;
+  const absl::Time start_;
+  std::shared_ptr<api::CallRecord> record_;
+  bool finished_ = false;
+};
+
+class InterceptorFactory
+    : public grpc::experimental::ServerInterceptorFactoryInterface {
+ public:
+  explicit InterceptorFactory(Observability* obs) : obs_(obs) {}
+  grpc::experimental::Interceptor* CreateServerInterceptor(
+      grpc::experimental::ServerRpcInfo* info) override {
+    return new RpcInterceptor(obs_, info);
+  }
+
+ private:
+  Observability* const obs_;
+};
+
+class UpstreamMetrics : public upstream::AttemptObserver {
+ public:
+  explicit UpstreamMetrics(telemetry::MetricsRegistry& m)
+      : duration_(m.AddHistogram(
+            "mediagen_upstream_request_duration_seconds",
+            "Upstream HTTP requests (each attempt), by provider, documented "
+            "route and HTTP status (or the transport error, e.g. "
+            "`unavailable`, when no answer came).",
+            {"provider", "route", "status"}, telemetry::LatencyBuckets())),
+        retries_(m.AddCounter(
+            "mediagen_upstream_retries_total",
+            "Upstream attempts that failed and were tried again.",
+            {"provider", "route"})) {}
+
+  void OnAttempt(const upstream::AttemptReport& r) override {
+    const std::string provider(upstream::ProviderId(r.route->provider));
+    const std::string route = r.route->Label();
+    const std::string status = r.http_status != 0
+                                   ? absl::StrCat(r.http_status)
+                                   : api::StatusCodeLabel(r.transport_code);
+    duration_->With({provider, route, status})
+        ->Observe(absl::ToDoubleSeconds(r.latency));
+    if (r.will_retry) retries_->With({provider, route})->Increment();
+  }
+
+ private:
+  Family<Histogram>* const duration_;
+  Family<Counter>* const retries_;
+};
+
+const telemetry::Logger* grpc_log = nullptr;
+
+void GrpcLog(gpr_log_func_args* args) {
+  const telemetry::Logger* log = grpc_log;
+  if (log == nullptr) return;
+  LogLevel level = LogLevel::kDebug;
+  if (args->severity == GPR_LOG_SEVERITY_ERROR) {
+    level = LogLevel::kError;
+  } else if (args->severity == GPR_LOG_SEVERITY_INFO) {
+    level = LogLevel::kInfo;
+  }
+  log->Log(level, args->message != nullptr ? args->message : "",
+           {{"component", "grpc"},
+            {"source", absl::StrCat(args->file != nullptr ? args->file : "",
+                                    ":", args->line)}});
+}
+
+}  // namespace
+
+Observability::Observability(const telemetry::Logger* log)
+    : log_(log),
+      rpc_(std::make_unique<RpcMetrics>(metrics_)),
+      upstream_observer_(std::make_shared<UpstreamMetrics>(metrics_)) {
+  metrics_.AddCallback("mediagen_job_pollers_active",
+                       "Jobs being polled upstream (one poller per tenant "
+                       "and job, however many watch it).",
+                       "gauge", [this] {
+                         const jobs::JobRegistry* r = registry_.load();
+                         return r ? static_cast<double>(r->active_pollers())
+                                  : 0.0;
+                       });
+  metrics_.AddCallback("mediagen_job_watchers",
+                       "Watchers registered with the job registry.", "gauge",
+                       [this] {
+                         const jobs::JobRegistry* r = registry_.load();
+                         return r ? static_cast<double>(r->watcher_count())
+                                  : 0.0;
+                       });
+  idempotency_hits_ = metrics_.AddCounter(
+      "mediagen_idempotency_hits_total",
+      "Creates whose request_id was seen before: answered with the first "
+      "call's outcome (or refused for other content) without going "
+      "upstream.",
+      {"method"});
+  draining_ = metrics_
+                  .AddGauge("mediagen_draining",
+                            "1 from SIGTERM/SIGINT until exit: health says "
+                            "NOT_SERVING and the server is draining.")
+                  ->With({});
+}
+
+Observability::~Observability() = default;
+
+std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
+Observability::InterceptorFactories() {
+  std::vector<
+      std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
+      out;
+  out.push_back(std::make_unique<InterceptorFactory>(this));
+  return out;
+}
+
+void Observability::IdempotencyHit(absl::string_view method) {
+  idempotency_hits_->With({std::string(method)})->Increment();
+}
+
+void Observability::SetDraining(bool draining) {
+  draining_->Set(draining ? 1 : 0);
+}
+
+void RouteGrpcLogsTo(const telemetry::Logger* log) {
+  grpc_log = log;
+  gpr_set_log_function(&GrpcLog);
+}
+
+}  // namespace mediagen::server
