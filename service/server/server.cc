@@ -8,6 +8,7 @@
 #include "grpcpp/health_check_service_interface.h"
 #include "grpcpp/resource_quota.h"
 #include "service/api/audio_service.h"
+#include "service/api/call_record.h"
 #include "service/api/elevenlabs_service.h"
 #include "service/api/job_service.h"
 #include "service/api/media_service.h"
@@ -250,7 +251,7 @@ void Server::DrainWith(absl::Duration delay, absl::Duration grace) {
   scheduler_.reset();
   if (log_ != nullptr) {
     log_->Log(telemetry::LogLevel::kInfo, "stopped",
-              {{"drain_ms", absl::ToDoubleMilliseconds(absl::Now() - start)}});
+              {{"drain_ms", api::RoundedMillis(absl::Now() - start)}});
   }
   {
     std::lock_guard<std::mutex> lock(shutdown_mu_);
