@@ -30,8 +30,6 @@ constexpr const char* kServiceNames[] = {
     "mediagen.v1.AudioService",      "mediagen.v1.ElevenLabsService",
     "mediagen.v1.StableAudioService", "mediagen.v1.JobService",
 };
-// Stays SERVING while draining: for liveness probes.
-constexpr char kLivenessService[] = "liveness";
 
 // gRPC channel arguments are int milliseconds.
 int Millis(absl::Duration d) {
@@ -161,7 +159,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
   }
   if (auto* health = s->grpc_->GetHealthCheckService()) {
     for (const char* name : kServiceNames) health->SetServingStatus(name, true);
-    health->SetServingStatus(kLivenessService, true);
+    health->SetServingStatus(kLivenessHealthService, true);
   }
 
   s->admin_ = std::make_unique<AdminServer>(

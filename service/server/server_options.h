@@ -17,6 +17,11 @@
 
 namespace mediagen::server {
 
+// The gRPC health service name that stays SERVING while the server drains
+// (everything else goes NOT_SERVING): for liveness probes, which must not
+// restart a draining server.
+inline constexpr char kLivenessHealthService[] = "liveness";
+
 struct ServerOptions {
   // gRPC listen address. Port 0 picks a free port (see Server::grpc_port).
   std::string listen_address = "127.0.0.1:50051";
