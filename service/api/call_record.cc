@@ -93,9 +93,15 @@ void CallRecord::OnAttempt(const upstream::AttemptReport& report) {
     }
   }
   if (sinks_.log == nullptr) return;
-  const bool failed = report.http_status == 0 || report.http_status >= 400;
-  const telemetry::LogLevel level =
-      failed ? telemetry::LogLevel::kWarning : telemetry::LogLevel::kDebug;
+  // Warnings are for what an operator acts on: upstream down or slow
+  // (transport errors, 5xx), rate limits, and our keys being refused. A
+  // 404 or 400 is the caller's business and shows in its rpc line.
+  const int st = report.http_status;
+  const bool operator_problem =
+      st == 0 || st >= 500 || st == 429 || st == 401 || st == 403;
+  const telemetry::LogLevel level = operator_problem
+                                        ? telemetry::LogLevel::kWarning
+                                        : telemetry::LogLevel::kDebug;
   if (!sinks_.log->Enabled(level)) return;
   telemetry::LogFields f = ContextFields();
   f["provider"] = std::string(upstream::ProviderId(report.route->provider));

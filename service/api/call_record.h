@@ -10,7 +10,7 @@
 //   r->AddStreamBytes(CallRecord::kUp, chunk.size());
 //
 // It also logs each upstream attempt: at debug level, or as a warning when
-// the attempt failed. Nothing here ever holds a key, a token or a prompt:
+// it failed in a way an operator acts on (no answer, 5xx, 429, 401/403). Nothing here ever holds a key, a token or a prompt:
 // only names, codes and sizes.
 #ifndef MEDIAGEN_SERVICE_API_CALL_RECORD_H_
 #define MEDIAGEN_SERVICE_API_CALL_RECORD_H_

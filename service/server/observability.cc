@@ -166,14 +166,21 @@ class RpcInterceptor : public grpc::experimental::Interceptor {
     if (s.bytes_up != 0) f["bytes_up"] = s.bytes_up;
     if (s.bytes_down != 0) f["bytes_down"] = s.bytes_down;
     if (!status.ok()) {
-      // The reason and upstream code, never the message: an upstream
-      // message may quote the request (a prompt) back.
-      if (auto info = upstream::GetErrorInfo(upstream::FromGrpcStatus(status))) {
+      // The reason, upstream code and the names of bad fields, never the
+      // message or a field's description: upstream text may quote the
+      // request (a prompt) back.
+      const absl::Status details = upstream::FromGrpcStatus(status);
+      if (auto info = upstream::GetErrorInfo(details)) {
         f["reason"] = info->reason();
         for (const char* key : {"upstream_code", "last_version"}) {
           auto it = info->metadata().find(key);
           if (it != info->metadata().end()) f[key] = it->second;
         }
+      }
+      if (auto bad = upstream::GetBadRequest(details)) {
+        LogFields fields = LogFields::array();
+        for (const auto& v : bad->field_violations()) fields.push_back(v.field());
+        if (!fields.empty()) f["fields"] = fields;
       }
     }
     obs_->log().Log(level, "rpc", f);

@@ -231,8 +231,13 @@ TEST(OperationsTest, MetricsAndLogsOfAFullRunMakeSenseAndHoldNoSecret) {
     while (reader->Read(&msg)) audio_bytes += msg.audio_chunk().size();
     ASSERT_TRUE(reader->Finish().ok());
   }
-  // An unknown token, and an upstream failure that is not retried.
   v1::CreateMediaResponse ignored;
+  // An invalid request (nothing sent), an unknown token, and an upstream
+  // failure that is not retried.
+  v1::CreateMediaRequest empty;
+  EXPECT_EQ(media->CreateMedia(Ctx(kAcmeToken).get(), empty, &ignored)
+                .error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_EQ(media->CreateMedia(Ctx(kWrongToken).get(), cm, &ignored)
                 .error_code(),
             grpc::StatusCode::UNAUTHENTICATED);
@@ -354,6 +359,12 @@ TEST(OperationsTest, MetricsAndLogsOfAFullRunMakeSenseAndHoldNoSecret) {
   EXPECT_EQ((*refused)["code"], "FAILED_PRECONDITION");
   EXPECT_EQ((*refused)["reason"], "INSUFFICIENT_CREDIT");
   EXPECT_EQ((*refused)["upstream_status"], 402);
+  std::optional<json> invalid =
+      RpcLine(lines, "mediagen.v1.MediaService/CreateMedia", "code",
+              "INVALID_ARGUMENT");
+  ASSERT_TRUE(invalid.has_value());
+  ASSERT_TRUE((*invalid)["fields"].is_array());  // names, never values
+  EXPECT_FALSE((*invalid)["fields"].empty());
   std::optional<json> unauth = RpcLine(
       lines, "mediagen.v1.MediaService/CreateMedia", "code", "UNAUTHENTICATED");
   ASSERT_TRUE(unauth.has_value());
