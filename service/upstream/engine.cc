@@ -259,12 +259,8 @@ class Operation : public CallHandle,
     report.latency = now - attempt_started_;
     if (result.ok()) {
       report.http_status = result->status;
-      for (absl::string_view name : {"request-id", "x-request-id"}) {
-        if (auto id = http::FindHeader(result->headers, name)) {
-          report.upstream_request_id = *std::move(id);
-          break;
-        }
-      }
+      // Scrubbed like error text: it goes into logs.
+      report.upstream_request_id = UpstreamRequestId(result->headers, errctx_);
     } else {
       report.transport_code = result.status().code();
     }
@@ -435,7 +431,7 @@ class AudioOperation final : public Operation {
         return false;
       }
       streaming_.store(true);
-      sink_->OnInfo(elevenlabs::StreamInfoFromHeaders(headers, output_format_));
+      sink_->OnInfo(ScrubbedInfo(headers));
       return true;
     };
     stream->on_chunk = [this, weak](absl::string_view chunk) {
@@ -456,8 +452,7 @@ class AudioOperation final : public Operation {
       }
       // The transport buffered a 2xx after all: hand it over in one piece.
       streaming_.store(true);
-      sink_->OnInfo(
-          elevenlabs::StreamInfoFromHeaders(response.headers, output_format_));
+      sink_->OnInfo(ScrubbedInfo(response.headers));
       if (!response.body.empty()) sink_->OnChunk(response.body);
     }
     return absl::OkStatus();
@@ -472,6 +467,17 @@ class AudioOperation final : public Operation {
   bool CanResend() const override { return !streaming_.load(); }
 
  private:
+  // The header texts in the info are upstream's: no secret of the server
+  // may reach the caller through them (a key echoed in `request-id`).
+  v1::AudioStreamInfo ScrubbedInfo(const http::Headers& headers) const {
+    v1::AudioStreamInfo info =
+        elevenlabs::StreamInfoFromHeaders(headers, output_format_);
+    info.set_content_type(ScrubUpstreamText(info.content_type(), errctx()));
+    info.set_upstream_request_id(
+        ScrubUpstreamText(info.upstream_request_id(), errctx()));
+    return info;
+  }
+
   const http::HttpRequest request_;
   const std::string output_format_;
   const std::shared_ptr<AudioSink> sink_;

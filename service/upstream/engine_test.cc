@@ -257,6 +257,17 @@ TEST_F(ObservedEngineTest, EveryAttemptIsReportedToBothObservers) {
   }
 }
 
+// Attempt reports end up in logs: an upstream (or proxy) that echoes the
+// key in its request id must not get it there.
+TEST_F(ObservedEngineTest, ReportedRequestIdsAreScrubbedOfKeys) {
+  fake_.Push(R{401, {{"request-id", absl::StrCat("id-", kVimKey)}}, ""});
+  Outcome<v1::GetMediaResponse> out;
+  engine_.GetMedia(Ctx(), GetMediaReq(), out.Callback());
+  ASSERT_EQ(out.calls, 1);
+  ASSERT_EQ(Global()->seen.size(), 1u);
+  EXPECT_EQ(Global()->seen[0].upstream_request_id, "id-[REDACTED]");
+}
+
 TEST_F(ObservedEngineTest, CallsThatNeverLeaveReportNoAttempt) {
   CallContext ctx = Ctx();
   ctx.credentials.vimmerse_api_key.clear();
@@ -1060,6 +1071,25 @@ TEST_F(EngineTest, SpeechStreamsInfoThenChunksThenDone) {
   EXPECT_EQ(sink->infos[0].character_cost(), 12);
   EXPECT_EQ(sink->audio, "ID3frame1frame2");
   EXPECT_TRUE(sink->done[0].ok());
+}
+
+TEST_F(EngineTest, SpeechInfoHeadersAreScrubbedOfKeys) {
+  R reply{200,
+          {{"Content-Type", absl::StrCat("audio/mpeg; k=", kElKey)},
+           {"request-id", kElKey}},
+          "",
+          {"ID3"}};
+  reply.body = "ID3";
+  fake_.Push(reply);
+  auto sink = std::make_shared<RecordingSink>();
+  v1::SynthesizeSpeechRequest r;
+  r.set_voice_id("JBFqnCBsd6RMkjVDRZzb");
+  r.set_text("Hello");
+  engine_.SynthesizeSpeech(Ctx(), r, sink);
+  ASSERT_EQ(sink->infos.size(), 1u);
+  EXPECT_EQ(sink->infos[0].content_type(), "audio/mpeg; k=[REDACTED]");
+  EXPECT_EQ(sink->infos[0].upstream_request_id(), "[REDACTED]");
+  EXPECT_EQ(sink->audio, "ID3");
 }
 
 TEST_F(EngineTest, SpeechErrorBodyIsParsedNeverStreamedNorRetried) {

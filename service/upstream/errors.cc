@@ -278,6 +278,16 @@ std::vector<std::string> AllSecrets(const ErrorContext& ctx) {
 
 }  // namespace
 
+std::string ScrubUpstreamText(absl::string_view text, const ErrorContext& ctx,
+                              size_t max_bytes) {
+  return SanitizeUpstreamText(text, AllSecrets(ctx), max_bytes);
+}
+
+std::string UpstreamRequestId(const http::Headers& headers,
+                              const ErrorContext& ctx) {
+  return ScrubUpstreamText(HeaderRequestId(headers), ctx, kMaxRequestIdBytes);
+}
+
 ErrorContext ErrorContext::For(
     const Route& route, std::vector<std::string> secrets,
     std::shared_ptr<const std::vector<std::string>> more_secrets) {
@@ -304,8 +314,7 @@ absl::Status MapHttpError(const http::HttpResponse& response,
   std::string request_id =
       SanitizeUpstreamText(parsed.request_id, secrets, kMaxRequestIdBytes);
   if (request_id.empty()) {
-    request_id = SanitizeUpstreamText(HeaderRequestId(response.headers),
-                                      secrets, kMaxRequestIdBytes);
+    request_id = UpstreamRequestId(response.headers, ctx);
   }
   const std::optional<absl::Duration> retry_after =
       ParseRetryAfter(response.headers, now);
@@ -337,8 +346,7 @@ absl::Status MapHttpError(const http::HttpResponse& response,
     for (auto& v : parsed.violations) {
       auto* added = br.add_field_violations();
       added->set_field(SanitizeUpstreamText(v.field(), secrets, 200));
-      added->set_description(
-          SanitizeUpstreamText(v.description(), secrets));
+      added->set_description(SanitizeUpstreamText(v.description(), secrets));
     }
     SetBadRequest(&out, br);
   }
@@ -372,9 +380,9 @@ absl::Status MapTransportError(const absl::Status& status,
       reason = "UPSTREAM_TRANSPORT_ERROR";
       break;
   }
-  absl::Status out(
-      code, absl::StrCat(Prefix(ctx), ": ",
-                         SanitizeUpstreamText(status.message(), AllSecrets(ctx))));
+  absl::Status out(code, absl::StrCat(Prefix(ctx), ": ",
+                                      SanitizeUpstreamText(status.message(),
+                                                           AllSecrets(ctx))));
   SetErrorInfo(&out, MakeErrorInfo(ctx, reason));
   return WithPayloadsOf(std::move(out), status);
 }
@@ -394,8 +402,7 @@ absl::Status BadResponseError(const ErrorContext& ctx, int http_status,
   if (http_status > 0) {
     (*info.mutable_metadata())["http_status"] = absl::StrCat(http_status);
   }
-  const std::string request_id = SanitizeUpstreamText(
-      HeaderRequestId(headers), AllSecrets(ctx), kMaxRequestIdBytes);
+  const std::string request_id = UpstreamRequestId(headers, ctx);
   if (!request_id.empty()) {
     (*info.mutable_metadata())["upstream_request_id"] = request_id;
   }

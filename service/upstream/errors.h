@@ -142,6 +142,19 @@ std::string SanitizeUpstreamText(absl::string_view text,
                                  const std::vector<std::string>& secrets,
                                  size_t max_bytes = 300);
 
+// SanitizeUpstreamText with every secret of `ctx` (the caller's keys and
+// all others the server holds): for upstream text that leaves the engine
+// other than in an error (logs, metrics, AudioStreamInfo).
+std::string ScrubUpstreamText(absl::string_view text, const ErrorContext& ctx,
+                              size_t max_bytes = 300);
+
+// Upstream's request id from a response's `request-id` or `x-request-id`
+// header, scrubbed as above and bounded; "" when there is none. Header
+// values are whatever upstream (or a proxy) sent, so they are never logged
+// or returned raw.
+std::string UpstreamRequestId(const http::Headers& headers,
+                              const ErrorContext& ctx);
+
 // "concurrent_limit_exceeded" -> "CONCURRENT_LIMIT_EXCEEDED",
 // "invalidApiKey" -> "INVALID_API_KEY"; "" when nothing usable is left.
 std::string ToUpperSnakeCase(absl::string_view code);
