@@ -6,6 +6,7 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -64,6 +65,9 @@ absl::StatusOr<std::unique_ptr<Process>> Process::Start(
   pid_t pid = fork();
   if (pid < 0) return absl::InternalError("fork failed");
   if (pid == 0) {
+    // A test or benchmark that crashes or is killed takes its servers with
+    // it instead of leaving them running (and holding CPU and ports).
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
     dup2(out[1], STDOUT_FILENO);
     int err = open(p->stderr_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
     if (err >= 0) dup2(err, STDERR_FILENO);
@@ -266,13 +270,14 @@ absl::StatusOr<std::unique_ptr<ServerProcess>> ServerProcess::Start(
     const ServerConfig& config) {
   const std::string upstream =
       absl::StrCat("http://127.0.0.1:", config.emulator_port);
-  std::vector<std::string> argv = {
+  std::vector<std::string> argv = config.wrapper;
+  argv.insert(argv.end(), {
       Runfile("service/server/mediagen_server"),
       "--listen=127.0.0.1:0",
       absl::StrCat("--vimmerse_url=", upstream),
       absl::StrCat("--elevenlabs_url=", upstream),
       absl::StrCat("--aimlapi_url=", upstream),
-  };
+  });
   std::map<std::string, std::string> env = config.env;
   if (config.dev) {
     argv.push_back("--dev");

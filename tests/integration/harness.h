@@ -106,6 +106,9 @@ struct ServerConfig {
   // When true, the admin port is chosen up front and passed as the public
   // base URL, so creates carry mediagen's webhook URL.
   bool webhooks = false;
+  // A command the server runs under, e.g. {"/usr/bin/heaptrack", "-o",
+  // "/tmp/ht"} (then pid() is the wrapper's).
+  std::vector<std::string> wrapper;
 };
 
 class ServerProcess {
