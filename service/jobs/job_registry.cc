@@ -74,6 +74,10 @@ struct Entry {
   int64_t version = 0;
   absl::Time read_at = absl::InfinitePast();
   absl::Time last_read_start = absl::InfinitePast();
+  // When the last read that a poke asked for began: pokes are spaced from
+  // that, not from polls, so a webhook right after a poll is not held back.
+  absl::Time last_poke_read = absl::InfinitePast();
+  bool poke_scheduled = false;  // the pending poll_task is a spaced poke
   bool stale = false;    // Invalidate()d: the cache must not answer
   bool reading = false;
   bool dirty = false;    // poked during a read: read again right after
@@ -113,7 +117,9 @@ class JobRegistry::Impl : public std::enable_shared_from_this<Impl> {
   void OnRead(const std::shared_ptr<Entry>& e, uint64_t generation,
               absl::StatusOr<v1::Job> result);
   void PrimeLocked(Entry& e, WatcherSlot& slot, Actions& actions);
-  void SchedulePollLocked(const std::shared_ptr<Entry>& e, absl::Time when);
+  // `for_poke`: the poll stands for a poke held back by min_poke_gap.
+  void SchedulePollLocked(const std::shared_ptr<Entry>& e, absl::Time when,
+                          bool for_poke = false);
   void EnsureHeartbeatLocked(const std::shared_ptr<Entry>& e);
   void Heartbeat(const std::shared_ptr<Entry>& e);
   void StopPollingLocked(Entry& e);
@@ -252,9 +258,11 @@ bool JobRegistry::Impl::Poke(const std::string& tenant,
       const absl::Time now = scheduler_->clock().Now();
       if (e->reading) {
         e->dirty = true;
-      } else if (now - e->last_read_start < options_.min_poke_gap) {
-        SchedulePollLocked(e, e->last_read_start + options_.min_poke_gap);
+      } else if (now - e->last_poke_read < options_.min_poke_gap) {
+        SchedulePollLocked(e, e->last_poke_read + options_.min_poke_gap,
+                           /*for_poke=*/true);
       } else {
+        e->poke_scheduled = true;
         StartReadLocked(e, actions);
       }
     }
@@ -317,6 +325,10 @@ void JobRegistry::Impl::StartReadLocked(const std::shared_ptr<Entry>& e,
   e->reading = true;
   e->dirty = false;
   e->last_read_start = scheduler_->clock().Now();
+  if (e->poke_scheduled) {
+    e->last_poke_read = e->last_read_start;
+    e->poke_scheduled = false;
+  }
   Cancel(e->poll_task);
   const uint64_t generation = e->generation;
   std::weak_ptr<Impl> weak = weak_from_this();
@@ -405,15 +417,16 @@ void JobRegistry::Impl::OnRead(const std::shared_ptr<Entry>& e,
           MaybeIdleLocked(e);
         } else if (!e->watchers.empty()) {
           if (e->dirty) {
-            // Poked while reading: read again, but not sooner than
-            // min_poke_gap after this read began, so a storm of (replayed
-            // or forged) webhooks costs one upstream read per gap rather
-            // than one per webhook.
-            const absl::Time next = e->last_read_start + options_.min_poke_gap;
+            // Poked while reading (the read may predate the change): read
+            // again, but not sooner than min_poke_gap after the last read a
+            // poke asked for, so a storm of (replayed or forged) webhooks
+            // costs one upstream read per gap rather than one per webhook.
+            const absl::Time next = e->last_poke_read + options_.min_poke_gap;
             if (next <= now) {
+              e->poke_scheduled = true;
               StartReadLocked(e, actions);
             } else {
-              SchedulePollLocked(e, next);
+              SchedulePollLocked(e, next, /*for_poke=*/true);
             }
           } else {
             SchedulePollLocked(e, now + e->interval);
@@ -441,8 +454,9 @@ void JobRegistry::Impl::PrimeLocked(Entry& e, WatcherSlot& slot,
 }
 
 void JobRegistry::Impl::SchedulePollLocked(const std::shared_ptr<Entry>& e,
-                                           absl::Time when) {
+                                           absl::Time when, bool for_poke) {
   Cancel(e->poll_task);
+  e->poke_scheduled = for_poke;
   std::weak_ptr<Impl> weak = weak_from_this();
   e->poll_task = scheduler_->RunAt(when, [weak, e] {
     auto self = weak.lock();
