@@ -1,7 +1,12 @@
 #include "service/server/observability.h"
 
+#include <array>
+#include <atomic>
+#include <memory>
+#include <mutex>
 #include <string>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
@@ -24,6 +29,12 @@ using telemetry::LogLevel;
 
 constexpr absl::string_view kWatchMethod = "mediagen.v1.JobService/WatchJob";
 
+namespace {
+std::string CodeName(grpc::StatusCode code) {
+  return absl::StatusCodeToString(static_cast<absl::StatusCode>(code));
+}
+}  // namespace
+
 struct Observability::RpcMetrics {
   explicit RpcMetrics(telemetry::MetricsRegistry& m)
       : duration(m.AddHistogram(
@@ -43,10 +54,44 @@ struct Observability::RpcMetrics {
                            "callers (audio).",
                            {"method", "direction"})) {}
 
+  // The series one method's calls update, looked up once per method rather
+  // than by label values on every call.
+  struct MethodSeries {
+    Gauge* in_flight = nullptr;
+    // By grpc::StatusCode; filled on first use.
+    std::array<std::atomic<Histogram*>, 17> duration{};
+  };
+  MethodSeries* Series(const std::string& method) {
+    std::lock_guard<std::mutex> lock(mu);
+    std::unique_ptr<MethodSeries>& s = by_method[method];
+    if (s == nullptr) {
+      s = std::make_unique<MethodSeries>();
+      s->in_flight = in_flight->With({method});
+    }
+    return s.get();
+  }
+  Histogram* Duration(MethodSeries* s, const std::string& method,
+                      grpc::StatusCode code) {
+    const size_t i = static_cast<size_t>(code);
+    if (i >= s->duration.size()) {
+      return duration->With({method, CodeName(code)});
+    }
+    Histogram* h = s->duration[i].load(std::memory_order_acquire);
+    if (h == nullptr) {
+      // Two threads may both look it up: With() returns the same series.
+      h = duration->With({method, CodeName(code)});
+      s->duration[i].store(h, std::memory_order_release);
+    }
+    return h;
+  }
+
   Family<Histogram>* const duration;
   Family<Gauge>* const in_flight;
   Gauge* const watch_streams;
   Family<Counter>* const bytes;
+  std::mutex mu;
+  // Method names are the server's own (a bounded set): one entry each.
+  absl::flat_hash_map<std::string, std::unique_ptr<MethodSeries>> by_method;
 };
 
 namespace {
@@ -91,10 +136,6 @@ LogLevel LevelFor(absl::string_view method, grpc::StatusCode code) {
   }
 }
 
-std::string CodeName(grpc::StatusCode code) {
-  return absl::StatusCodeToString(static_cast<absl::StatusCode>(code));
-}
-
 class RpcInterceptor : public grpc::experimental::Interceptor {
  public:
   RpcInterceptor(Observability* obs, grpc::experimental::ServerRpcInfo* info)
@@ -108,6 +149,10 @@ class RpcInterceptor : public grpc::experimental::Interceptor {
     if (record_ != nullptr && !finished_) {
       Finish(grpc::Status(grpc::StatusCode::CANCELLED, "no status sent"));
     }
+    // The call is over and its status has gone out: the log line is
+    // written here, off the caller's path, rather than before the status
+    // is sent.
+    if (finished_) WriteLogLine();
     obs_->calls().Remove(ctx_);
   }
 
@@ -136,26 +181,31 @@ class RpcInterceptor : public grpc::experimental::Interceptor {
                                                  Find(md, "tracestate")),
         RequestId(Find(md, "x-request-id")), sinks);
     obs_->calls().Add(ctx_, record_);
-    m.in_flight->With({method_})->Add(1);
+    series_ = m.Series(method_);
+    series_->in_flight->Add(1);
     if (method_ == kWatchMethod) m.watch_streams->Add(1);
   }
 
+  // The status is about to be sent: metrics now, the log line when the
+  // call is destroyed.
   void Finish(const grpc::Status& status) {
     if (record_ == nullptr || finished_) return;
     finished_ = true;
-    const absl::Duration took = absl::Now() - start_;
+    took_ = absl::Now() - start_;
     Observability::RpcMetrics& m = obs_->rpc_metrics();
-    m.in_flight->With({method_})->Add(-1);
+    series_->in_flight->Add(-1);
     if (method_ == kWatchMethod) m.watch_streams->Add(-1);
-    const std::string code = CodeName(status.error_code());
-    m.duration->With({method_, code})
-        ->Observe(absl::ToDoubleSeconds(took));
+    m.Duration(series_, method_, status.error_code())
+        ->Observe(absl::ToDoubleSeconds(took_));
+    level_ = LevelFor(method_, status.error_code());
+    if (obs_->log().Enabled(level_)) status_ = status;
+  }
 
-    const LogLevel level = LevelFor(method_, status.error_code());
-    if (!obs_->log().Enabled(level)) return;
+  void WriteLogLine() {
+    if (!obs_->log().Enabled(level_)) return;
     LogFields f = record_->ContextFields();
-    f["code"] = code;
-    f["duration_ms"] = api::RoundedMillis(took);
+    f["code"] = CodeName(status_.error_code());
+    f["duration_ms"] = api::RoundedMillis(took_);
     const api::CallRecord::Snapshot s = record_->Take();
     if (s.upstream_status != 0) f["upstream_status"] = s.upstream_status;
     if (!s.upstream_error.empty()) f["upstream_error"] = s.upstream_error;
@@ -165,11 +215,11 @@ class RpcInterceptor : public grpc::experimental::Interceptor {
     }
     if (s.bytes_up != 0) f["bytes_up"] = s.bytes_up;
     if (s.bytes_down != 0) f["bytes_down"] = s.bytes_down;
-    if (!status.ok()) {
+    if (!status_.ok()) {
       // The reason, upstream code and the names of bad fields, never the
       // message or a field's description: upstream text may quote the
       // request (a prompt) back.
-      const absl::Status details = upstream::FromGrpcStatus(status);
+      const absl::Status details = upstream::FromGrpcStatus(status_);
       if (auto info = upstream::GetErrorInfo(details)) {
         f["reason"] = info->reason();
         for (const char* key : {"upstream_code", "last_version"}) {
@@ -183,7 +233,7 @@ class RpcInterceptor : public grpc::experimental::Interceptor {
         if (!fields.empty()) f["fields"] = fields;
       }
     }
-    obs_->log().Log(level, "rpc", f);
+    obs_->log().Log(level_, "rpc", f);
   }
 
   Observability* const obs_;
@@ -191,7 +241,11 @@ class RpcInterceptor : public grpc::experimental::Interceptor {
   const std::string method_;
   const absl::Time start_;
   std::shared_ptr<api::CallRecord> record_;
+  Observability::RpcMetrics::MethodSeries* series_ = nullptr;
   bool finished_ = false;
+  absl::Duration took_;
+  LogLevel level_ = LogLevel::kDebug;
+  grpc::Status status_;
 };
 
 class InterceptorFactory

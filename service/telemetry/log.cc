@@ -49,25 +49,43 @@ Logger::Sink Logger::StderrSink() {
   };
 }
 
+namespace {
+
+// `value` as compact JSON, invalid UTF-8 replaced rather than thrown on.
+void AppendJson(const LogFields& value, std::string* out) {
+  out->append(value.dump(-1, ' ', /*ensure_ascii=*/false,
+                         nlohmann::ordered_json::error_handler_t::replace));
+}
+
+void AppendJsonString(absl::string_view text, std::string* out) {
+  AppendJson(LogFields(std::string(text)), out);
+}
+
+}  // namespace
+
 void Logger::Log(LogLevel level, absl::string_view msg,
                  const LogFields& fields) const {
   if (!Enabled(level)) return;
-  LogFields line = LogFields::object();
-  line["time"] = absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", clock_->Now(),
-                                  absl::UTCTimeZone());
-  line["level"] = LogLevelName(level);
-  line["msg"] = std::string(msg);
+  // Written field by field rather than by copying `fields` into a new
+  // document: a line per RPC is on every call's path.
+  std::string text = "{\"time\":\"";
+  text.append(absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", clock_->Now(),
+                               absl::UTCTimeZone()));
+  text.append("\",\"level\":\"");
+  absl::StrAppend(&text, LogLevelName(level));
+  text.append("\",\"msg\":");
+  AppendJsonString(msg, &text);
   if (fields.is_object()) {
     for (const auto& [key, value] : fields.items()) {
       // The three leading keys are the logger's.
       if (key == "time" || key == "level" || key == "msg") continue;
-      line[key] = value;
+      text.push_back(',');
+      AppendJsonString(key, &text);
+      text.push_back(':');
+      AppendJson(value, &text);
     }
   }
-  std::string text =
-      line.dump(-1, ' ', /*ensure_ascii=*/false,
-                nlohmann::ordered_json::error_handler_t::replace);
-  text.push_back('\n');
+  text.append("}\n");
   static std::mutex* const mu = new std::mutex;
   std::lock_guard<std::mutex> lock(*mu);
   sink_(text);
