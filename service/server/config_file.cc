@@ -218,7 +218,7 @@ absl::Status ApplyConfig(absl::string_view text, const SecretSources& secrets,
             {"max_message_bytes", "keepalive_time_ms", "keepalive_timeout_ms",
              "min_client_ping_interval_ms", "max_connection_age_ms",
              "max_connection_age_grace_ms", "max_concurrent_streams",
-             "resource_quota_bytes"});
+             "resource_quota_bytes", "stream_window_bytes"});
         !s.ok()) {
       return s;
     }
@@ -254,6 +254,13 @@ absl::Status ApplyConfig(absl::string_view text, const SecretSources& secrets,
     if (g.contains("resource_quota_bytes")) {
       MG_ASSIGN(o.resource_quota_bytes,
                 Int(g, "resource_quota_bytes", "grpc.", 0));
+    }
+    if (g.contains("stream_window_bytes")) {
+      MG_ASSIGN(v, Int(g, "stream_window_bytes", "grpc.", 0));
+      if (v > INT32_MAX) {
+        return Bad("grpc.stream_window_bytes", "is too large");
+      }
+      o.stream_window_bytes = v;
     }
   }
   if (doc.contains("drain")) {

@@ -20,7 +20,8 @@
 //              "max_connection_age_ms": 300000,
 //              "max_connection_age_grace_ms": 600000,
 //              "max_concurrent_streams": 2000,
-//              "resource_quota_bytes": 536870912},
+//              "resource_quota_bytes": 536870912,
+//              "stream_window_bytes": 4194304},
 //     "drain": {"delay_ms": 5000, "grace_ms": 20000, "timeout_ms": 5000},
 //     "log_level": "info",
 //     "tenants": [

@@ -71,7 +71,8 @@ TEST_F(ConfigFileTest, GrpcDrainAndLogSettings) {
              "keepalive_timeout_ms": 5000, "min_client_ping_interval_ms": 15000,
              "max_connection_age_ms": 60000,
              "max_connection_age_grace_ms": 30000,
-             "max_concurrent_streams": 100, "resource_quota_bytes": 0},
+             "max_concurrent_streams": 100, "resource_quota_bytes": 0,
+             "stream_window_bytes": 65536},
     "drain": {"delay_ms": 0, "grace_ms": 3000},
     "log_level": "debug"
   })";
@@ -84,6 +85,7 @@ TEST_F(ConfigFileTest, GrpcDrainAndLogSettings) {
   EXPECT_EQ(options_.grpc.max_connection_age_grace, absl::Seconds(30));
   EXPECT_EQ(options_.grpc.max_concurrent_streams, 100);
   EXPECT_EQ(options_.grpc.resource_quota_bytes, 0);
+  EXPECT_EQ(options_.grpc.stream_window_bytes, 65536);
   EXPECT_EQ(options_.drain_delay, absl::ZeroDuration());
   EXPECT_EQ(options_.shutdown_grace, absl::Seconds(3));
   EXPECT_EQ(options_.shutdown_timeout, defaults.shutdown_timeout);

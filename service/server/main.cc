@@ -106,6 +106,9 @@ ABSL_FLAG(int, max_concurrent_streams, 2000,
           "streams one gRPC connection may carry at once");
 ABSL_FLAG(int64_t, resource_quota_bytes, int64_t{512} << 20,
           "memory gRPC may use for its buffers; 0 for no limit");
+ABSL_FLAG(int64_t, stream_window_bytes, int64_t{4} << 20,
+          "HTTP/2 flow-control window per stream; 0 for gRPC's adaptive "
+          "(BDP-probing) window");
 
 namespace {
 
@@ -194,6 +197,8 @@ absl::Status ApplyFlags(ServerOptions& o,
     o.grpc.max_concurrent_streams = absl::GetFlag(FLAGS_max_concurrent_streams);
   if (Given("resource_quota_bytes"))
     o.grpc.resource_quota_bytes = absl::GetFlag(FLAGS_resource_quota_bytes);
+  if (Given("stream_window_bytes"))
+    o.grpc.stream_window_bytes = absl::GetFlag(FLAGS_stream_window_bytes);
   o.allow_dev_mode_on_any_address =
       absl::GetFlag(FLAGS_allow_dev_mode_on_any_address);
   if (Given("webhook_secret")) {

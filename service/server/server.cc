@@ -56,6 +56,13 @@ void ApplyGrpcOptions(const ServerOptions::GrpcOptions& g,
                              Millis(g.max_connection_age_grace));
   builder.AddChannelArgument(GRPC_ARG_MAX_CONCURRENT_STREAMS,
                              g.max_concurrent_streams);
+  if (g.stream_window_bytes > 0) {
+    // A fixed window: BDP probing grows it without bound while a caller
+    // sends faster than upstream takes (an upload), and gRPC buffers it all.
+    builder.AddChannelArgument(GRPC_ARG_HTTP2_BDP_PROBE, 0);
+    builder.AddChannelArgument(GRPC_ARG_HTTP2_STREAM_LOOKAHEAD_BYTES,
+                               static_cast<int>(g.stream_window_bytes));
+  }
   if (g.resource_quota_bytes > 0) {
     grpc::ResourceQuota quota("mediagen");
     quota.Resize(static_cast<size_t>(g.resource_quota_bytes));

@@ -83,6 +83,11 @@ struct ServerOptions {
     // Memory gRPC may use for its buffers (a grpc::ResourceQuota); over it
     // gRPC slows reads and refuses new work instead of growing. 0: none.
     int64_t resource_quota_bytes = int64_t{512} << 20;
+    // HTTP/2 flow-control window of each stream (what a caller may send
+    // before the server reads): a fixed 4 MiB is plenty inside a mesh and
+    // bounds what one upload holds. 0: gRPC's adaptive window (BDP
+    // probing), which grew to ~60 MiB per 1 GiB upload (bench/RESULTS.md).
+    int64_t stream_window_bytes = int64_t{4} << 20;
   };
   GrpcOptions grpc;
 
