@@ -464,6 +464,21 @@ void RunUnaryScenario(const Sizes& sizes) {
   }
   CompareUnary("get", get_pair, pid, sizes);
   CompareUnary("create", create_pair, pid, sizes);
+  {
+    // What mediagen's rule of a new connection for every POST costs by
+    // itself (libcurl would otherwise resend a POST whose reused
+    // connection died, and charge twice): the direct create, fresh.
+    auto fresh = std::make_shared<RestClient::Request>(*direct_create);
+    fresh->fresh_connection = true;
+    LoadOptions low;
+    low.warmup = sizes.warmup;
+    low.duration = sizes.window;
+    const LoadResult r = RunLoad(direct(fresh, 200), low);
+    Log("unary create direct on a fresh connection: c=1 p50 %.1f us",
+        Us(r.latency.Percentile(50)));
+    Figure("unary_create_direct_fresh_connection_p50_us",
+           Us(r.latency.Percentile(50)), "us");
+  }
   Log("unary: server threads %d, rss %ld KiB",
       server->process().ThreadCount(), server->process().RssKiB());
 }
