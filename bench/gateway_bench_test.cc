@@ -92,14 +92,18 @@ TEST(GatewayBenchTest, EveryScenarioPrintsItsFiguresAndTargets) {
   EXPECT_GE(out.figures.at("watch_polls_per_job_min"), 1);
   EXPECT_GE(out.figures.at("watch_polls_per_job_max"),
             out.figures.at("watch_polls_per_job_min"));
-  EXPECT_GT(out.figures.at("watch_server_threads_all_streams"), 0);
+  EXPECT_GT(out.figures.at("watch_server_own_threads_all_streams"), 0);
+  EXPECT_EQ(out.figures.at("watch_server_threads_all_streams"),
+            out.figures.at("watch_server_own_threads_all_streams") +
+                out.figures.at("watch_server_grpc_pool_threads_all_streams"));
   EXPECT_GE(out.figures.at("watch_delivery_p99_ms"),
             out.figures.at("watch_delivery_p50_ms"));
   EXPECT_GE(out.figures.at("watch_delivery_max_ms"),
             out.figures.at("watch_delivery_p99_ms"));
   for (const char* t :
        {"watch_polls_per_interval", "watch_polls_per_job_max",
-        "watch_server_bytes_per_stream", "watch_server_added_threads",
+        "watch_server_bytes_per_stream", "watch_server_added_own_threads",
+        "watch_server_grpc_pool_threads",
         "watch_delivery_p99_ms"}) {
     EXPECT_TRUE(out.targets.count(t)) << t;
   }

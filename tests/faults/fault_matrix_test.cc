@@ -602,17 +602,6 @@ class FaultMatrixTest : public ::testing::Test {
   std::unique_ptr<ServerProcess> server_;
 };
 
-// Threads gRPC names and grows on demand up to a bound, keeping them for
-// reuse (its executor allows two per core): not ours to give back.
-bool IsGrpcPoolThread(const std::string& name) {
-  for (const char* prefix : {"default-executo", "event_engine", "grpc_global_tim",
-                             "grpcpp_sync_ser", "nexting_thread",
-                             "resolver-execut", "timer_manager"}) {
-    if (absl::StartsWith(name, prefix)) return true;
-  }
-  return false;
-}
-
 struct Resources {
   std::vector<std::string> thread_names;
   int threads = 0;          // the server's own (everything gRPC does not name)

@@ -194,6 +194,15 @@ int EstablishedConnectionsTo(int port) {
   return n;
 }
 
+bool IsGrpcPoolThread(const std::string& name) {
+  for (const char* prefix :
+       {"default-executo", "event_engine", "grpc_global_tim", "grpcpp_sync_ser",
+        "nexting_thread", "resolver-execut", "timer_manager"}) {
+    if (absl::StartsWith(name, prefix)) return true;
+  }
+  return false;
+}
+
 int PickFreePort() {
   int fd = socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in addr{};

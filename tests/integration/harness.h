@@ -129,6 +129,11 @@ class ServerProcess {
   std::shared_ptr<grpc::Channel> channel_;
 };
 
+// Threads gRPC names and grows on demand up to a bound, keeping them for
+// reuse (its executor allows two per core): not the server's own, and not
+// its to give back.
+bool IsGrpcPoolThread(const std::string& name);
+
 // Path of a binary in the test's runfiles, e.g. "tests/emulator/emulator".
 std::string Runfile(const std::string& path);
 
