@@ -211,6 +211,27 @@ std::unique_ptr<grpc::ClientContext> Ctx(absl::Duration timeout) {
 
 // ---- unary ------------------------------------------------------------------
 
+// An AsyncCall for one unary callback RPC: `start(ctx, response, done)`
+// issues it; it succeeds when it ends with `want`.
+template <typename Response, typename Start>
+AsyncCall Unary(Start start, grpc::StatusCode want = grpc::StatusCode::OK) {
+  return [start, want](Done done) {
+    struct Call {
+      grpc::ClientContext ctx;
+      Response response;
+      Done done;
+    };
+    auto* c = new Call;
+    c->done = std::move(done);
+    c->ctx.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(10)));
+    start(&c->ctx, &c->response, [c, want](grpc::Status status) {
+      Done d = std::move(c->done);
+      delete c;
+      std::move(d)(status.error_code() == want);
+    });
+  };
+}
+
 struct Pair {
   AsyncCall gateway;
   AsyncCall direct;
@@ -344,85 +365,43 @@ void RunUnaryScenario(const Sizes& sizes) {
 
   Pair get_pair;
   get_pair.direct = direct(direct_get, 200);
-  get_pair.gateway = [&](Done done) {
-    struct Call {
-      grpc::ClientContext ctx;
-      v1::GetMediaResponse resp;
-      Done done;
-    };
-    auto* c = new Call;
-    c->done = std::move(done);
-    c->ctx.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(10)));
-    stub()->async()->GetMedia(&c->ctx, &get, &c->resp, [c](grpc::Status st) {
-      Done d = std::move(c->done);
-      delete c;
-      std::move(d)(st.ok());
-    });
-  };
+  get_pair.gateway = Unary<v1::GetMediaResponse>(
+      [&](grpc::ClientContext* ctx, v1::GetMediaResponse* resp,
+          std::function<void(grpc::Status)> done) {
+        stub()->async()->GetMedia(ctx, &get, resp, std::move(done));
+      });
 
   Pair create_pair;
   // The emulator answers a create 200 (Vimmerse documents no 201).
   create_pair.direct = direct(direct_create, 200);
-  create_pair.gateway = [&](Done done) {
-    struct Call {
-      grpc::ClientContext ctx;
-      v1::CreateMediaResponse resp;
-      Done done;
-    };
-    auto* c = new Call;
-    c->done = std::move(done);
-    c->ctx.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(10)));
-    stub()->async()->CreateMedia(&c->ctx, &create, &c->resp,
-                                 [c](grpc::Status st) {
-                                   Done d = std::move(c->done);
-                                   delete c;
-                                   std::move(d)(st.ok());
-                                 });
-  };
+  create_pair.gateway = Unary<v1::CreateMediaResponse>(
+      [&](grpc::ClientContext* ctx, v1::CreateMediaResponse* resp,
+          std::function<void(grpc::Status)> done) {
+        stub()->async()->CreateMedia(ctx, &create, resp, std::move(done));
+      });
 
   // mediagen's floor: a call it answers itself (INVALID_ARGUMENT, no
   // upstream call), so the gRPC hop and the handler's fixed costs show
   // apart from the upstream round trip.
   v1::GetMediaRequest invalid;
-  AsyncCall rejected = [&](Done done) {
-    struct Call {
-      grpc::ClientContext ctx;
-      v1::GetMediaResponse resp;
-      Done done;
-    };
-    auto* c = new Call;
-    c->done = std::move(done);
-    c->ctx.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(10)));
-    stub()->async()->GetMedia(&c->ctx, &invalid, &c->resp,
-                              [c](grpc::Status st) {
-                                Done d = std::move(c->done);
-                                delete c;
-                                std::move(d)(st.error_code() ==
-                                             grpc::StatusCode::INVALID_ARGUMENT);
-                              });
-  };
+  const AsyncCall rejected = Unary<v1::GetMediaResponse>(
+      [&](grpc::ClientContext* ctx, v1::GetMediaResponse* resp,
+          std::function<void(grpc::Status)> done) {
+        stub()->async()->GetMedia(ctx, &invalid, resp, std::move(done));
+      },
+      grpc::StatusCode::INVALID_ARGUMENT);
   // gRPC's own floor in the same process: the built-in health service
   // (grpc.health.v1.Health/Check for "", an empty request).
   grpc::GenericStub generic(server->channel());
   grpc::Slice no_bytes("");
   const grpc::ByteBuffer empty_request(&no_bytes, 1);
-  AsyncCall health = [&](Done done) {
-    struct Call {
-      grpc::ClientContext ctx;
-      grpc::ByteBuffer resp;
-      Done done;
-    };
-    auto* c = new Call;
-    c->done = std::move(done);
-    c->ctx.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(10)));
-    generic.UnaryCall(&c->ctx, "/grpc.health.v1.Health/Check",
-                      grpc::StubOptions(), &empty_request, &c->resp,
-                      [c](grpc::Status st) {
-                        Done d = std::move(c->done);
-                        delete c;
-                        std::move(d)(st.ok());
-                      });
-  };
+  const AsyncCall health = Unary<grpc::ByteBuffer>(
+      [&](grpc::ClientContext* ctx, grpc::ByteBuffer* resp,
+          std::function<void(grpc::Status)> done) {
+        generic.UnaryCall(ctx, "/grpc.health.v1.Health/Check",
+                          grpc::StubOptions(), &empty_request, resp,
+                          std::move(done));
+      });
   {
     LoadOptions low;
     low.warmup = sizes.warmup;
