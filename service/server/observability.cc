@@ -198,11 +198,12 @@ class RpcInterceptor : public grpc::experimental::Interceptor {
     m.Duration(series_, method_, status.error_code())
         ->Observe(absl::ToDoubleSeconds(took_));
     level_ = LevelFor(method_, status.error_code());
-    if (obs_->log().Enabled(level_)) status_ = status;
+    log_ = obs_->log().Enabled(level_);
+    if (log_) status_ = status;
   }
 
   void WriteLogLine() {
-    if (!obs_->log().Enabled(level_)) return;
+    if (!log_) return;
     LogFields f = record_->ContextFields();
     f["code"] = CodeName(status_.error_code());
     f["duration_ms"] = api::RoundedMillis(took_);
@@ -245,6 +246,7 @@ class RpcInterceptor : public grpc::experimental::Interceptor {
   bool finished_ = false;
   absl::Duration took_;
   LogLevel level_ = LogLevel::kDebug;
+  bool log_ = false;  // decided when the status went out
   grpc::Status status_;
 };
 

@@ -57,8 +57,9 @@ void ApplyGrpcOptions(const ServerOptions::GrpcOptions& g,
   builder.AddChannelArgument(GRPC_ARG_MAX_CONCURRENT_STREAMS,
                              g.max_concurrent_streams);
   if (g.stream_window_bytes > 0) {
-    // A fixed window: BDP probing grows it without bound while a caller
-    // sends faster than upstream takes (an upload), and gRPC buffers it all.
+    // A fixed window: BDP probing grows it far past what a stream needs
+    // while a caller sends faster than upstream takes (an upload), and gRPC
+    // buffers everything the window lets in.
     builder.AddChannelArgument(GRPC_ARG_HTTP2_BDP_PROBE, 0);
     builder.AddChannelArgument(GRPC_ARG_HTTP2_STREAM_LOOKAHEAD_BYTES,
                                static_cast<int>(g.stream_window_bytes));
