@@ -166,17 +166,6 @@ ServerConfig BenchServer(int emulator_port) {
   return config;
 }
 
-long ProcStatus(pid_t pid, const std::string& field) {
-  std::ifstream in(absl::StrCat("/proc/", pid, "/status"));
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.rfind(field + ":", 0) == 0) {
-      return std::atol(line.c_str() + field.size() + 1);
-    }
-  }
-  return -1;
-}
-
 // User + system CPU time of a process.
 absl::Duration CpuTime(pid_t pid) {
   std::ifstream in(absl::StrCat("/proc/", pid, "/stat"));
@@ -715,8 +704,8 @@ void RunUploadScenario(const Sizes& sizes) {
   const std::string chunk(1 << 20, 'v');
 
   absl::SleepFor(absl::Milliseconds(300));
-  const long rss_before = ProcStatus(proc.pid(), "VmRSS");
-  const long hwm_before = ProcStatus(proc.pid(), "VmHWM");
+  const long rss_before = proc.RssKiB();
+  const long hwm_before = proc.PeakRssKiB();
   const absl::Duration start = MonotonicNow();
   grpc::ClientContext ctx;
   v1::UploadVideoResponse resp;
@@ -735,7 +724,7 @@ void RunUploadScenario(const Sizes& sizes) {
   grpc::Status s = writer->Finish();
   const absl::Duration gateway_time = MonotonicNow() - start;
   if (!s.ok()) Die("upload through mediagen failed: " + s.error_message());
-  const long hwm_after = ProcStatus(proc.pid(), "VmHWM");
+  const long hwm_after = proc.PeakRssKiB();
 
   absl::StatusOr<UploadResult> direct = UploadMultipart(
       emu->base_url() + "/v2/video", {absl::StrCat("X-Api-Key: ", kVimmerseKey)},

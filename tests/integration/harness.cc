@@ -147,6 +147,8 @@ int Process::ThreadCount() const {
 
 long Process::RssKiB() const { return ProcStatusField(pid_, "VmRSS:"); }
 
+long Process::PeakRssKiB() const { return ProcStatusField(pid_, "VmHWM:"); }
+
 int Process::OpenFdCount() const {
   DIR* dir = opendir(absl::StrCat("/proc/", pid_, "/fd").c_str());
   if (dir == nullptr) return -1;

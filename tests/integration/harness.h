@@ -47,6 +47,8 @@ class Process {
   int ThreadCount() const;
   // Resident set size in KiB (/proc/<pid>/status VmRSS).
   long RssKiB() const;
+  // The largest RSS so far, in KiB (VmHWM).
+  long PeakRssKiB() const;
   // Open file descriptors (entries of /proc/<pid>/fd): sockets included.
   int OpenFdCount() const;
   // The name of each thread (/proc/<pid>/task/*/comm), sorted.
