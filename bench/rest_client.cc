@@ -44,6 +44,9 @@ RestClient::RestClient() {
   GlobalInit();
   multi_ = curl_multi_init();
   loop_ = std::thread([this] { Loop(); });
+  // Set here, not by the loop thread: Send reads it from any thread, and
+  // every Send comes after the constructor returned.
+  loop_id_ = loop_.get_id();
 }
 
 RestClient::~RestClient() {
@@ -144,7 +147,6 @@ void RestClient::Finish(void* handle, int result) {
 }
 
 void RestClient::Loop() {
-  loop_id_ = std::this_thread::get_id();
   for (;;) {
     {
       std::lock_guard<std::mutex> lock(mu_);
