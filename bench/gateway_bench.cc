@@ -226,23 +226,37 @@ struct Pair {
   AsyncCall direct;
 };
 
+// A closed loop of `concurrency` calls over the mode's window.
+LoadOptions Closed(const Sizes& sizes, int concurrency) {
+  LoadOptions o;
+  o.concurrency = concurrency;
+  o.warmup = sizes.warmup;
+  o.duration = sizes.window;
+  return o;
+}
+
+// RunLoad, and the server's CPU time per successful call over the run.
+LoadResult RunWithCpu(const AsyncCall& call, const LoadOptions& options,
+                      pid_t server, double* cpu_us_per_call) {
+  const absl::Duration before = CpuTime(server);
+  LoadResult r = RunLoad(call, options);
+  *cpu_us_per_call = r.ok > 0 ? Us(CpuTime(server) - before) / r.ok : 0;
+  return r;
+}
+
 // One call kind through both paths: latency, saturation, half saturation.
 void CompareUnary(const std::string& kind, const Pair& pair, pid_t server,
                   const Sizes& sizes) {
-  LoadOptions low;
-  low.concurrency = 1;
-  low.warmup = sizes.warmup;
-  low.duration = sizes.window;
-  LoadOptions sat = low;
-  sat.concurrency = absl::GetFlag(FLAGS_concurrency);
+  const LoadOptions low = Closed(sizes, 1);
+  const LoadOptions sat = Closed(sizes, absl::GetFlag(FLAGS_concurrency));
 
   // Direct first each time, so neither path always runs on a warmer system.
   const LoadResult direct_low = RunLoad(pair.direct, low);
   const LoadResult gateway_low = RunLoad(pair.gateway, low);
   const LoadResult direct_sat = RunLoad(pair.direct, sat);
-  const absl::Duration cpu_before = CpuTime(server);
-  const LoadResult gateway_sat = RunLoad(pair.gateway, sat);
-  const absl::Duration cpu = CpuTime(server) - cpu_before;
+  double gateway_cpu_us = 0;
+  const LoadResult gateway_sat =
+      RunWithCpu(pair.gateway, sat, server, &gateway_cpu_us);
 
   LoadOptions half = low;
   half.rate = gateway_sat.Throughput() / 2;
@@ -285,8 +299,7 @@ void CompareUnary(const std::string& kind, const Pair& pair, pid_t server,
                            : 0;
   Figure(p + "throughput_ratio", ratio, "x");
   Target(p + "throughput_ratio", ratio, ">=", 0.7, "x");
-  Figure(p + "gateway_cpu_us_per_call",
-         gateway_sat.ok > 0 ? Us(cpu) / (gateway_sat.ok * 1.0) : 0, "us");
+  Figure(p + "gateway_cpu_us_per_call", gateway_cpu_us, "us");
 
   Figure(p + "half_rate", half.rate, "calls/s");
   Figure(p + "direct_p99_half_us", Us(direct_half.latency.Percentile(99)),
@@ -392,32 +405,25 @@ void RunUnaryScenario(const Sizes& sizes) {
                           std::move(done));
       });
   {
-    LoadOptions low;
-    low.warmup = sizes.warmup;
-    low.duration = sizes.window;
+    const LoadOptions low = Closed(sizes, 1);
+    const LoadOptions sat = Closed(sizes, absl::GetFlag(FLAGS_concurrency));
     const LoadResult grpc_floor = RunLoad(health, low);
     Log("unary grpc health check: c=1 p50 %.1f us p99 %.1f us, %d ok",
         Us(grpc_floor.latency.Percentile(50)),
         Us(grpc_floor.latency.Percentile(99)), grpc_floor.ok);
     Figure("unary_grpc_health_p50_us", Us(grpc_floor.latency.Percentile(50)),
            "us");
-    LoadOptions sat = low;
-    sat.concurrency = absl::GetFlag(FLAGS_concurrency);
-    absl::Duration cpu = CpuTime(pid);
-    const LoadResult grpc_sat = RunLoad(health, sat);
-    cpu = CpuTime(pid) - cpu;
+    double cpu_us = 0;
+    const LoadResult grpc_sat = RunWithCpu(health, sat, pid, &cpu_us);
     Log("unary grpc health check: c=%d %.0f/s, %.1f us server CPU a call",
-        sat.concurrency, grpc_sat.Throughput(), Us(cpu) / grpc_sat.ok);
+        sat.concurrency, grpc_sat.Throughput(), cpu_us);
     Figure("unary_grpc_health_rps", grpc_sat.Throughput(), "calls/s");
-    Figure("unary_grpc_health_cpu_us_per_call", Us(cpu) / grpc_sat.ok, "us");
-    cpu = CpuTime(pid);
-    const LoadResult rejected_sat = RunLoad(rejected, sat);
-    cpu = CpuTime(pid) - cpu;
+    Figure("unary_grpc_health_cpu_us_per_call", cpu_us, "us");
+    const LoadResult rejected_sat = RunWithCpu(rejected, sat, pid, &cpu_us);
     Log("unary rejected (no upstream): c=%d %.0f/s, %.1f us server CPU a "
         "call",
-        sat.concurrency, rejected_sat.Throughput(),
-        Us(cpu) / rejected_sat.ok);
-    Figure("unary_rejected_cpu_us_per_call", Us(cpu) / rejected_sat.ok, "us");
+        sat.concurrency, rejected_sat.Throughput(), cpu_us);
+    Figure("unary_rejected_cpu_us_per_call", cpu_us, "us");
     const LoadResult floor = RunLoad(rejected, low);
     Log("unary rejected (no upstream): c=1 p50 %.1f us p99 %.1f us, %d ok",
         Us(floor.latency.Percentile(50)), Us(floor.latency.Percentile(99)),
@@ -438,10 +444,7 @@ void RunUnaryScenario(const Sizes& sizes) {
     // connection died, and charge twice): the direct create, fresh.
     auto fresh = std::make_shared<RestClient::Request>(*direct_create);
     fresh->fresh_connection = true;
-    LoadOptions low;
-    low.warmup = sizes.warmup;
-    low.duration = sizes.window;
-    const LoadResult r = RunLoad(direct(fresh, 200), low);
+    const LoadResult r = RunLoad(direct(fresh, 200), Closed(sizes, 1));
     Log("unary create direct on a fresh connection: c=1 p50 %.1f us",
         Us(r.latency.Percentile(50)));
     Figure("unary_create_direct_fresh_connection_p50_us",
