@@ -18,6 +18,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
 #include "absl/strings/string_view.h"
+#include "service/http/request_checks.h"
 
 namespace mediagen::http {
 namespace {
@@ -38,70 +39,6 @@ void GlobalInitOnce() {
     // request with a confusing error.
     std::abort();
   }
-}
-
-// scheme://host[:port]/path of `url`: no user info, query or fragment, so
-// an error message never carries credentials or ids from a query string.
-std::string RedactUrl(absl::string_view url) {
-  size_t scheme_end = url.find("://");
-  if (scheme_end == absl::string_view::npos) return "<malformed url>";
-  absl::string_view scheme = url.substr(0, scheme_end);
-  absl::string_view rest = url.substr(scheme_end + 3);
-  size_t authority_end = rest.find_first_of("/?#");
-  absl::string_view authority = rest.substr(0, authority_end);
-  size_t at = authority.rfind('@');
-  if (at != absl::string_view::npos) authority = authority.substr(at + 1);
-  absl::string_view path;
-  if (authority_end != absl::string_view::npos && rest[authority_end] == '/') {
-    path = rest.substr(authority_end);
-    path = path.substr(0, path.find_first_of("?#"));
-  }
-  return absl::StrCat(scheme, "://", authority, path);
-}
-
-bool IsTokenChar(char c) {
-  return absl::ascii_isalnum(static_cast<unsigned char>(c)) ||
-         absl::string_view("!#$%&'*+-.^_`|~").find(c) !=
-             absl::string_view::npos;
-}
-
-bool IsToken(absl::string_view s) {
-  return !s.empty() && std::all_of(s.begin(), s.end(), IsTokenChar);
-}
-
-// RFC 9110 section 9.2.2.
-bool IsIdempotent(absl::string_view method) {
-  return method == "GET" || method == "HEAD" || method == "OPTIONS" ||
-         method == "PUT" || method == "DELETE" || method == "TRACE";
-}
-
-// Rejects what libcurl would send verbatim and a server would misparse
-// (header injection). Messages name the header, never its value.
-absl::Status ValidateRequest(const HttpRequest& request) {
-  if (!IsToken(request.method)) {
-    return absl::InvalidArgumentError("HTTP method is not a valid token");
-  }
-  if (!absl::StartsWithIgnoreCase(request.url, "http://") &&
-      !absl::StartsWithIgnoreCase(request.url, "https://")) {
-    return absl::InvalidArgumentError(
-        "request URL must be absolute http:// or https://");
-  }
-  if (request.url.find_first_of("\r\n\0 \t", 0, 5) != std::string::npos) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("request URL contains whitespace or control characters: ",
-                     RedactUrl(request.url)));
-  }
-  for (const auto& [name, value] : request.headers) {
-    if (!IsToken(name)) {
-      return absl::InvalidArgumentError(
-          "request header name is empty or not a valid token");
-    }
-    if (value.find_first_of("\r\n\0", 0, 3) != std::string::npos) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "request header \"", name, "\" has a CR, LF or NUL in its value"));
-    }
-  }
-  return absl::OkStatus();
 }
 
 }  // namespace
@@ -641,7 +578,7 @@ class CurlTransport::Loop {
     set(curl_easy_setopt(e, CURLOPT_WRITEDATA, t));
 
     const std::string& m = r.method;
-    if (!IsIdempotent(m)) {
+    if (!internal::IsIdempotent(m)) {
       // libcurl resends a request on its own when a reused connection dies
       // before the first response byte, even if the request had gone out
       // whole (the upstream may have acted on it). On a new connection it
@@ -824,7 +761,7 @@ CurlTransport::~CurlTransport() {
 }
 
 std::shared_ptr<HttpCall> CurlTransport::Start(HttpRequest request, Done done) {
-  if (absl::Status s = ValidateRequest(request); !s.ok()) {
+  if (absl::Status s = internal::ValidateRequest(request); !s.ok()) {
     std::move(done)(MarkNotSent(std::move(s)));
     return std::make_shared<curl_internal::FinishedCall>();
   }
@@ -832,12 +769,12 @@ std::shared_ptr<HttpCall> CurlTransport::Start(HttpRequest request, Done done) {
   if (request.deadline <= now) {
     std::move(done)(MarkNotSent(absl::DeadlineExceededError(absl::StrCat(
         "deadline passed before the request was sent: ", request.method, " ",
-        RedactUrl(request.url)))));
+        internal::RedactUrl(request.url)))));
     return std::make_shared<curl_internal::FinishedCall>();
   }
   auto t = std::make_unique<Transfer>();
   t->id = next_transfer_id.fetch_add(1, std::memory_order_relaxed);
-  t->redacted_url = RedactUrl(request.url);
+  t->redacted_url = internal::RedactUrl(request.url);
   t->deadline = request.deadline == absl::InfiniteFuture()
                     ? now + options_.default_timeout
                     : request.deadline;
