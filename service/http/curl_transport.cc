@@ -1,3 +1,7 @@
+// The event loop and the HttpTransport around it. One transfer's state and
+// libcurl callbacks are in curl_transfer.h, and the checks a request passes
+// before it is queued in request_checks.h.
+
 #include "service/http/curl_transport.h"
 
 #include <curl/curl.h>
@@ -12,16 +16,15 @@
 #include <utility>
 #include <vector>
 
-#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_replace.h"
-#include "absl/strings/string_view.h"
+#include "service/http/curl_transfer.h"
 #include "service/http/request_checks.h"
 
 namespace mediagen::http {
 namespace {
+
+using internal::Transfer;
 
 // Upper bound on one curl_multi_poll wait. libcurl shortens it to its own
 // next timer, and a queued request wakes it at once, so this only matters
@@ -41,11 +44,8 @@ void GlobalInitOnce() {
   }
 }
 
-}  // namespace
-
-// Types that CurlTransport::Loop holds as fields; a named namespace (not an
-// anonymous one) because Loop itself has external linkage.
-namespace curl_internal {
+// The types below are fields of CurlTransport::Loop, which is defined only
+// in this file, so they can stay local to it.
 
 // A call that can no longer do anything (it completed before Start
 // returned).
@@ -54,8 +54,6 @@ class FinishedCall : public HttpCall {
   void Cancel() override {}
   void ResumeReceive() override {}
 };
-
-struct Transfer;
 
 // What other threads ask of a loop.
 struct Op {
@@ -92,69 +90,6 @@ struct Mailbox {
   }
 };
 
-// One request, owned by its loop from kStart to completion. Only the loop
-// thread touches it after Start hands it over.
-struct Transfer {
-  uint64_t id = 0;
-  HttpRequest request;
-  HttpTransport::Done done;
-  std::string redacted_url;
-  absl::Time deadline;  // effective: the request's or the default timeout
-
-  CURL* easy = nullptr;
-  curl_slist* header_list = nullptr;
-  char errbuf[CURL_ERROR_SIZE] = {0};
-
-  // The header block being received. 1xx blocks are dropped; the first
-  // final block becomes the response's (redirects are not followed).
-  int block_status = 0;
-  Headers block_headers;
-  bool headers_done = false;
-  HttpResponse response;
-
-  // The body goes to request.response_stream (its on_headers said yes).
-  bool streaming = false;
-  // on_chunk returned false: the next piece pauses receiving.
-  bool receive_pause_wanted = false;
-  // libcurl's pause state, which curl_easy_pause must be given whole.
-  bool receive_paused = false;
-  bool send_paused = false;
-
-  // Why one of our callbacks aborted the transfer.
-  absl::Status abort_status;
-
-  ~Transfer() {
-    if (header_list != nullptr) curl_slist_free_all(header_list);
-  }
-
-  int PauseMask() const {
-    return (receive_paused ? CURLPAUSE_RECV : 0) |
-           (send_paused ? CURLPAUSE_SEND : 0);
-  }
-
-  // Removes every header value of this request and the URL's query from
-  // libcurl's text, in case a message ever echoes them.
-  std::string Scrub(std::string text) const {
-    size_t query = request.url.find('?');
-    if (query != std::string::npos) {
-      absl::StrReplaceAll({{request.url.substr(query), "?<redacted>"}}, &text);
-    }
-    for (const auto& [name, value] : request.headers) {
-      if (value.size() >= 4) {
-        absl::StrReplaceAll({{value, "<redacted>"}}, &text);
-      }
-    }
-    return text;
-  }
-
-  std::string Describe(CURLcode code) const {
-    std::string detail = Scrub(errbuf);
-    return absl::StrCat(curl_easy_strerror(code),
-                        detail.empty() ? "" : absl::StrCat(" (", detail, ")"),
-                        ": ", request.method, " ", redacted_url);
-  }
-};
-
 class CallImpl : public HttpCall {
  public:
   CallImpl(std::shared_ptr<Mailbox> mailbox, uint64_t id)
@@ -171,147 +106,6 @@ class CallImpl : public HttpCall {
   const std::shared_ptr<Mailbox> mailbox_;
   const uint64_t id_;
 };
-
-}  // namespace curl_internal
-
-namespace {
-
-using curl_internal::Mailbox;
-using curl_internal::Op;
-using curl_internal::Transfer;
-
-// --- libcurl callbacks (loop thread, inside curl_multi_perform or
-// curl_easy_pause) ---
-
-void FinishHeaderBlock(Transfer* t) {
-  t->headers_done = true;
-  if (t->block_status == 0) {
-    long code = 0;
-    curl_easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &code);
-    t->block_status = static_cast<int>(code);
-  }
-  t->response.status = t->block_status;
-  t->response.headers = std::move(t->block_headers);
-  t->block_headers.clear();
-  const ResponseStream* stream = t->request.response_stream.get();
-  if (stream != nullptr && stream->on_headers && stream->on_chunk &&
-      stream->on_headers(t->response.status, t->response.headers)) {
-    t->streaming = true;
-  }
-}
-
-size_t OnHeader(char* data, size_t size, size_t nitems, void* userdata) {
-  auto* t = static_cast<Transfer*>(userdata);
-  const size_t n = size * nitems;
-  // After the final block only trailers can come; they are not part of
-  // the response's headers.
-  if (t->headers_done) return n;
-  absl::string_view line(data, n);
-  while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) {
-    line.remove_suffix(1);
-  }
-  if (absl::StartsWith(line, "HTTP/")) {
-    // A new block: an interim 1xx was followed by another status line.
-    t->block_headers.clear();
-    t->block_status = 0;
-    size_t space = line.find(' ');
-    int status = 0;
-    if (space != absl::string_view::npos &&
-        absl::SimpleAtoi(line.substr(space + 1, 3), &status)) {
-      t->block_status = status;
-    }
-    return n;
-  }
-  if (line.empty()) {
-    if (t->block_status >= 100 && t->block_status < 200) {
-      t->block_headers.clear();
-      t->block_status = 0;
-      return n;
-    }
-    FinishHeaderBlock(t);
-    if (!t->streaming && t->request.method != "HEAD") {
-      std::optional<std::string> length =
-          FindHeader(t->response.headers, "content-length");
-      uint64_t declared = 0;
-      if (length.has_value() && absl::SimpleAtoi(*length, &declared)) {
-        if (declared > t->request.max_response_bytes) {
-          t->abort_status = absl::ResourceExhaustedError(absl::StrCat(
-              "response body of ", declared, " bytes exceeds the limit of ",
-              t->request.max_response_bytes, ": ", t->redacted_url));
-          return 0;  // a short count aborts the transfer
-        }
-        t->response.body.reserve(declared);
-      }
-    }
-    return n;
-  }
-  if ((line.front() == ' ' || line.front() == '\t') &&
-      !t->block_headers.empty()) {
-    // obs-fold continuation of the previous header's value.
-    absl::StrAppend(&t->block_headers.back().second, " ",
-                    absl::StripAsciiWhitespace(line));
-    return n;
-  }
-  size_t colon = line.find(':');
-  if (colon == absl::string_view::npos) return n;
-  t->block_headers.emplace_back(
-      absl::AsciiStrToLower(absl::StripAsciiWhitespace(line.substr(0, colon))),
-      std::string(absl::StripAsciiWhitespace(line.substr(colon + 1))));
-  return n;
-}
-
-size_t OnWrite(char* data, size_t size, size_t nmemb, void* userdata) {
-  auto* t = static_cast<Transfer*>(userdata);
-  const size_t n = size * nmemb;
-  if (!t->headers_done) FinishHeaderBlock(t);  // a response without headers
-  if (t->streaming) {
-    if (t->receive_pause_wanted) {
-      // libcurl keeps this piece and stops reading the socket until
-      // ResumeReceive unpauses; then it hands the piece over again.
-      t->receive_paused = true;
-      return CURL_WRITEFUNC_PAUSE;
-    }
-    if (!t->request.response_stream->on_chunk(absl::string_view(data, n))) {
-      t->receive_pause_wanted = true;
-    }
-    return n;
-  }
-  if (t->response.body.size() + n > t->request.max_response_bytes) {
-    t->abort_status = absl::ResourceExhaustedError(absl::StrCat(
-        "response body exceeds the limit of ", t->request.max_response_bytes,
-        " bytes: ", t->redacted_url));
-    return CURL_WRITEFUNC_ERROR;
-  }
-  t->response.body.append(data, n);
-  return n;
-}
-
-size_t OnRead(char* buf, size_t size, size_t nitems, void* userdata) {
-  auto* t = static_cast<Transfer*>(userdata);
-  BodySource& source = *t->request.body_source;
-  size_t n = 0;
-  switch (source.Read(buf, size * nitems, &n)) {
-    case BodySource::ReadResult::kData:
-      if (n > 0) return n;
-      t->abort_status = absl::InternalError(
-          "request body source returned kData with no bytes");
-      return CURL_READFUNC_ABORT;
-    case BodySource::ReadResult::kPause:
-      t->send_paused = true;
-      return CURL_READFUNC_PAUSE;
-    case BodySource::ReadResult::kEnd:
-      return 0;
-    case BodySource::ReadResult::kError: {
-      absl::Status error = source.error();
-      t->abort_status = absl::InvalidArgumentError(absl::StrCat(
-          "request body source failed (",
-          absl::StatusCodeToString(error.code()), ": ", error.message(),
-          "): ", t->request.method, " ", t->redacted_url));
-      return CURL_READFUNC_ABORT;
-    }
-  }
-  return CURL_READFUNC_ABORT;
-}
 
 }  // namespace
 
@@ -572,9 +366,9 @@ class CurlTransport::Loop {
         e, CURLOPT_CONNECTTIMEOUT_MS,
         std::max<long>(1, static_cast<long>(absl::ToInt64Milliseconds(
                               options_.connect_timeout)))));
-    set(curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, &OnHeader));
+    set(curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, &internal::OnHeader));
     set(curl_easy_setopt(e, CURLOPT_HEADERDATA, t));
-    set(curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, &OnWrite));
+    set(curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, &internal::OnWrite));
     set(curl_easy_setopt(e, CURLOPT_WRITEDATA, t));
 
     const std::string& m = r.method;
@@ -603,7 +397,7 @@ class CurlTransport::Loop {
         // -1: unknown, so HTTP/1.1 sends it chunked (HTTP/2 needs neither).
         set(curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE,
                              static_cast<curl_off_t>(size.value_or(-1))));
-        set(curl_easy_setopt(e, CURLOPT_READFUNCTION, &OnRead));
+        set(curl_easy_setopt(e, CURLOPT_READFUNCTION, &internal::OnRead));
         set(curl_easy_setopt(e, CURLOPT_READDATA, t));
       } else {
         set(curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE,
@@ -680,41 +474,11 @@ class CurlTransport::Loop {
       curl_easy_getinfo(easy, CURLINFO_PRIVATE, &priv);
       auto* t = reinterpret_cast<Transfer*>(priv);
       absl::StatusOr<HttpResponse> result =
-          code == CURLE_OK ? Succeeded(t) : Failed(t, code);
+          code == CURLE_OK ? internal::TransferResponse(t)
+                           : internal::TransferFailure(*t, code);
       std::unique_ptr<Transfer> owned = Detach(t);
       completions_.push_back(
           Completion{std::move(owned->done), std::move(result)});
-    }
-  }
-
-  absl::StatusOr<HttpResponse> Succeeded(Transfer* t) {
-    if (!t->headers_done) FinishHeaderBlock(t);
-    return std::move(t->response);
-  }
-
-  absl::Status Failed(Transfer* t, CURLcode code) {
-    if (!t->abort_status.ok()) return t->abort_status;
-    const std::string what = t->Describe(code);
-    switch (code) {
-      case CURLE_COULDNT_RESOLVE_HOST:
-      case CURLE_COULDNT_RESOLVE_PROXY:
-      case CURLE_COULDNT_CONNECT:
-        return MarkNotSent(absl::UnavailableError(what));
-      case CURLE_OPERATION_TIMEDOUT: {
-        // The same code serves the connect timeout, which is an upstream
-        // that cannot be reached, not the caller's deadline.
-        curl_off_t pretransfer = 0;
-        curl_easy_getinfo(t->easy, CURLINFO_PRETRANSFER_TIME_T, &pretransfer);
-        if (pretransfer == 0 && absl::Now() < t->deadline) {
-          return absl::UnavailableError(what);
-        }
-        return absl::DeadlineExceededError(what);
-      }
-      case CURLE_URL_MALFORMAT:
-      case CURLE_UNSUPPORTED_PROTOCOL:
-        return MarkNotSent(absl::InvalidArgumentError(what));
-      default:
-        return absl::UnavailableError(what);
     }
   }
 
@@ -763,14 +527,14 @@ CurlTransport::~CurlTransport() {
 std::shared_ptr<HttpCall> CurlTransport::Start(HttpRequest request, Done done) {
   if (absl::Status s = internal::ValidateRequest(request); !s.ok()) {
     std::move(done)(MarkNotSent(std::move(s)));
-    return std::make_shared<curl_internal::FinishedCall>();
+    return std::make_shared<FinishedCall>();
   }
   const absl::Time now = absl::Now();
   if (request.deadline <= now) {
     std::move(done)(MarkNotSent(absl::DeadlineExceededError(absl::StrCat(
         "deadline passed before the request was sent: ", request.method, " ",
         internal::RedactUrl(request.url)))));
-    return std::make_shared<curl_internal::FinishedCall>();
+    return std::make_shared<FinishedCall>();
   }
   auto t = std::make_unique<Transfer>();
   t->id = next_transfer_id.fetch_add(1, std::memory_order_relaxed);
@@ -789,9 +553,9 @@ std::shared_ptr<HttpCall> CurlTransport::Start(HttpRequest request, Done done) {
   if (refused != nullptr) {
     std::move(refused->done)(
         MarkNotSent(absl::CancelledError("HTTP transport is shutting down")));
-    return std::make_shared<curl_internal::FinishedCall>();
+    return std::make_shared<FinishedCall>();
   }
-  return std::make_shared<curl_internal::CallImpl>(loop.mailbox(), id);
+  return std::make_shared<CallImpl>(loop.mailbox(), id);
 }
 
 }  // namespace mediagen::http
