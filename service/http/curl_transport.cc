@@ -1,5 +1,6 @@
 // The event loop and the HttpTransport around it. One transfer's state and
-// libcurl callbacks are in curl_transfer.h, and the checks a request passes
+// libcurl callbacks are in curl_transfer.h, the options a request sets on
+// its easy handle in curl_handle_config.h, and the checks a request passes
 // before it is queued in request_checks.h.
 
 #include "service/http/curl_transport.h"
@@ -16,8 +17,8 @@
 #include <utility>
 #include <vector>
 
-#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "service/http/curl_handle_config.h"
 #include "service/http/curl_transfer.h"
 #include "service/http/request_checks.h"
 
@@ -293,7 +294,8 @@ class CurlTransport::Loop {
       return;
     }
     t->easy = easy;
-    if (absl::Status s = Configure(t.get(), remaining); !s.ok()) {
+    if (absl::Status s = internal::ConfigureEasy(t.get(), options_, remaining);
+        !s.ok()) {
       ReturnEasy(easy);
       t->easy = nullptr;
       completions_.push_back(Completion{std::move(t->done), MarkNotSent(s)});
@@ -320,130 +322,6 @@ class CurlTransport::Loop {
     }
     uint64_t id = t->id;
     active_.emplace(id, std::move(t));
-  }
-
-  absl::Status Configure(Transfer* t, absl::Duration remaining) {
-    CURL* e = t->easy;
-    const HttpRequest& r = t->request;
-    CURLcode rc = CURLE_OK;
-    auto set = [&rc](CURLcode c) {
-      if (rc == CURLE_OK) rc = c;
-    };
-    set(curl_easy_setopt(e, CURLOPT_PRIVATE, t));
-    set(curl_easy_setopt(e, CURLOPT_URL, r.url.c_str()));
-    set(curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https"));
-    set(curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L));
-    set(curl_easy_setopt(e, CURLOPT_ERRORBUFFER, t->errbuf));
-    set(curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L));
-    set(curl_easy_setopt(e, CURLOPT_SUPPRESS_CONNECT_HEADERS, 1L));
-    set(curl_easy_setopt(
-        e, CURLOPT_HTTP_VERSION,
-        options_.http2 ? CURL_HTTP_VERSION_2TLS : CURL_HTTP_VERSION_1_1));
-    if (options_.http2 && absl::StartsWithIgnoreCase(r.url, "https://")) {
-      // While the first TLS connection to a host is still negotiating,
-      // wait to learn whether it speaks HTTP/2 (and can carry this request
-      // too) instead of opening another. Not on cleartext: that is never
-      // HTTP/2 here, and waiting would serialise the first burst behind
-      // the first response.
-      set(curl_easy_setopt(e, CURLOPT_PIPEWAIT, 1L));
-    }
-    if (options_.tcp_keepalive) {
-      long idle =
-          std::max<long>(1, absl::ToInt64Seconds(options_.tcp_keepalive_idle));
-      set(curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L));
-      set(curl_easy_setopt(e, CURLOPT_TCP_KEEPIDLE, idle));
-      set(curl_easy_setopt(e, CURLOPT_TCP_KEEPINTVL, idle));
-    }
-    set(curl_easy_setopt(e, CURLOPT_USERAGENT, options_.user_agent.c_str()));
-    if (!options_.ca_file.empty()) {
-      set(curl_easy_setopt(e, CURLOPT_CAINFO, options_.ca_file.c_str()));
-    }
-    const long timeout_ms = static_cast<long>(
-        std::max<int64_t>(1, absl::ToInt64Milliseconds(absl::Ceil(
-                                 remaining, absl::Milliseconds(1)))));
-    set(curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, timeout_ms));
-    set(curl_easy_setopt(
-        e, CURLOPT_CONNECTTIMEOUT_MS,
-        std::max<long>(1, static_cast<long>(absl::ToInt64Milliseconds(
-                              options_.connect_timeout)))));
-    set(curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, &internal::OnHeader));
-    set(curl_easy_setopt(e, CURLOPT_HEADERDATA, t));
-    set(curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, &internal::OnWrite));
-    set(curl_easy_setopt(e, CURLOPT_WRITEDATA, t));
-
-    const std::string& m = r.method;
-    if (!internal::IsIdempotent(m)) {
-      // libcurl resends a request on its own when a reused connection dies
-      // before the first response byte, even if the request had gone out
-      // whole (the upstream may have acted on it). On a new connection it
-      // never does, so a create (which spends credits) gets one: it then
-      // reaches the upstream at most once per Start.
-      set(curl_easy_setopt(e, CURLOPT_FRESH_CONNECT, 1L));
-    }
-    const bool has_body = r.body_source != nullptr || !r.body.empty();
-    const bool body_method = m == "POST" || m == "PUT" || m == "PATCH";
-    bool sends_body = false;
-    if (m == "HEAD" && !has_body) {
-      set(curl_easy_setopt(e, CURLOPT_NOBODY, 1L));
-    } else if (!has_body && !body_method) {
-      set(curl_easy_setopt(e, CURLOPT_HTTPGET, 1L));
-      if (m != "GET")
-        set(curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, m.c_str()));
-    } else {
-      sends_body = true;
-      set(curl_easy_setopt(e, CURLOPT_POST, 1L));
-      if (r.body_source != nullptr) {
-        std::optional<int64_t> size = r.body_source->size();
-        // -1: unknown, so HTTP/1.1 sends it chunked (HTTP/2 needs neither).
-        set(curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE,
-                             static_cast<curl_off_t>(size.value_or(-1))));
-        set(curl_easy_setopt(e, CURLOPT_READFUNCTION, &internal::OnRead));
-        set(curl_easy_setopt(e, CURLOPT_READDATA, t));
-      } else {
-        set(curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE,
-                             static_cast<curl_off_t>(r.body.size())));
-        // Not copied: the string lives in the Transfer until completion.
-        set(curl_easy_setopt(e, CURLOPT_POSTFIELDS, r.body.data()));
-      }
-      if (m != "POST")
-        set(curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, m.c_str()));
-    }
-    if (rc != CURLE_OK) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("cannot configure request: ", curl_easy_strerror(rc),
-                       ": ", m, " ", t->redacted_url));
-    }
-
-    bool has_expect = false;
-    bool has_content_type = false;
-    for (const auto& [name, value] : r.headers) {
-      if (absl::EqualsIgnoreCase(name, "Expect")) has_expect = true;
-      if (absl::EqualsIgnoreCase(name, "Content-Type")) has_content_type = true;
-      // "Name:" would tell libcurl to remove the header; "Name;" sends it
-      // with an empty value.
-      std::string line = value.empty() ? absl::StrCat(name, ";")
-                                       : absl::StrCat(name, ": ", value);
-      curl_slist* next = curl_slist_append(t->header_list, line.c_str());
-      if (next == nullptr) return absl::ResourceExhaustedError("out of memory");
-      t->header_list = next;
-    }
-    // Expect: 100-continue costs a round trip (or a one-second stall
-    // against servers that ignore it) before every upload.
-    if (!has_expect) {
-      curl_slist* next = curl_slist_append(t->header_list, "Expect:");
-      if (next == nullptr) return absl::ResourceExhaustedError("out of memory");
-      t->header_list = next;
-    }
-    // Without this libcurl labels a POST body form-urlencoded.
-    if (sends_body && !has_content_type) {
-      curl_slist* next = curl_slist_append(t->header_list, "Content-Type:");
-      if (next == nullptr) return absl::ResourceExhaustedError("out of memory");
-      t->header_list = next;
-    }
-    if (curl_easy_setopt(e, CURLOPT_HTTPHEADER, t->header_list) != CURLE_OK) {
-      return absl::InternalError("cannot set request headers");
-    }
-    return absl::OkStatus();
   }
 
   // Removes `t` from libcurl and from active_, recycles its handle, and
