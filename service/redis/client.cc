@@ -136,7 +136,6 @@ absl::Status Client::Start() {
                       absl::StrCat("connecting to Redis at ", e.ToString())));
   started_ = true;
   thread_ = std::thread([this] { Loop(); });
-  pthread_setname_np(thread_.native_handle(), kThreadName);
   return absl::OkStatus();
 }
 
@@ -270,6 +269,8 @@ void Client::RemoveStateObserver(ObserverId id) {
 // --- The loop thread.
 
 void Client::Loop() {
+  // Named from inside, so it has its name before any callback runs.
+  pthread_setname_np(pthread_self(), kThreadName);
   // hiredis writes with write(2): a peer that hung up must give EPIPE on
   // this thread, not a SIGPIPE that ends the process.
   sigset_t pipe;
@@ -280,16 +281,20 @@ void Client::Loop() {
 
   std::vector<pollfd> fds;
   bool stop = false;
+  // No user callback runs between sending a command (its reply deadline
+  // starts) and the poll() that writes it, nor between reading replies and
+  // checking deadlines: slow callbacks delay everything, but never make a
+  // healthy connection look stuck.
   while (true) {
-    TakeWork(&stop);
     RunDeferred();
+    TakeWork(&stop);
     if (stop) break;
 
     const SteadyTime next =
         std::min(command_->NextTimer(), subscriber_->NextTimer());
     const SteadyTime now = SteadyClock::now();
     int timeout_ms = 60 * 1000;
-    if (next <= now) {
+    if (next <= now || !deferred_.empty()) {
       timeout_ms = 0;
     } else if (next - now < std::chrono::milliseconds(timeout_ms)) {
       // Round up: waking a hair early would only spin.
@@ -316,12 +321,8 @@ void Client::Loop() {
         conn->OnEvents(fds[i].revents, SteadyClock::now());
       }
     }
-    RunDeferred();
-    // Timers after reading: a reply that had arrived is never mistaken for
-    // a missing one, however long the callbacks above took.
     command_->OnTimers(SteadyClock::now());
     subscriber_->OnTimers(SteadyClock::now());
-    RunDeferred();
   }
   Shutdown();
   queue_->set_loop_thread(std::thread::id());

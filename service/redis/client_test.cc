@@ -536,23 +536,32 @@ TEST(ClientTest, PublishSubscribeAndUnsubscribeOnHandleDestruction) {
 TEST(ClientTest, QuickSubscribeUnsubscribeSubscribeEndsSubscribed) {
   auto server = StartServer();
   ASSERT_NE(server, nullptr);
-  auto client = StartClient(OptionsFor(server->port()));
+  Client::Options options = OptionsFor(server->port());
+  options.command_timeout = absl::Seconds(20);  // the pause below is shorter
+  auto client = StartClient(options);
   ASSERT_TRUE(client->WaitUntilUp(kLong)) << client->status();
   Inbox anchor;  // keeps the subscriber connection up and confirmed
   auto keep = client->Subscribe("anchor", anchor.Callbacks());
   ASSERT_TRUE(Eventually([&] { return anchor.Get(&Inbox::subscribed) == 1; }));
 
-  // SUBSCRIBE, UNSUBSCRIBE, SUBSCRIBE back to back, all in flight at once.
+  // SUBSCRIBE, UNSUBSCRIBE, SUBSCRIBE sent while the server is stopped, so
+  // all three are in flight when the first confirmation comes back.
+  server->Pause();
   Inbox gone, kept;
   auto a = client->Subscribe("flip", gone.Callbacks());
   a.reset();
   auto b = client->Subscribe("flip", kept.Callbacks());
+  // The loop runs queued work in order: once this is answered, the three
+  // are in hiredis's output buffer.
+  EXPECT_THAT(Call(*client, {}), StatusIs(absl::StatusCode::kInvalidArgument));
+  server->Resume();
   ASSERT_TRUE(Eventually([&] { return kept.Get(&Inbox::subscribed) == 1; }));
   EXPECT_THAT(Call(*client, {"PUBLISH", "flip", "x"}),
               IsOkAndHolds(Reply::Integer(1)));
   ASSERT_TRUE(Eventually([&] { return kept.count() == 1; }));
   EXPECT_EQ(gone.count(), 0u);
   EXPECT_EQ(gone.Get(&Inbox::subscribed), 0);
+  EXPECT_EQ(anchor.Get(&Inbox::interrupted), 0);
 }
 
 TEST(ClientTest, NoMessageCallbackAfterTheHandleIsDestroyed) {
@@ -642,6 +651,31 @@ TEST(ClientTest, ReconnectsAfterKillAndRestoresSubscriptions) {
   EXPECT_THAT(log.causes[0], IsOk());
   EXPECT_THAT(log.causes[1], StatusIs(absl::StatusCode::kUnavailable));
   EXPECT_THAT(log.threads, ElementsAre(Client::kThreadName));
+}
+
+TEST(ClientTest, CommandsInFlightFailWhenTheConnectionIsLost) {
+  auto server = StartServer();
+  ASSERT_NE(server, nullptr);
+  Client::Options options = OptionsFor(server->port());
+  options.command_timeout = absl::Seconds(20);  // not what ends them
+  auto client = StartClient(options);
+  ASSERT_TRUE(client->WaitUntilUp(kLong)) << client->status();
+  server->Pause();  // they stay unanswered...
+  std::vector<std::unique_ptr<Pending>> in_flight;
+  for (int i = 0; i < 10; ++i) {
+    in_flight.push_back(std::make_unique<Pending>(
+        *client, std::vector<std::string>{"INCR", "n"}));
+  }
+  // ...until the process dies and the kernel resets the connection.
+  EXPECT_THAT(Call(*client, {}), StatusIs(absl::StatusCode::kInvalidArgument));
+  server->Kill();
+  for (auto& p : in_flight) {
+    Outcome o = p->Wait();
+    EXPECT_THAT(o.result, StatusIs(absl::StatusCode::kUnavailable,
+                                   HasSubstr("connection lost")));
+    EXPECT_LT(o.elapsed, absl::Seconds(15));
+    EXPECT_EQ(p->calls(), 1);
+  }
 }
 
 TEST(ClientTest, StartsWhileRedisIsDownAndConnectsLater) {

@@ -296,7 +296,6 @@ void Connection::OnHandshakeReply(const char* step, const void* reply) {
   if (absl::string_view(step) != "PING") return;
   state_ = State::kUp;
   backoff_ = settings_.initial_backoff;
-  last_error_ = absl::OkStatus();
   if (hooks_.on_up) hooks_.on_up();
 }
 
@@ -338,7 +337,6 @@ void Connection::Lost(SteadyTime now) {
   }
   cause_ = absl::OkStatus();
   drop_requested_ = false;
-  last_error_ = cause;
   if (closing_) {
     state_ = State::kClosed;
   } else {

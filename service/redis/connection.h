@@ -21,10 +21,11 @@
 // connection is dropped and every command on it fails.
 //
 // Not thread-safe: every method, and every hook, runs on the loop thread.
-// Hooks may run while hiredis is on the stack; they must not call Drop or
-// Close (they may Send). Anything that reaches user code goes into the
-// `deferred` list, which the loop runs once hiredis has returned, so user
-// callbacks never run inside hiredis.
+// on_up and on_push run while hiredis is on the stack: they may Send but
+// must not Drop or Close a connection; on_down runs outside hiredis.
+// Anything that reaches user code goes into the `deferred` list, which the
+// loop runs once hiredis has returned, so user callbacks never run inside
+// hiredis.
 #ifndef MEDIAGEN_SERVICE_REDIS_CONNECTION_H_
 #define MEDIAGEN_SERVICE_REDIS_CONNECTION_H_
 
@@ -94,10 +95,6 @@ class Connection {
   Connection& operator=(const Connection&) = delete;
 
   bool up() const { return state_ == State::kUp; }
-  // Commands (or pub/sub confirmations) sent and not answered yet.
-  size_t in_flight() const { return pending_.size(); }
-  // Why the last attempt or connection ended; OK while up.
-  const absl::Status& last_error() const { return last_error_; }
 
   // What to poll: -1 when there is nothing to wait for on a socket.
   int fd() const;
@@ -173,8 +170,7 @@ class Connection {
   bool want_write_ = false;
   bool drop_requested_ = false;
   bool closing_ = false;
-  absl::Status cause_;  // why the current context is ending
-  absl::Status last_error_ = absl::UnavailableError("not connected yet");
+  absl::Status cause_;     // why the current context is ending
   SteadyTime retry_at_{};  // kIdle: connect at or after this
   SteadyTime connect_deadline_{};
   SteadyClock::duration backoff_;

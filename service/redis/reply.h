@@ -10,7 +10,9 @@
 //
 // Types are those of RESP2 (what hiredis 0.14 speaks): nil, integer, bulk
 // string (binary safe), status ("+OK"), error ("-ERR ...") and array (of any
-// of these, nested). A nil array ("*-1") is nil.
+// of these, nested). A nil array ("*-1") is nil. hiredis 0.14 parses arrays
+// nested at most 7 deep: a deeper reply (only a Lua script can produce one)
+// is a protocol error that drops the connection.
 #ifndef MEDIAGEN_SERVICE_REDIS_REPLY_H_
 #define MEDIAGEN_SERVICE_REDIS_REPLY_H_
 
