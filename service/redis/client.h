@@ -38,7 +38,7 @@
 // that eventfd. Every callback (command completions, messages, subscription
 // and state changes) runs on that thread: callbacks must be quick and must
 // never block (no waiting on another Redis reply, no I/O); they may call any
-// method of this class except Stop and the destructor.
+// method of this class except Stop, WaitUntilUp and the destructor.
 //
 // Why this design:
 //  - One thread and two connections carry any number of concurrent calls:
@@ -59,6 +59,15 @@
 //  - Connection failures never fail Start(): a replica starts and serves
 //    (with the in-memory fallbacks) while Redis is away, and connects in
 //    the background with a doubling, jittered backoff.
+//
+// Timeouts and reconnects. connect_timeout covers TCP connect plus AUTH,
+// SELECT and a PING (a server that accepts but does not answer is not up).
+// A command's reply is due within command_timeout of being sent (time in
+// the queue does not count). When the command connection is lost, the
+// subscriber connection is reset too (nothing else would notice a dead
+// idle connection soon), so subscribers see on_interrupted and then
+// on_resubscribed. Host names are resolved on the loop thread (hiredis 0.14
+// calls getaddrinfo), which a cluster-local name or an IP makes instant.
 //
 // Errors. A command's `done` runs exactly once with: the Reply (a Redis
 // error reply is an OK StatusOr holding a Reply of type kError: callers
@@ -190,8 +199,6 @@ class Client {
   // called again.
   ObserverId AddStateObserver(StateObserver observer);
   void RemoveStateObserver(ObserverId id);
-
-  const Options& options() const { return options_; }
 
   // The loop thread's name, as in /proc/self/task/*/comm.
   static constexpr const char* kThreadName = "mg-redis";
