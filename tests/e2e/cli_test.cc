@@ -9,7 +9,7 @@
 #include "nlohmann/json.hpp"
 #include "service/common/sha256.h"
 #include "tests/e2e/run_command.h"
-#include "tests/integration/harness.h"
+#include "tests/testing_util/harness.h"
 
 namespace mediagen::testing {
 namespace {

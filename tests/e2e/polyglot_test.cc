@@ -5,7 +5,7 @@
 #include "absl/strings/str_split.h"
 #include "gtest/gtest.h"
 #include "tests/e2e/run_command.h"
-#include "tests/integration/harness.h"
+#include "tests/testing_util/harness.h"
 
 namespace mediagen::testing {
 namespace {

@@ -40,8 +40,8 @@
 #include "mediagen/v1/video.grpc.pb.h"
 #include "service/upstream/errors.h"
 #include "service/upstream/grpc_status.h"
-#include "tests/integration/harness.h"
-#include "tests/integration/watch_client.h"
+#include "tests/testing_util/harness.h"
+#include "tests/testing_util/watch_client.h"
 
 namespace mediagen::testing {
 namespace {

@@ -23,8 +23,8 @@
 #include "mediagen/v1/stable_audio.grpc.pb.h"
 #include "mediagen/v1/video.grpc.pb.h"
 #include "service/common/sha256.h"
-#include "tests/integration/harness.h"
-#include "tests/integration/watch_client.h"
+#include "tests/testing_util/harness.h"
+#include "tests/testing_util/watch_client.h"
 
 namespace mediagen::testing {
 namespace {
