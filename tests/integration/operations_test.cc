@@ -6,7 +6,6 @@
 #include <signal.h>
 
 #include <atomic>
-#include <condition_variable>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -19,7 +18,6 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
-#include "grpcpp/generic/generic_stub.h"
 #include "gtest/gtest.h"
 #include "httplib.h"
 #include "mediagen/v1/elevenlabs.grpc.pb.h"
@@ -30,6 +28,8 @@
 #include "service/upstream/errors.h"
 #include "service/upstream/grpc_status.h"
 #include "tests/testing_util/harness.h"
+#include "tests/testing_util/health_check.h"
+#include "tests/testing_util/status_matchers.h"
 #include "tests/testing_util/watch_client.h"
 
 namespace mediagen::testing {
@@ -98,38 +98,6 @@ std::optional<json> RpcLine(const std::vector<json>& lines,
     }
   }
   return std::nullopt;
-}
-
-// grpc.health.v1.Health/Check by hand (no health stubs in Debian's
-// headers): 1 SERVING, 2 NOT_SERVING, -1 when the call failed.
-int HealthStatus(const std::shared_ptr<grpc::Channel>& channel,
-                 const std::string& service) {
-  grpc::GenericStub stub(channel);
-  std::string req =
-      "\x0a" + std::string(1, static_cast<char>(service.size())) + service;
-  grpc::Slice slice(req);
-  grpc::ByteBuffer request(&slice, 1), response;
-  grpc::ClientContext ctx;
-  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
-  std::mutex mu;
-  std::condition_variable cv;
-  std::optional<grpc::Status> status;
-  stub.UnaryCall(&ctx, "/grpc.health.v1.Health/Check", grpc::StubOptions(),
-                 &request, &response, [&](grpc::Status s) {
-                   std::lock_guard<std::mutex> lock(mu);
-                   status = s;
-                   cv.notify_all();
-                 });
-  std::unique_lock<std::mutex> lock(mu);
-  cv.wait(lock, [&] { return status.has_value(); });
-  if (!status->ok()) return -1;
-  std::vector<grpc::Slice> slices;
-  (void)response.Dump(&slices);
-  std::string bytes;
-  for (const auto& s : slices) {
-    bytes.append(reinterpret_cast<const char*>(s.begin()), s.size());
-  }
-  return bytes.size() == 2 && bytes[0] == '\x08' ? bytes[1] : -1;
 }
 
 // ---- metrics and logs after a run -------------------------------------------
@@ -525,9 +493,12 @@ TEST(DrainTest, SigtermUnderLoadFailsNoCallInFlightAndWatchersResumeElsewhere) {
   // During the delay: health says NOT_SERVING (liveness stays SERVING) and
   // /readyz 503, yet calls are still served (the load above).
   absl::SleepFor(absl::Milliseconds(500));
-  EXPECT_EQ(HealthStatus((*a)->NewChannel(), ""), 2);
-  EXPECT_EQ(HealthStatus((*a)->NewChannel(), "mediagen.v1.JobService"), 2);
-  EXPECT_EQ(HealthStatus((*a)->NewChannel(), "liveness"), 1);
+  EXPECT_THAT(CheckHealth((*a)->NewChannel(), ""),
+              IsOkAndHolds(ServingStatus::kNotServing));
+  EXPECT_THAT(CheckHealth((*a)->NewChannel(), "mediagen.v1.JobService"),
+              IsOkAndHolds(ServingStatus::kNotServing));
+  EXPECT_THAT(CheckHealth((*a)->NewChannel(), "liveness"),
+              IsOkAndHolds(ServingStatus::kServing));
   {
     httplib::Client admin("127.0.0.1", (*a)->admin_port());
     auto ready = admin.Get("/readyz");

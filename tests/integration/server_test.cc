@@ -24,6 +24,8 @@
 #include "mediagen/v1/video.grpc.pb.h"
 #include "service/common/sha256.h"
 #include "tests/testing_util/harness.h"
+#include "tests/testing_util/health_check.h"
+#include "tests/testing_util/status_matchers.h"
 #include "tests/testing_util/watch_client.h"
 
 namespace mediagen::testing {
@@ -773,36 +775,20 @@ std::string Bytes(const grpc::ByteBuffer& buffer) {
   return out;
 }
 
-// Encoded by hand: the grpc.health.v1 and reflection protos are not among
-// Debian's C++ headers, and a test of the wire protocol needs no stubs.
+// Encoded by hand (health in //tests/testing_util:health_check): the
+// grpc.health.v1 and reflection protos are not among Debian's C++ headers,
+// and a test of the wire protocol needs no stubs.
 TEST_F(ServerTest, HealthIsServingPerServiceAndReflectionListsTheApi) {
   ASSERT_NO_FATAL_FAILURE(StartBoth({"--time_scale=0.01"}, ServerConfig{}));
-  grpc::GenericStub stub(server_->channel());
   for (const std::string service :
        {"", "mediagen.v1.MediaService", "mediagen.v1.JobService",
         "mediagen.v1.ElevenLabsService"}) {
-    // HealthCheckRequest{service = 1}.
-    std::string req = "\x0a" + std::string(1, static_cast<char>(service.size())) + service;
-    grpc::Slice slice(req);
-    grpc::ByteBuffer request(&slice, 1), response;
-    grpc::ClientContext ctx;
-    std::mutex mu;
-    std::condition_variable cv;
-    std::optional<grpc::Status> status;
-    stub.UnaryCall(&ctx, "/grpc.health.v1.Health/Check", grpc::StubOptions(),
-                   &request, &response, [&](grpc::Status s) {
-                     std::lock_guard<std::mutex> lock(mu);
-                     status = s;
-                     cv.notify_all();
-                   });
-    std::unique_lock<std::mutex> lock(mu);
-    ASSERT_TRUE(cv.wait_for(lock, std::chrono::seconds(10),
-                            [&] { return status.has_value(); }));
-    ASSERT_TRUE(status->ok()) << service << ": " << status->error_message();
-    // HealthCheckResponse{status = SERVING (1)}.
-    EXPECT_EQ(Bytes(response), std::string("\x08\x01", 2)) << service;
+    EXPECT_THAT(CheckHealth(server_->channel(), service, absl::Seconds(10)),
+                IsOkAndHolds(ServingStatus::kServing))
+        << service;
   }
 
+  grpc::GenericStub stub(server_->channel());
   grpc::CompletionQueue cq;
   grpc::ClientContext ctx;
   auto call = stub.PrepareCall(

@@ -30,6 +30,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/strip.h"
 #include "absl/time/clock.h"
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/dynamic_message.h"
@@ -47,6 +48,7 @@
 #include "service/upstream/errors.h"
 #include "service/upstream/grpc_status.h"
 #include "tests/testing_util/harness.h"
+#include "tests/testing_util/url_fields.h"
 #include "tests/testing_util/watch_client.h"
 
 namespace mediagen::testing {
@@ -498,57 +500,11 @@ TEST_F(SecurityTest, ForgedReplayedMalformedAndOversizedWebhooksChangeNothing) {
 
 // ---- URL fields -------------------------------------------------------------------
 
-bool IsUrlField(const google::protobuf::FieldDescriptor* f) {
-  return f->type() == google::protobuf::FieldDescriptor::TYPE_STRING &&
-         (f->name() == "url" || absl::EndsWith(f->name(), "_url") ||
-          absl::EndsWith(f->name(), "_urls"));
-}
-
-using FieldPath = std::vector<const google::protobuf::FieldDescriptor*>;
-
-void FindUrlFields(const google::protobuf::Descriptor* d, FieldPath prefix,
-                   std::vector<FieldPath>* out) {
-  for (int i = 0; i < d->field_count(); ++i) {
-    const google::protobuf::FieldDescriptor* f = d->field(i);
-    FieldPath path = prefix;
-    path.push_back(f);
-    if (IsUrlField(f)) {
-      out->push_back(path);
-    } else if (f->type() == google::protobuf::FieldDescriptor::TYPE_MESSAGE &&
-               prefix.size() < 4) {
-      FindUrlFields(f->message_type(), path, out);
-    }
-  }
-}
-
-// Sets the field at `path` (one element of each repeated field on the way)
-// and returns the BadRequest path the server reports: proto path, with the
-// upload stream's `metadata.` wrapper left out (it validates the metadata).
-std::string SetAt(google::protobuf::Message* m, const FieldPath& path,
-                  const std::string& value) {
-  std::string name;
-  for (size_t i = 0; i < path.size(); ++i) {
-    const google::protobuf::FieldDescriptor* f = path[i];
-    const google::protobuf::Reflection* r = m->GetReflection();
-    const bool last = i + 1 == path.size();
-    if (!(i == 0 && f->name() == "metadata" && !last)) {
-      if (!name.empty()) name += ".";
-      name += f->name();
-    }
-    if (f->is_repeated()) {
-      name += "[0]";
-      if (last) {
-        r->AddString(m, f, value);
-      } else {
-        m = r->AddMessage(m, f);
-      }
-    } else if (last) {
-      r->SetString(m, f, value);
-    } else {
-      m = r->MutableMessage(m, f);
-    }
-  }
-  return name;
+// The BadRequest path the server reports for the field at `proto_path`: it
+// validates an upload stream's metadata message on its own, so the path of
+// a field in it leaves the stream's `metadata.` wrapper out.
+std::string ReportedField(const std::string& proto_path) {
+  return std::string(absl::StripPrefix(proto_path, "metadata."));
 }
 
 TEST_F(SecurityTest, EveryUrlFieldRejectsNonHttpAndControlCharactersBeforeUpstream) {
@@ -569,8 +525,7 @@ TEST_F(SecurityTest, EveryUrlFieldRejectsNonHttpAndControlCharactersBeforeUpstre
   int fields = 0, calls = 0;
   std::set<std::string> seen;
   for (const auto* method : AllMethods()) {
-    std::vector<FieldPath> urls;
-    FindUrlFields(method->input_type(), {}, &urls);
+    const std::vector<FieldPath> urls = FindUrlFields(method->input_type());
     const google::protobuf::Message* prototype =
         google::protobuf::MessageFactory::generated_factory()->GetPrototype(
             method->input_type());
@@ -578,7 +533,8 @@ TEST_F(SecurityTest, EveryUrlFieldRejectsNonHttpAndControlCharactersBeforeUpstre
       ++fields;
       for (const std::string& url : bad) {
         std::unique_ptr<google::protobuf::Message> req(prototype->New());
-        const std::string field = SetAt(req.get(), path, url);
+        const std::string field =
+            ReportedField(SetUrlField(req.get(), path, url));
         seen.insert(absl::StrCat(method->name(), " ", field));
         grpc::Status s = RawCall(PathOf(method), req->SerializeAsString(), md);
         ++calls;
