@@ -2,10 +2,16 @@
 
 #include <map>
 
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/testing_util/status_matchers.h"
 
 namespace mediagen::server {
 namespace {
+
+using ::mediagen::testing::IsOk;
+using ::mediagen::testing::StatusIs;
+using ::testing::Not;
 
 class ConfigFileTest : public ::testing::Test {
  protected:
@@ -46,7 +52,7 @@ TEST_F(ConfigFileTest, AppliesEverySectionAndResolvesSecrets) {
                  "keys": {"vimmerse": {"file": "/run/secrets/acme-vim"},
                           "elevenlabs": {"env": "ACME_11"}}}]
   })";
-  ASSERT_TRUE(ApplyConfig(text, Secrets(), options_).ok());
+  ASSERT_THAT(ApplyConfig(text, Secrets(), options_), IsOk());
   EXPECT_EQ(options_.listen_address, "0.0.0.0:50051");
   EXPECT_EQ(options_.public_base_url, "https://mediagen.example.com");
   EXPECT_EQ(options_.endpoints.vimmerse, "http://127.0.0.1:9");
@@ -76,7 +82,7 @@ TEST_F(ConfigFileTest, GrpcDrainAndLogSettings) {
     "drain": {"delay_ms": 0, "grace_ms": 3000},
     "log_level": "debug"
   })";
-  ASSERT_TRUE(ApplyConfig(text, Secrets(), options_).ok());
+  ASSERT_THAT(ApplyConfig(text, Secrets(), options_), IsOk());
   EXPECT_EQ(options_.grpc.max_message_bytes, 1 << 20);
   EXPECT_EQ(options_.grpc.keepalive_time, absl::Seconds(20));
   EXPECT_EQ(options_.grpc.keepalive_timeout, absl::Seconds(5));
@@ -96,8 +102,8 @@ TEST_F(ConfigFileTest, GrpcDrainAndLogSettings) {
                           R"({"drain": {"delay_ms": -1}})",
                           R"({"drain": {"grace": 1}})",
                           R"({"log_level": "loud"})"}) {
-    EXPECT_EQ(ApplyConfig(bad, Secrets(), options_).code(),
-              absl::StatusCode::kInvalidArgument)
+    EXPECT_THAT(ApplyConfig(bad, Secrets(), options_),
+                StatusIs(absl::StatusCode::kInvalidArgument))
         << bad;
   }
 }
@@ -133,7 +139,7 @@ TEST_F(ConfigFileTest, ErrorsNameTheKeyAndNeverTheSecret) {
   for (const Case& c : cases) {
     ServerOptions o;
     absl::Status s = ApplyConfig(c.text, Secrets(), o);
-    ASSERT_FALSE(s.ok()) << c.text;
+    ASSERT_THAT(s, Not(IsOk())) << c.text;
     EXPECT_NE(s.message().find(c.must_mention), absl::string_view::npos)
         << s.message();
     EXPECT_EQ(s.message().find("super-secret-value"), absl::string_view::npos);
@@ -146,10 +152,10 @@ TEST_F(ConfigFileTest, SecretSpecs) {
   files_["/empty"] = "\n";
   EXPECT_EQ(*ResolveSecretSpec("env:A", Secrets()), "from-env");
   EXPECT_EQ(*ResolveSecretSpec("file:/f", Secrets()), "from-file");
-  EXPECT_FALSE(ResolveSecretSpec("env:B", Secrets()).ok());
-  EXPECT_FALSE(ResolveSecretSpec("file:/none", Secrets()).ok());
-  EXPECT_FALSE(ResolveSecretSpec("file:/empty", Secrets()).ok());
-  EXPECT_FALSE(ResolveSecretSpec("plain-text-key", Secrets()).ok());
+  EXPECT_THAT(ResolveSecretSpec("env:B", Secrets()), Not(IsOk()));
+  EXPECT_THAT(ResolveSecretSpec("file:/none", Secrets()), Not(IsOk()));
+  EXPECT_THAT(ResolveSecretSpec("file:/empty", Secrets()), Not(IsOk()));
+  EXPECT_THAT(ResolveSecretSpec("plain-text-key", Secrets()), Not(IsOk()));
 }
 
 TEST(LoopbackTest, RecognizesLoopbackAddresses) {

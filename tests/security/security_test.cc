@@ -32,6 +32,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/strip.h"
 #include "absl/time/clock.h"
+#include "gmock/gmock.h"
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/dynamic_message.h"
 #include "google/protobuf/message.h"
@@ -56,6 +57,8 @@
 namespace mediagen::testing {
 namespace {
 
+using ::testing::HasSubstr;
+using ::testing::Not;
 using json = nlohmann::json;
 using grpc::StatusCode;
 
@@ -88,10 +91,6 @@ std::string FindSecret(absl::string_view text) {
     }
   }
   return "";
-}
-
-std::string Describe(const grpc::Status& s) {
-  return absl::StrCat(s.error_code(), " ", s.error_message());
 }
 
 std::unique_ptr<grpc::ClientContext> Ctx(const std::string& token,
@@ -263,9 +262,8 @@ TEST_F(SecurityTest, ATenantNeverReachesAnotherTenantsJobsOnAnyReadPath) {
       gj.set_name(name);
       v1::GetJobResponse gj_resp;
       grpc::Status s = jobs->GetJob(Ctx(kGlobexToken).get(), gj, &gj_resp);
-      EXPECT_THAT(s, StatusIs(StatusCode::NOT_FOUND));
+      EXPECT_THAT(s, StatusIs(StatusCode::NOT_FOUND, Not(HasSubstr("acme"))));
       EXPECT_FALSE(gj_resp.has_job());
-      EXPECT_FALSE(absl::StrContains(s.error_message(), "acme")) << Describe(s);
       WatchClient watch(jobs.get(), name, 0, kGlobexToken);
       ASSERT_TRUE(watch.WaitDone(absl::Seconds(15)));
       EXPECT_THAT(*watch.status(), StatusIs(StatusCode::NOT_FOUND));
@@ -604,8 +602,8 @@ TEST_F(SecurityTest, OversizedMessagesAndUndecodableRequestsAreRefusedBeforeUpst
     writer->Write(chunk);
     writer->WritesDone();
     grpc::Status u = writer->Finish();
-    EXPECT_THAT(u, ::testing::Not(IsOk()));
-    EXPECT_THAT(u, ::testing::Not(StatusIs(StatusCode::UNKNOWN)));
+    EXPECT_THAT(u, Not(IsOk()));
+    EXPECT_THAT(u, Not(StatusIs(StatusCode::UNKNOWN)));
   }
   // Metadata far past gRPC's limit.
   {
@@ -614,7 +612,7 @@ TEST_F(SecurityTest, OversizedMessagesAndUndecodableRequestsAreRefusedBeforeUpst
     v1::CreateMediaRequest small;
     small.set_prompt("x");
     grpc::Status m = media->CreateMedia(ctx.get(), small, &resp);
-    EXPECT_THAT(m, ::testing::Not(IsOk()));
+    EXPECT_THAT(m, Not(IsOk()));
   }
   // Bytes that are no request at all, and invalid UTF-8 in a string field
   // (proto3 refuses it).
@@ -624,7 +622,7 @@ TEST_F(SecurityTest, OversizedMessagesAndUndecodableRequestsAreRefusedBeforeUpst
        {std::string("\xff\xff\xff\xff\x0f", 5), std::string("\x0a\x05\xc3\x28\xff\xfe\x80", 7),
         std::string(100, '\x80')}) {
     grpc::Status g = RawCall("/mediagen.v1.MediaService/CreateMedia", garbage, md);
-    EXPECT_THAT(g, ::testing::Not(IsOk())) << absl::CEscape(garbage);
+    EXPECT_THAT(g, Not(IsOk())) << absl::CEscape(garbage);
   }
   // An upload streams to upstream from its first message on (memory stays
   // flat), so the refused chunk may find its transfer begun: it must have
