@@ -4,9 +4,6 @@
 #include <signal.h>
 
 #include <atomic>
-#include <condition_variable>
-#include <mutex>
-#include <optional>
 #include <set>
 #include <thread>
 #include <vector>
