@@ -56,14 +56,6 @@ int Run(const std::vector<std::string>& args, const Environment& env,
     return Usage(console,
                  absl::StrCat("unexpected argument `", p.positional[2], "`"));
   }
-  if (c->method->name() == "WatchJob") {
-    std::string name;
-    for (const auto& [path, value] : p.fields) {
-      if (path == "name" && value) name = *value;
-    }
-    if (name.empty()) return Usage(console, "job watch --name NAME");
-    return Watch(client, name, p.globals, console);
-  }
   switch (c->kind) {
     case CallKind::kUnary:
       return RunUnary(*c, client, p, console);
@@ -71,6 +63,14 @@ int Run(const std::vector<std::string>& args, const Environment& env,
       return RunUpload(*c, client, p, console);
     case CallKind::kServerStream:
       return RunServerStream(*c, client, p, console);
+    case CallKind::kWatch: {
+      std::string name;
+      for (const auto& [path, value] : p.fields) {
+        if (path == "name" && value) name = *value;
+      }
+      if (name.empty()) return Usage(console, "job watch --name NAME");
+      return Watch(client, name, p.globals, console);
+    }
   }
   return 0;
 }
