@@ -18,6 +18,16 @@ gives
 
 `deps` name other cc_grpc_proto targets; their .proto files become importable.
 Well-known types (google/protobuf/*.proto) come from /usr/include.
+
+Generated code keeps no comments. For tools that show them (the CLI's help),
+
+    proto_descriptor_set(
+        name = "api_descriptor_set",
+        deps = [":jobs_cc_proto", ":media_cc_proto"],
+    )
+
+gives `api_descriptor_set.pb`: one serialized FileDescriptorSet of those files
+and everything they import, with source info (the comments).
 """
 
 load("@rules_cc//cc:defs.bzl", "cc_library")
@@ -27,6 +37,7 @@ _ProtoSources = provider(
     fields = {
         "sources": "depset of .proto Files (transitive)",
         "import_roots": "depset of -I directories (transitive)",
+        "import_paths": "depset of the sources' import paths (transitive)",
     },
 )
 
@@ -71,10 +82,12 @@ def _proto_gen_impl(ctx):
 
     # protoc wants each file as its import path, relative to an -I root.
     prefix = src_root + "/" if src_root != "." else ""
+    import_paths = []
     for src in ctx.files.srcs:
         if not src.path.startswith(prefix):
             fail("%s is not under strip_import_prefix %s" % (src.path, strip))
-        args.add(src.path[len(prefix):])
+        import_paths.append(src.path[len(prefix):])
+    args.add_all(import_paths)
 
     ctx.actions.run(
         executable = _PROTOC,
@@ -90,6 +103,10 @@ def _proto_gen_impl(ctx):
         _ProtoSources(
             sources = depset(ctx.files.srcs, transitive = dep_sources),
             import_roots = roots,
+            import_paths = depset(
+                import_paths,
+                transitive = [d[_ProtoSources].import_paths for d in ctx.attr.deps],
+            ),
         ),
     ]
 
@@ -137,3 +154,39 @@ def cc_grpc_proto(name, srcs, deps = [], strip_import_prefix = "", grpc = True, 
             testonly = True,
             visibility = visibility,
         )
+
+def _descriptor_set_impl(ctx):
+    infos = [d[_ProtoSources] for d in ctx.attr.deps]
+    out = ctx.actions.declare_file(ctx.attr.name + ".pb")
+    args = ctx.actions.args()
+    args.add_all(depset(transitive = [i.import_roots for i in infos]), format_each = "-I%s")
+    args.add("-I" + _WELL_KNOWN_ROOT)
+    args.add("--include_source_info")
+    args.add("--include_imports")
+    args.add("--descriptor_set_out=" + out.path)
+    args.add_all(depset(transitive = [i.import_paths for i in infos]))
+    ctx.actions.run(
+        executable = _PROTOC,
+        arguments = [args],
+        inputs = depset(transitive = [i.sources for i in infos]),
+        outputs = [out],
+        mnemonic = "ProtocDescriptorSet",
+        progress_message = "Generating the descriptor set %s" % ctx.label,
+    )
+    return [DefaultInfo(files = depset([out]))]
+
+_descriptor_set = rule(
+    implementation = _descriptor_set_impl,
+    attrs = {
+        "deps": attr.label_list(providers = [_ProtoSources], mandatory = True),
+    },
+)
+
+def proto_descriptor_set(name, deps, visibility = None):
+    """`name`.pb: the FileDescriptorSet of `deps` (cc_grpc_proto targets) and
+    their imports, with comments. See the file comment."""
+    _descriptor_set(
+        name = name,
+        deps = [d + "_gen" for d in deps],
+        visibility = visibility,
+    )

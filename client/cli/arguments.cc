@@ -37,8 +37,11 @@ std::optional<std::string> Lookup(const GetEnv& getenv,
 absl::StatusOr<Arguments> ParseArguments(const std::vector<std::string>& args,
                                          const GetEnv& getenv) {
   Arguments p;
-  p.globals.target =
-      Lookup(getenv, "MEDIAGEN_TARGET").value_or("127.0.0.1:50051");
+  p.globals.target = "127.0.0.1:50051";
+  if (std::optional<std::string> target = Lookup(getenv, "MEDIAGEN_TARGET")) {
+    p.globals.target = *std::move(target);
+    p.globals.target_from = TargetFrom::kEnvironment;
+  }
   for (size_t i = 0; i < args.size(); ++i) {
     std::string arg = args[i];
     if (arg == "-o") arg = "--output";
@@ -74,7 +77,10 @@ absl::StatusOr<Arguments> ParseArguments(const std::vector<std::string>& args,
                name == "request" || name == "token-file" || name == "timeout") {
       absl::StatusOr<std::string> v = take();
       if (!v.ok()) return v.status();
-      if (name == "target") p.globals.target = *v;
+      if (name == "target") {
+        p.globals.target = *v;
+        p.globals.target_from = TargetFrom::kFlag;
+      }
       if (name == "output") p.globals.output = *v;
       if (name == "file") p.globals.file = *v;
       if (name == "request") p.globals.request_json = *v;

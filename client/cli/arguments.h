@@ -29,9 +29,13 @@ namespace mediagen::cli {
 // need not touch the process environment.
 using GetEnv = std::function<std::optional<std::string>(const std::string&)>;
 
+// Where Globals::target came from, for errors that name it.
+enum class TargetFrom { kDefault, kEnvironment, kFlag };
+
 // Flags every command understands (the rest are request fields).
 struct Globals {
   std::string target;  // --target, env MEDIAGEN_TARGET, 127.0.0.1:50051
+  TargetFrom target_from = TargetFrom::kDefault;
   // --token-file, env MEDIAGEN_TOKEN_FILE or MEDIAGEN_TOKEN. Never printed.
   std::string token;
   bool json = false;

@@ -73,6 +73,18 @@ TEST(ArgumentsTest, TargetComesFromTheEnvironmentUnlessGiven) {
       "flag:1");
 }
 
+TEST(ArgumentsTest, TheTargetRemembersWhereItCameFrom) {
+  EXPECT_EQ(ParseArguments({}, nullptr)->globals.target_from,
+            TargetFrom::kDefault);
+  EXPECT_EQ(ParseArguments({}, Env({{"MEDIAGEN_TARGET", "env:1"}}))
+                ->globals.target_from,
+            TargetFrom::kEnvironment);
+  EXPECT_EQ(ParseArguments({"--target", "flag:1"},
+                           Env({{"MEDIAGEN_TARGET", "env:1"}}))
+                ->globals.target_from,
+            TargetFrom::kFlag);
+}
+
 TEST(ArgumentsTest, TokenFromTheFlagThenTheEnvironmentsFileThenItsValue) {
   const std::string flag_file = TokenFile("flag-token", "  from-flag\n");
   const std::string env_file = TokenFile("env-token", "from-env-file\n");

@@ -137,6 +137,9 @@ std::vector<Command> Build() {
                    : command.method->server_streaming()
                        ? CallKind::kServerStream
                        : CallKind::kUnary;
+    if (command.method->full_name() == "mediagen.v1.JobService.WatchJob") {
+      command.kind = CallKind::kWatch;  // a stream of jobs, not of audio
+    }
     command.flags_message = command.method->input_type();
     if (command.kind == CallKind::kUpload) {
       // The first message's `metadata` carries what flags can say.

@@ -21,6 +21,7 @@ enum class CallKind {
   kUnary,         // one request, one response
   kUpload,        // client-streaming: metadata flags + --file
   kServerStream,  // audio streamed back: written to --output
+  kWatch,         // JobService.WatchJob: followed like `mediagen watch`
 };
 
 using UnaryInvoker =

@@ -49,6 +49,8 @@ TEST(CommandsTest, KindsAndCreatesFollowTheDescriptors) {
   const Command* speech = FindCommand("elevenlabs", "speech");
   ASSERT_NE(speech, nullptr);
   EXPECT_EQ(speech->kind, CallKind::kServerStream);
+  // WatchJob streams jobs, not audio: followed, not written to -o.
+  EXPECT_EQ(FindCommand("job", "watch")->kind, CallKind::kWatch);
   EXPECT_TRUE(FindCommand("media", "create")->creates);
   EXPECT_FALSE(FindCommand("media", "get")->creates);
   EXPECT_FALSE(FindCommand("video", "estimate-credits")->creates);

@@ -13,8 +13,14 @@ int ExitCode(const absl::Status& status) {
 }
 
 int Fail(const Console& console, const absl::Status& status) {
-  console.err << "mediagen: " << client::DescribeError(status) << "\n"
-              << std::flush;
+  console.err << "mediagen: " << client::DescribeError(status) << "\n";
+  // A mediagen server explains its own UNAVAILABLEs (ErrorInfo); one without
+  // is the channel's own: no server answered.
+  if (status.code() == absl::StatusCode::kUnavailable &&
+      !console.unreachable_hint.empty() && !client::GetErrorInfo(status)) {
+    console.err << "mediagen: " << console.unreachable_hint << "\n";
+  }
+  console.err << std::flush;
   return ExitCode(status);
 }
 

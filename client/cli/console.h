@@ -34,6 +34,10 @@ struct Console {
   bool err_is_terminal = false;
   // Elapsed times in the output; empty: absl::Now.
   std::function<absl::Time()> now;
+  // Added by Fail() to an UNAVAILABLE that no server sent (nothing listens
+  // there, the name does not resolve): gRPC's message does not say which
+  // server was tried nor how to choose another. Empty: nothing added.
+  std::string unreachable_hint;
 
   absl::Time Now() const { return now ? now() : absl::Now(); }
 };
@@ -41,7 +45,8 @@ struct Console {
 // The exit status for a failed call: its gRPC code.
 int ExitCode(const absl::Status& status);
 
-// Prints "mediagen: <DescribeError(status)>" on err; returns its code.
+// Prints "mediagen: <DescribeError(status)>" on err, then "mediagen:
+// <unreachable_hint>" if it applies; returns the status's code.
 int Fail(const Console& console, const absl::Status& status);
 
 // Prints "mediagen: <message>" on err; returns INVALID_ARGUMENT's code (3).

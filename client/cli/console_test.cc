@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "client/status.h"
+#include "google/rpc/error_details.pb.h"
 #include "gtest/gtest.h"
 #include "mediagen/v1/jobs.pb.h"
 #include "mediagen/v1/media.pb.h"
@@ -22,6 +23,37 @@ TEST(ConsoleTest, FailPrintsOneDescribedLineAndReturnsTheCode) {
             absl::StrCat("mediagen: ", client::DescribeError(status), "\n"));
   EXPECT_EQ(out.str(), "");
   EXPECT_EQ(ExitCode(absl::UnavailableError("")), 14);
+}
+
+TEST(ConsoleTest, FailAddsTheUnreachableHintOnlyToTheChannelsUnavailable) {
+  std::ostringstream out, err;
+  Console console(out, err);
+  const absl::Status refused = absl::UnavailableError("Connection refused");
+  // No hint set: one line, as before.
+  EXPECT_EQ(Fail(console, refused), 14);
+  EXPECT_EQ(err.str(),
+            absl::StrCat("mediagen: ", client::DescribeError(refused), "\n"));
+
+  console.unreachable_hint = "tried h:1";
+  err.str("");
+  EXPECT_EQ(Fail(console, refused), 14);
+  EXPECT_EQ(err.str(),
+            absl::StrCat("mediagen: ", client::DescribeError(refused),
+                         "\nmediagen: tried h:1\n"));
+
+  // Another code, or an UNAVAILABLE the server explained: no hint.
+  err.str("");
+  EXPECT_EQ(Fail(console, absl::NotFoundError("media/x")), 5);
+  EXPECT_EQ(err.str().find("tried"), std::string::npos) << err.str();
+  absl::Status draining = absl::UnavailableError("draining");
+  google::rpc::ErrorInfo info;
+  info.set_reason("WATCH_INTERRUPTED");
+  draining.SetPayload("type.googleapis.com/google.rpc.ErrorInfo",
+                      absl::Cord(info.SerializeAsString()));
+  err.str("");
+  EXPECT_EQ(Fail(console, draining), 14);
+  EXPECT_EQ(err.str(),
+            absl::StrCat("mediagen: ", client::DescribeError(draining), "\n"));
 }
 
 TEST(ConsoleTest, UsageExitsWithInvalidArgument) {

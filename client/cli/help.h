@@ -3,12 +3,15 @@
 //
 //   PrintHelp(std::cout);
 //   PrintCommandHelp(*FindCommand("media", "create"), std::cout);
+//   // ... "  --duration INT\n      Scene duration in seconds, 1-10. ..."
 #ifndef MEDIAGEN_CLIENT_CLI_HELP_H_
 #define MEDIAGEN_CLIENT_CLI_HELP_H_
 
 #include <ostream>
+#include <string>
 
 #include "client/cli/commands.h"
+#include "google/protobuf/descriptor.h"
 
 namespace mediagen::cli {
 
@@ -16,9 +19,21 @@ namespace mediagen::cli {
 // exit statuses.
 void PrintHelp(std::ostream& out);
 
-// The command's RPC and its flags: the request's fields (by reflection),
-// plus --file, -o or --watch where the command takes them.
+// The command's RPC, the upstream route it calls and its flags: the
+// request's fields (by reflection), each with its .proto comment
+// (FlagHelp), plus --file, -o or --watch where the command takes them.
+// Wrapped at 79 columns.
 void PrintCommandHelp(const Command& command, std::ostream& out);
+
+// What a command calls upstream, from its RPC's .proto comment: "POST
+// /v2/media", "GET /a or GET /b"; for JobService.WatchJob, which calls
+// nothing of its own, "polls ... (the routes of GetJob)". "" when the
+// comment names no route.
+std::string UpstreamLine(const Command& command);
+
+// A request flag's help: the first sentence(s) of its field's .proto
+// comment, on one line; "" when the field has no comment.
+std::string FlagHelp(const google::protobuf::FieldDescriptor* field);
 
 }  // namespace mediagen::cli
 

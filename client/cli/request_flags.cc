@@ -263,24 +263,33 @@ bool IsBoolFlag(const Descriptor* descriptor, absl::string_view path) {
          field->cpp_type() == FieldDescriptor::CPPTYPE_BOOL;
 }
 
-std::vector<std::string> DescribeFlags(const Descriptor* descriptor) {
-  std::vector<std::string> lines;
+std::vector<FlagInfo> ListFlags(const Descriptor* descriptor) {
+  auto usage = [](const std::string& flag, const FieldDescriptor* field) {
+    return absl::StrCat("--", flag, " ", TypeName(field),
+                        field->is_repeated() ? "  (repeatable)" : "");
+  };
+  std::vector<FlagInfo> flags;
   for (int i = 0; i < descriptor->field_count(); ++i) {
     const FieldDescriptor* field = descriptor->field(i);
-    std::string line =
-        absl::StrCat("  --", FlagName(field->name()), " ", TypeName(field));
-    if (field->is_repeated()) absl::StrAppend(&line, "  (repeatable)");
-    lines.push_back(line);
+    const std::string flag = FlagName(field->name());
+    flags.push_back({usage(flag, field), field});
     const Descriptor* nested = field->message_type();
     if (nested != nullptr && !field->is_repeated() &&
         nested->file()->package() == descriptor->file()->package()) {
       for (int j = 0; j < nested->field_count(); ++j) {
         const FieldDescriptor* sub = nested->field(j);
-        lines.push_back(absl::StrCat(
-            "  --", FlagName(field->name()), ".", FlagName(sub->name()), " ",
-            TypeName(sub), sub->is_repeated() ? "  (repeatable)" : ""));
+        flags.push_back(
+            {usage(absl::StrCat(flag, ".", FlagName(sub->name())), sub), sub});
       }
     }
+  }
+  return flags;
+}
+
+std::vector<std::string> DescribeFlags(const Descriptor* descriptor) {
+  std::vector<std::string> lines;
+  for (const FlagInfo& flag : ListFlags(descriptor)) {
+    lines.push_back(absl::StrCat("  ", flag.usage));
   }
   return lines;
 }

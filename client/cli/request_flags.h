@@ -35,8 +35,20 @@ absl::Status SetField(google::protobuf::Message* message,
 bool IsBoolFlag(const google::protobuf::Descriptor* descriptor,
                 absl::string_view path);
 
-// One help line per field: "  --video-url STRING", "  --audio-option.narrator
-// STRING", ... (nested messages expanded one level deep).
+// A request flag as help shows it.
+struct FlagInfo {
+  // "--video-url STRING", "--media-items JSON  (repeatable)".
+  std::string usage;
+  // The field it sets (for --audio-option.narrator, AudioOption.narrator).
+  const google::protobuf::FieldDescriptor* field = nullptr;
+};
+
+// Every flag of the message's fields, in field order, nested messages of the
+// same package expanded one level deep (--audio-option, then
+// --audio-option.narrator, ...).
+std::vector<FlagInfo> ListFlags(const google::protobuf::Descriptor* descriptor);
+
+// One help line per flag of ListFlags: "  --video-url STRING", ...
 std::vector<std::string> DescribeFlags(
     const google::protobuf::Descriptor* descriptor);
 

@@ -12,11 +12,29 @@
 
 namespace mediagen::cli {
 
+namespace {
+
+// Which server a call that reached none tried, and how to choose another.
+std::string UnreachableHint(const Globals& g) {
+  const char* from = g.target_from == TargetFrom::kFlag ? "from --target"
+                     : g.target_from == TargetFrom::kEnvironment
+                         ? "from MEDIAGEN_TARGET"
+                         : "the default";
+  return absl::StrCat("could not reach the server at ", g.target, " (", from,
+                      "); choose it with --target HOST:PORT or the "
+                      "MEDIAGEN_TARGET environment variable");
+}
+
+}  // namespace
+
 int Run(const std::vector<std::string>& args, const Environment& env,
-        const Console& console) {
+        const Console& caller_console) {
   absl::StatusOr<Arguments> parsed = ParseArguments(args, env.getenv);
-  if (!parsed.ok()) return Usage(console, parsed.status().message());
+  if (!parsed.ok()) return Usage(caller_console, parsed.status().message());
   const Arguments& p = *parsed;
+  // Every error from here on can name the server it tried.
+  Console console = caller_console;
+  console.unreachable_hint = UnreachableHint(p.globals);
   if (p.positional.empty() || p.positional[0] == "help") {
     PrintHelp(console.out);
     console.out.flush();
@@ -56,14 +74,6 @@ int Run(const std::vector<std::string>& args, const Environment& env,
     return Usage(console,
                  absl::StrCat("unexpected argument `", p.positional[2], "`"));
   }
-  if (c->method->name() == "WatchJob") {
-    std::string name;
-    for (const auto& [path, value] : p.fields) {
-      if (path == "name" && value) name = *value;
-    }
-    if (name.empty()) return Usage(console, "job watch --name NAME");
-    return Watch(client, name, p.globals, console);
-  }
   switch (c->kind) {
     case CallKind::kUnary:
       return RunUnary(*c, client, p, console);
@@ -71,6 +81,14 @@ int Run(const std::vector<std::string>& args, const Environment& env,
       return RunUpload(*c, client, p, console);
     case CallKind::kServerStream:
       return RunServerStream(*c, client, p, console);
+    case CallKind::kWatch: {
+      std::string name;
+      for (const auto& [path, value] : p.fields) {
+        if (path == "name" && value) name = *value;
+      }
+      if (name.empty()) return Usage(console, "job watch --name NAME");
+      return Watch(client, name, p.globals, console);
+    }
   }
   return 0;
 }

@@ -13,6 +13,9 @@
 // Exit status: the gRPC status code of the failed call (0 when all is well),
 // 3 (INVALID_ARGUMENT) for a bad command line, kExitJobFailed (20) when a
 // watched job ended FAILED, kExitJobCancelled (21) when it ended CANCELLED.
+// A call that reached no server (UNAVAILABLE without the server's details)
+// also says which target was tried, where that came from (--target,
+// MEDIAGEN_TARGET or the default) and how to choose another.
 #ifndef MEDIAGEN_CLIENT_CLI_RUN_H_
 #define MEDIAGEN_CLIENT_CLI_RUN_H_
 

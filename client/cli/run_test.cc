@@ -12,6 +12,7 @@
 #include "client/mock_connection.h"
 #include "client/status.h"
 #include "gmock/gmock.h"
+#include "google/rpc/error_details.pb.h"
 #include "gtest/gtest.h"
 
 namespace mediagen::cli {
@@ -183,6 +184,57 @@ TEST_F(RunTest, ABrokenWatchWaitsWithTheInjectedSleepThenResumes) {
       .WillOnce([](auto&, auto&) { return JobEnds(v1::JOB_STATE_FAILED); });
   EXPECT_EQ(Run({"watch", "media/abc"}), kExitJobFailed);
   EXPECT_EQ(sleeps_.size(), 1u);
+}
+
+// What gRPC says when nothing listens at the target.
+const absl::Status kRefused = absl::UnavailableError(
+    "failed to connect to all addresses; last error: UNKNOWN: "
+    "ipv4:127.0.0.1:50051: Failed to connect to remote host: Connection "
+    "refused");
+
+TEST_F(RunTest, AnUnreachableServerNamesTheTargetAndHowToChangeIt) {
+  EXPECT_CALL(*mock_, GetJob(_, _)).Times(3).WillRepeatedly([](auto&, auto&) {
+    return kRefused;
+  });
+  const std::string said =
+      absl::StrCat("mediagen: ", client::DescribeError(kRefused), "\n");
+  auto hint = [](const std::string& where) {
+    return absl::StrCat("mediagen: could not reach the server at ", where,
+                        "; choose it with --target HOST:PORT or the "
+                        "MEDIAGEN_TARGET environment variable\n");
+  };
+  // The exit status stays the gRPC code.
+  EXPECT_EQ(Run({"job", "get", "--name", "media/abc"}), 14);
+  EXPECT_EQ(err_.str(), said + hint("127.0.0.1:50051 (the default)"));
+
+  err_.str("");
+  vars_ = {{"MEDIAGEN_TARGET", "mediagen.media:50051"}};
+  EXPECT_EQ(Run({"job", "get", "--name", "media/abc"}), 14);
+  EXPECT_EQ(err_.str(),
+            said + hint("mediagen.media:50051 (from MEDIAGEN_TARGET)"));
+
+  err_.str("");
+  EXPECT_EQ(Run({"job", "get", "--name", "media/abc", "--target", "x:1"}), 14);
+  EXPECT_EQ(err_.str(), said + hint("x:1 (from --target)"));
+  EXPECT_EQ(out_.str(), "");
+}
+
+TEST_F(RunTest, AnUnavailableThatTheServerSentNamesNoTarget) {
+  // The server answered (its details say so): the target is right.
+  absl::Status upstream_down = absl::UnavailableError("vimmerse is down");
+  google::rpc::ErrorInfo info;
+  info.set_reason("UPSTREAM_UNAVAILABLE");
+  (*info.mutable_metadata())["provider"] = "vimmerse";
+  upstream_down.SetPayload("type.googleapis.com/google.rpc.ErrorInfo",
+                           absl::Cord(info.SerializeAsString()));
+  ASSERT_TRUE(client::GetErrorInfo(upstream_down).has_value());
+  EXPECT_CALL(*mock_, GetJob(_, _)).WillOnce([&](auto&, auto&) {
+    return upstream_down;
+  });
+  EXPECT_EQ(Run({"job", "get", "--name", "media/abc"}), 14);
+  EXPECT_EQ(
+      err_.str(),
+      absl::StrCat("mediagen: ", client::DescribeError(upstream_down), "\n"));
 }
 
 }  // namespace

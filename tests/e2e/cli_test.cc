@@ -199,5 +199,40 @@ TEST_F(CliTest, TokenComesFromAFileOrTheEnvironmentAndNeverShows) {
   }
 }
 
+// Without a server: what a new user sees first.
+TEST(CliAloneTest, ACommandsHelpSaysWhatTheProtoSaysAndWhereItGoes) {
+  CommandResult help =
+      RunCommand({Runfile("client/cli/mediagen"), "media", "create", "--help"});
+  EXPECT_EQ(help.exit_code, 0) << help.err;
+  EXPECT_TRUE(absl::StartsWith(help.out,
+                               "usage: mediagen media create [flags]\n"
+                               "  calls mediagen.v1.MediaService.CreateMedia\n"
+                               "  upstream: POST /v2/media\n"))
+      << help.out;
+  EXPECT_NE(
+      help.out.find("\n  --duration INT\n"
+                    "      Scene duration in seconds, 1-10. Default 5.\n"),
+      std::string::npos)
+      << help.out;
+}
+
+TEST(CliAloneTest, ARefusedConnectionNamesTheTargetAndKeepsTheGrpcCode) {
+  const std::string target = "127.0.0.1:" + std::to_string(PickFreePort());
+  CommandResult refused =
+      RunCommand({Runfile("client/cli/mediagen"), "job", "get", "--name",
+                  "media/abc", "--timeout", "20s"},
+                 {{"MEDIAGEN_TARGET", target}});
+  EXPECT_EQ(refused.exit_code, 14) << refused.err;  // UNAVAILABLE
+  const std::vector<std::string> lines = Lines(refused.err);
+  ASSERT_EQ(lines.size(), 2u) << refused.err;
+  EXPECT_TRUE(absl::StartsWith(lines[0], "mediagen: UNAVAILABLE: "))
+      << lines[0];
+  EXPECT_EQ(lines[1], "mediagen: could not reach the server at " + target +
+                          " (from MEDIAGEN_TARGET); choose it with --target "
+                          "HOST:PORT or the MEDIAGEN_TARGET environment "
+                          "variable");
+  EXPECT_EQ(refused.out, "");
+}
+
 }  // namespace
 }  // namespace mediagen::testing
