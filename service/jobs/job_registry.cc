@@ -10,6 +10,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/util/message_differencer.h"
+#include "service/jobs/job_version.h"
 
 namespace mediagen::jobs {
 
@@ -39,14 +40,6 @@ bool SameState(const v1::Job& a, const v1::Job& b) {
   google::protobuf::util::MessageDifferencer diff;
   diff.IgnoreField(v1::Job::descriptor()->FindFieldByName("version"));
   return diff.Compare(a, b);
-}
-
-// Upstream's update time in microseconds, so replicas watching the same job
-// mostly agree on its versions; 0 when upstream gives no time.
-int64_t UpstreamVersion(const v1::Job& job) {
-  if (!job.has_update_time()) return 0;
-  return job.update_time().seconds() * 1000000 +
-         job.update_time().nanos() / 1000;
 }
 
 std::string MapKey(const std::string& tenant, const std::string& name) {
@@ -387,7 +380,7 @@ void JobRegistry::Impl::OnRead(const std::shared_ptr<Entry>& e,
         const bool changed = e->snapshot == nullptr || e->stale ||
                              !SameState(*e->snapshot, job);
         if (changed) {
-          e->version = std::max(e->version + 1, UpstreamVersion(job));
+          e->version = NextVersion(e->version, job);
           job.set_version(e->version);
           e->snapshot = std::make_shared<const v1::Job>(std::move(job));
           e->interval = options_.min_poll_interval;
@@ -401,7 +394,7 @@ void JobRegistry::Impl::OnRead(const std::shared_ptr<Entry>& e,
         for (auto& [id, slot] : e->watchers) {
           if (!slot.primed) {
             PrimeLocked(*e, slot, actions);
-          } else if (changed) {
+          } else if (changed && e->version > slot.resume_from) {
             auto w = slot.watcher;
             auto job_ptr = e->snapshot;
             actions.push_back([w, job_ptr] { w->OnJob(*job_ptr); });
@@ -444,8 +437,12 @@ void JobRegistry::Impl::PrimeLocked(Entry& e, WatcherSlot& slot,
                                     Actions& actions) {
   slot.primed = true;
   auto w = slot.watcher;
-  if (slot.resume_from != 0 && slot.resume_from == e.snapshot->version()) {
-    const int64_t version = e.version;
+  if (slot.resume_from != 0 && slot.resume_from >= e.snapshot->version()) {
+    // The caller has this state, or a later one (its replica read upstream
+    // more recently than this one): a lower version would take it back.
+    // The heartbeat says the stream is live; the next change that orders
+    // after what it holds follows.
+    const int64_t version = std::max(e.version, slot.resume_from);
     actions.push_back([w, version] { w->OnHeartbeat(version); });
   } else {
     auto job = e.snapshot;
@@ -488,11 +485,11 @@ void JobRegistry::Impl::Heartbeat(const std::shared_ptr<Entry>& e) {
     std::lock_guard<std::mutex> lock(mu_);
     e->heartbeat_task = 0;
     if (e->watchers.empty()) return;
-    const int64_t version = e->version;
     for (auto& [id, slot] : e->watchers) {
       // The snapshot comes first: nothing goes to a watcher before it.
       if (!slot.primed) continue;
       auto w = slot.watcher;
+      const int64_t version = std::max(e->version, slot.resume_from);
       actions.push_back([w, version] { w->OnHeartbeat(version); });
     }
     EnsureHeartbeatLocked(e);

@@ -87,10 +87,11 @@ class JobRegistry {
   // Registers `watcher` for (tenant, name). `read` is used for polling while
   // anybody watches (the first watcher's `read` is kept; all watchers of an
   // entry belong to the same tenant). resume_from_version: 0 for a new
-  // watch; otherwise the last version the caller holds, and the current
-  // state is sent unless it is exactly that version (versions from another
-  // replica may differ; a repeat of the whole job is harmless, a gap is
-  // not).
+  // watch; otherwise the last version the caller holds. Versions are a
+  // function of upstream's state (job_version.h), so they mean the same on
+  // every replica: the watcher gets only states with a higher version (the
+  // current one first, if it is), and a heartbeat instead while this
+  // replica knows of nothing newer. Never a lower version.
   std::unique_ptr<WatchHandle> Watch(const std::string& tenant,
                                      const std::string& name,
                                      int64_t resume_from_version, ReadFn read,
