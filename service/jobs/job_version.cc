@@ -9,8 +9,9 @@ namespace mediagen::jobs {
 namespace {
 
 constexpr int64_t kOrdinalSpan = 1000000;
-// The largest update time (ms) whose version fits in an int64.
-constexpr int64_t kMaxMillis = INT64_MAX / kOrdinalSpan - 1;
+// The largest update time (s) whose versions stay below 2^53, the largest
+// integer a double (a Lua number in Redis) holds exactly.
+constexpr int64_t kMaxSeconds = (int64_t{1} << 53) / kOrdinalSpan - 1;
 
 int64_t Rank(v1::JobState state) {
   switch (state) {
@@ -33,11 +34,9 @@ int64_t Step(const std::string& upstream_status) {
   return 0;
 }
 
-int64_t UpdateMillis(const v1::Job& job) {
+int64_t UpdateSeconds(const v1::Job& job) {
   if (!job.has_update_time()) return 0;
-  const int64_t ms =
-      job.update_time().seconds() * 1000 + job.update_time().nanos() / 1000000;
-  return std::clamp<int64_t>(ms, 0, kMaxMillis);
+  return std::clamp<int64_t>(job.update_time().seconds(), 0, kMaxSeconds);
 }
 
 }  // namespace
@@ -52,7 +51,7 @@ int64_t StateVersion(const v1::Job& job) {
   const int64_t ordinal = Rank(job.state()) * 100000 +
                           Step(job.upstream_status()) * 10000 + progress * 10 +
                           late;
-  return UpdateMillis(job) * kOrdinalSpan + ordinal;
+  return UpdateSeconds(job) * kOrdinalSpan + ordinal;
 }
 
 int64_t NextVersion(int64_t previous, const v1::Job& job) {

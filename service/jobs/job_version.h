@@ -8,15 +8,16 @@
 //   int64_t v = StateVersion(job);      // job.version() is ignored
 //   int64_t next = NextVersion(previous_version, job);
 //
-// Layout: upstream's update time in milliseconds, times 10^6, plus an
-// ordinal of how far the job has got within that millisecond:
+// Layout: upstream's update time in seconds, times 10^6, plus an ordinal of
+// how far the job has got within that second:
 //   state rank (queued 1, running 2, terminal 3)     x 100000
 //   upstream status step within the rank (0-9)       x  10000
 //   progress percentage (0-100)                      x     10
 //   what only appears late: result URLs (up to 4), credits (+5)
 // Jobs only move forward through these, so the ordinal grows with every
-// change that leaves the update time alone. Positive for every job, below
-// 2^63 until the year 2262.
+// change that leaves the update time alone. Positive for every job, and
+// below 2^53 until the year 2255, so that a Lua script in Redis (whose
+// numbers are doubles) compares and increments versions exactly.
 #ifndef MEDIAGEN_SERVICE_JOBS_JOB_VERSION_H_
 #define MEDIAGEN_SERVICE_JOBS_JOB_VERSION_H_
 
