@@ -8,85 +8,11 @@
 
 #include "gtest/gtest.h"
 #include "service/common/scheduler.h"
+#include "service/jobs/job_registry_test_util.h"
 #include "service/jobs/job_version.h"
 
 namespace mediagen::jobs {
 namespace {
-
-using v1::Job;
-
-// Upstream as the registry sees it: each read answers the current job, at
-// once or (manual mode) when the test says.
-class FakeUpstream {
- public:
-  Job job;
-  absl::Status error;  // when not OK, reads fail with it
-  int reads = 0;
-  bool manual = false;
-  std::deque<ReadDone> pending;
-
-  FakeUpstream() {
-    job.set_name("media/m1");
-    job.set_state(v1::JOB_STATE_QUEUED);
-    job.set_upstream_status("new");
-  }
-
-  ReadFn Fn() {
-    return [this](ReadDone done) {
-      ++reads;
-      if (manual) {
-        pending.push_back(std::move(done));
-      } else {
-        Answer(std::move(done));
-      }
-    };
-  }
-  void Answer(ReadDone done) {
-    if (error.ok()) {
-      std::move(done)(job);
-    } else {
-      std::move(done)(error);
-    }
-  }
-  void AnswerOne() {
-    ReadDone done = std::move(pending.front());
-    pending.pop_front();
-    Answer(std::move(done));
-  }
-  void AnswerPending() {
-    while (!pending.empty()) {
-      ReadDone done = std::move(pending.front());
-      pending.pop_front();
-      Answer(std::move(done));
-    }
-  }
-  void Set(v1::JobState state, const std::string& raw, int progress) {
-    job.set_state(state);
-    job.set_upstream_status(raw);
-    job.set_progress_percentage(progress);
-  }
-};
-
-class RecordingWatcher : public Watcher {
- public:
-  std::vector<Job> jobs;
-  std::vector<int64_t> heartbeats;
-  std::vector<absl::Status> ends;
-  std::vector<char> order;  // 'j', 'h', 'e'
-
-  void OnJob(const Job& job) override {
-    jobs.push_back(job);
-    order.push_back('j');
-  }
-  void OnHeartbeat(int64_t v) override {
-    heartbeats.push_back(v);
-    order.push_back('h');
-  }
-  void OnEnd(const absl::Status& s) override {
-    ends.push_back(s);
-    order.push_back('e');
-  }
-};
 
 class JobRegistryTest : public ::testing::Test {
  protected:
@@ -187,7 +113,7 @@ TEST_F(JobRegistryTest, PollsBackOffWhileUnchangedAndResetOnChange) {
   up_.Set(v1::JOB_STATE_RUNNING, "processing_bullet", 5);
   sched_.AdvanceBy(absl::Seconds(10));  // the change is seen...
   const int after_change = up_.reads;
-  sched_.AdvanceBy(absl::Seconds(1));   // ...and polling is quick again
+  sched_.AdvanceBy(absl::Seconds(1));  // ...and polling is quick again
   EXPECT_EQ(up_.reads, after_change + 1);
 }
 
@@ -432,7 +358,7 @@ TEST_F(JobRegistryTest, PollingStopsWhenTheLastWatcherLeaves) {
   const int reads = up_.reads;
   sched_.AdvanceBy(absl::Minutes(5));
   EXPECT_EQ(up_.reads, reads);
-  EXPECT_TRUE(w->ends.empty());  // a dropped watch gets no end
+  EXPECT_TRUE(w->ends.empty());     // a dropped watch gets no end
   EXPECT_EQ(sched_.pending(), 0u);  // timers (and the idle entry) are gone
 }
 
