@@ -38,7 +38,7 @@ class RestClient {
     std::vector<std::string> headers;  // "Name: value"
     std::string body;                  // sent when method is not GET
     // A new connection for this request, closed after it (what mediagen
-    // does for every POST upstream; see service/http/curl_transport.cc).
+    // does for every POST upstream; see service/http/curl_handle_config.h).
     bool fresh_connection = false;
   };
   struct Response {

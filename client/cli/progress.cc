@@ -77,20 +77,17 @@ void LiveLine::Update(const std::string& text) {
   if (!tty_ || text == current_) return;
   current_ = text;
   // Carriage return + erase line: redraw without scrolling.
-  std::fprintf(out_, "\r\033[2K%s", text.c_str());
-  std::fflush(out_);
+  out_ << "\r\033[2K" << text << std::flush;
 }
 
 void LiveLine::Print(const std::string& text) {
   if (!tty_) return;
-  std::fprintf(out_, "\r\033[2K%s\n%s", text.c_str(), current_.c_str());
-  std::fflush(out_);
+  out_ << "\r\033[2K" << text << "\n" << current_ << std::flush;
 }
 
 void LiveLine::Done() {
   if (!tty_ || current_.empty()) return;
-  std::fprintf(out_, "\n");
-  std::fflush(out_);
+  out_ << "\n" << std::flush;
   current_.clear();
 }
 

@@ -5,7 +5,7 @@
 #define MEDIAGEN_CLIENT_CLI_PROGRESS_H_
 
 #include <cstdint>
-#include <cstdio>
+#include <ostream>
 #include <string>
 
 #include "absl/time/time.h"
@@ -32,7 +32,7 @@ std::string StateName(v1::JobState state);
 // One line redrawn in place when `tty`; nothing at all otherwise.
 class LiveLine {
  public:
-  LiveLine(std::FILE* out, bool tty) : out_(out), tty_(tty) {}
+  LiveLine(std::ostream& out, bool tty) : out_(out), tty_(tty) {}
   ~LiveLine() { Done(); }
   void Update(const std::string& text);
   // Prints `text` as a permanent line above the live one.
@@ -41,7 +41,7 @@ class LiveLine {
   void Done();
 
  private:
-  std::FILE* out_;
+  std::ostream& out_;
   bool tty_;
   std::string current_;
 };

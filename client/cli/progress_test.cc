@@ -1,6 +1,6 @@
 #include "client/cli/progress.h"
 
-#include <cstdio>
+#include <sstream>
 
 #include "gtest/gtest.h"
 
@@ -42,18 +42,8 @@ TEST(ProgressTest, JobLine) {
   EXPECT_EQ(StateName(v1::JOB_STATE_SUCCEEDED), "succeeded");
 }
 
-std::string Captured(std::FILE* f) {
-  std::fflush(f);
-  std::rewind(f);
-  std::string out;
-  char buf[256];
-  size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) out.append(buf, n);
-  return out;
-}
-
 TEST(ProgressTest, LiveLineRedrawsOnATerminalAndIsSilentOtherwise) {
-  std::FILE* tty = std::tmpfile();
+  std::ostringstream tty;
   {
     LiveLine live(tty, /*tty=*/true);
     live.Update("10%");
@@ -61,17 +51,15 @@ TEST(ProgressTest, LiveLineRedrawsOnATerminalAndIsSilentOtherwise) {
     live.Print("running");
     live.Update("50%");
   }
-  EXPECT_EQ(Captured(tty), "\r\033[2K10%\r\033[2Krunning\n10%\r\033[2K50%\n");
-  std::fclose(tty);
+  EXPECT_EQ(tty.str(), "\r\033[2K10%\r\033[2Krunning\n10%\r\033[2K50%\n");
 
-  std::FILE* pipe = std::tmpfile();
+  std::ostringstream pipe;
   {
     LiveLine live(pipe, /*tty=*/false);
     live.Update("10%");
     live.Print("running");
   }
-  EXPECT_EQ(Captured(pipe), "");
-  std::fclose(pipe);
+  EXPECT_EQ(pipe.str(), "");
 }
 
 }  // namespace

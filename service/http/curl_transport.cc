@@ -1,3 +1,8 @@
+// The event loop and the HttpTransport around it. One transfer's state and
+// libcurl callbacks are in curl_transfer.h, the options a request sets on
+// its easy handle in curl_handle_config.h, and the checks a request passes
+// before it is queued in request_checks.h.
+
 #include "service/http/curl_transport.h"
 
 #include <curl/curl.h>
@@ -12,15 +17,15 @@
 #include <utility>
 #include <vector>
 
-#include "absl/strings/ascii.h"
-#include "absl/strings/match.h"
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_replace.h"
-#include "absl/strings/string_view.h"
+#include "service/http/curl_handle_config.h"
+#include "service/http/curl_transfer.h"
+#include "service/http/request_checks.h"
 
 namespace mediagen::http {
 namespace {
+
+using internal::Transfer;
 
 // Upper bound on one curl_multi_poll wait. libcurl shortens it to its own
 // next timer, and a queued request wakes it at once, so this only matters
@@ -40,75 +45,8 @@ void GlobalInitOnce() {
   }
 }
 
-// scheme://host[:port]/path of `url`: no user info, query or fragment, so
-// an error message never carries credentials or ids from a query string.
-std::string RedactUrl(absl::string_view url) {
-  size_t scheme_end = url.find("://");
-  if (scheme_end == absl::string_view::npos) return "<malformed url>";
-  absl::string_view scheme = url.substr(0, scheme_end);
-  absl::string_view rest = url.substr(scheme_end + 3);
-  size_t authority_end = rest.find_first_of("/?#");
-  absl::string_view authority = rest.substr(0, authority_end);
-  size_t at = authority.rfind('@');
-  if (at != absl::string_view::npos) authority = authority.substr(at + 1);
-  absl::string_view path;
-  if (authority_end != absl::string_view::npos && rest[authority_end] == '/') {
-    path = rest.substr(authority_end);
-    path = path.substr(0, path.find_first_of("?#"));
-  }
-  return absl::StrCat(scheme, "://", authority, path);
-}
-
-bool IsTokenChar(char c) {
-  return absl::ascii_isalnum(static_cast<unsigned char>(c)) ||
-         absl::string_view("!#$%&'*+-.^_`|~").find(c) !=
-             absl::string_view::npos;
-}
-
-bool IsToken(absl::string_view s) {
-  return !s.empty() && std::all_of(s.begin(), s.end(), IsTokenChar);
-}
-
-// RFC 9110 section 9.2.2.
-bool IsIdempotent(absl::string_view method) {
-  return method == "GET" || method == "HEAD" || method == "OPTIONS" ||
-         method == "PUT" || method == "DELETE" || method == "TRACE";
-}
-
-// Rejects what libcurl would send verbatim and a server would misparse
-// (header injection). Messages name the header, never its value.
-absl::Status ValidateRequest(const HttpRequest& request) {
-  if (!IsToken(request.method)) {
-    return absl::InvalidArgumentError("HTTP method is not a valid token");
-  }
-  if (!absl::StartsWithIgnoreCase(request.url, "http://") &&
-      !absl::StartsWithIgnoreCase(request.url, "https://")) {
-    return absl::InvalidArgumentError(
-        "request URL must be absolute http:// or https://");
-  }
-  if (request.url.find_first_of("\r\n\0 \t", 0, 5) != std::string::npos) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("request URL contains whitespace or control characters: ",
-                     RedactUrl(request.url)));
-  }
-  for (const auto& [name, value] : request.headers) {
-    if (!IsToken(name)) {
-      return absl::InvalidArgumentError(
-          "request header name is empty or not a valid token");
-    }
-    if (value.find_first_of("\r\n\0", 0, 3) != std::string::npos) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "request header \"", name, "\" has a CR, LF or NUL in its value"));
-    }
-  }
-  return absl::OkStatus();
-}
-
-}  // namespace
-
-// Types that CurlTransport::Loop holds as fields; a named namespace (not an
-// anonymous one) because Loop itself has external linkage.
-namespace curl_internal {
+// The types below are fields of CurlTransport::Loop, which is defined only
+// in this file, so they can stay local to it.
 
 // A call that can no longer do anything (it completed before Start
 // returned).
@@ -117,8 +55,6 @@ class FinishedCall : public HttpCall {
   void Cancel() override {}
   void ResumeReceive() override {}
 };
-
-struct Transfer;
 
 // What other threads ask of a loop.
 struct Op {
@@ -155,69 +91,6 @@ struct Mailbox {
   }
 };
 
-// One request, owned by its loop from kStart to completion. Only the loop
-// thread touches it after Start hands it over.
-struct Transfer {
-  uint64_t id = 0;
-  HttpRequest request;
-  HttpTransport::Done done;
-  std::string redacted_url;
-  absl::Time deadline;  // effective: the request's or the default timeout
-
-  CURL* easy = nullptr;
-  curl_slist* header_list = nullptr;
-  char errbuf[CURL_ERROR_SIZE] = {0};
-
-  // The header block being received. 1xx blocks are dropped; the first
-  // final block becomes the response's (redirects are not followed).
-  int block_status = 0;
-  Headers block_headers;
-  bool headers_done = false;
-  HttpResponse response;
-
-  // The body goes to request.response_stream (its on_headers said yes).
-  bool streaming = false;
-  // on_chunk returned false: the next piece pauses receiving.
-  bool receive_pause_wanted = false;
-  // libcurl's pause state, which curl_easy_pause must be given whole.
-  bool receive_paused = false;
-  bool send_paused = false;
-
-  // Why one of our callbacks aborted the transfer.
-  absl::Status abort_status;
-
-  ~Transfer() {
-    if (header_list != nullptr) curl_slist_free_all(header_list);
-  }
-
-  int PauseMask() const {
-    return (receive_paused ? CURLPAUSE_RECV : 0) |
-           (send_paused ? CURLPAUSE_SEND : 0);
-  }
-
-  // Removes every header value of this request and the URL's query from
-  // libcurl's text, in case a message ever echoes them.
-  std::string Scrub(std::string text) const {
-    size_t query = request.url.find('?');
-    if (query != std::string::npos) {
-      absl::StrReplaceAll({{request.url.substr(query), "?<redacted>"}}, &text);
-    }
-    for (const auto& [name, value] : request.headers) {
-      if (value.size() >= 4) {
-        absl::StrReplaceAll({{value, "<redacted>"}}, &text);
-      }
-    }
-    return text;
-  }
-
-  std::string Describe(CURLcode code) const {
-    std::string detail = Scrub(errbuf);
-    return absl::StrCat(curl_easy_strerror(code),
-                        detail.empty() ? "" : absl::StrCat(" (", detail, ")"),
-                        ": ", request.method, " ", redacted_url);
-  }
-};
-
 class CallImpl : public HttpCall {
  public:
   CallImpl(std::shared_ptr<Mailbox> mailbox, uint64_t id)
@@ -234,147 +107,6 @@ class CallImpl : public HttpCall {
   const std::shared_ptr<Mailbox> mailbox_;
   const uint64_t id_;
 };
-
-}  // namespace curl_internal
-
-namespace {
-
-using curl_internal::Mailbox;
-using curl_internal::Op;
-using curl_internal::Transfer;
-
-// --- libcurl callbacks (loop thread, inside curl_multi_perform or
-// curl_easy_pause) ---
-
-void FinishHeaderBlock(Transfer* t) {
-  t->headers_done = true;
-  if (t->block_status == 0) {
-    long code = 0;
-    curl_easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &code);
-    t->block_status = static_cast<int>(code);
-  }
-  t->response.status = t->block_status;
-  t->response.headers = std::move(t->block_headers);
-  t->block_headers.clear();
-  const ResponseStream* stream = t->request.response_stream.get();
-  if (stream != nullptr && stream->on_headers && stream->on_chunk &&
-      stream->on_headers(t->response.status, t->response.headers)) {
-    t->streaming = true;
-  }
-}
-
-size_t OnHeader(char* data, size_t size, size_t nitems, void* userdata) {
-  auto* t = static_cast<Transfer*>(userdata);
-  const size_t n = size * nitems;
-  // After the final block only trailers can come; they are not part of
-  // the response's headers.
-  if (t->headers_done) return n;
-  absl::string_view line(data, n);
-  while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) {
-    line.remove_suffix(1);
-  }
-  if (absl::StartsWith(line, "HTTP/")) {
-    // A new block: an interim 1xx was followed by another status line.
-    t->block_headers.clear();
-    t->block_status = 0;
-    size_t space = line.find(' ');
-    int status = 0;
-    if (space != absl::string_view::npos &&
-        absl::SimpleAtoi(line.substr(space + 1, 3), &status)) {
-      t->block_status = status;
-    }
-    return n;
-  }
-  if (line.empty()) {
-    if (t->block_status >= 100 && t->block_status < 200) {
-      t->block_headers.clear();
-      t->block_status = 0;
-      return n;
-    }
-    FinishHeaderBlock(t);
-    if (!t->streaming && t->request.method != "HEAD") {
-      std::optional<std::string> length =
-          FindHeader(t->response.headers, "content-length");
-      uint64_t declared = 0;
-      if (length.has_value() && absl::SimpleAtoi(*length, &declared)) {
-        if (declared > t->request.max_response_bytes) {
-          t->abort_status = absl::ResourceExhaustedError(absl::StrCat(
-              "response body of ", declared, " bytes exceeds the limit of ",
-              t->request.max_response_bytes, ": ", t->redacted_url));
-          return 0;  // a short count aborts the transfer
-        }
-        t->response.body.reserve(declared);
-      }
-    }
-    return n;
-  }
-  if ((line.front() == ' ' || line.front() == '\t') &&
-      !t->block_headers.empty()) {
-    // obs-fold continuation of the previous header's value.
-    absl::StrAppend(&t->block_headers.back().second, " ",
-                    absl::StripAsciiWhitespace(line));
-    return n;
-  }
-  size_t colon = line.find(':');
-  if (colon == absl::string_view::npos) return n;
-  t->block_headers.emplace_back(
-      absl::AsciiStrToLower(absl::StripAsciiWhitespace(line.substr(0, colon))),
-      std::string(absl::StripAsciiWhitespace(line.substr(colon + 1))));
-  return n;
-}
-
-size_t OnWrite(char* data, size_t size, size_t nmemb, void* userdata) {
-  auto* t = static_cast<Transfer*>(userdata);
-  const size_t n = size * nmemb;
-  if (!t->headers_done) FinishHeaderBlock(t);  // a response without headers
-  if (t->streaming) {
-    if (t->receive_pause_wanted) {
-      // libcurl keeps this piece and stops reading the socket until
-      // ResumeReceive unpauses; then it hands the piece over again.
-      t->receive_paused = true;
-      return CURL_WRITEFUNC_PAUSE;
-    }
-    if (!t->request.response_stream->on_chunk(absl::string_view(data, n))) {
-      t->receive_pause_wanted = true;
-    }
-    return n;
-  }
-  if (t->response.body.size() + n > t->request.max_response_bytes) {
-    t->abort_status = absl::ResourceExhaustedError(absl::StrCat(
-        "response body exceeds the limit of ", t->request.max_response_bytes,
-        " bytes: ", t->redacted_url));
-    return CURL_WRITEFUNC_ERROR;
-  }
-  t->response.body.append(data, n);
-  return n;
-}
-
-size_t OnRead(char* buf, size_t size, size_t nitems, void* userdata) {
-  auto* t = static_cast<Transfer*>(userdata);
-  BodySource& source = *t->request.body_source;
-  size_t n = 0;
-  switch (source.Read(buf, size * nitems, &n)) {
-    case BodySource::ReadResult::kData:
-      if (n > 0) return n;
-      t->abort_status = absl::InternalError(
-          "request body source returned kData with no bytes");
-      return CURL_READFUNC_ABORT;
-    case BodySource::ReadResult::kPause:
-      t->send_paused = true;
-      return CURL_READFUNC_PAUSE;
-    case BodySource::ReadResult::kEnd:
-      return 0;
-    case BodySource::ReadResult::kError: {
-      absl::Status error = source.error();
-      t->abort_status = absl::InvalidArgumentError(absl::StrCat(
-          "request body source failed (",
-          absl::StatusCodeToString(error.code()), ": ", error.message(),
-          "): ", t->request.method, " ", t->redacted_url));
-      return CURL_READFUNC_ABORT;
-    }
-  }
-  return CURL_READFUNC_ABORT;
-}
 
 }  // namespace
 
@@ -562,7 +294,8 @@ class CurlTransport::Loop {
       return;
     }
     t->easy = easy;
-    if (absl::Status s = Configure(t.get(), remaining); !s.ok()) {
+    if (absl::Status s = internal::ConfigureEasy(t.get(), options_, remaining);
+        !s.ok()) {
       ReturnEasy(easy);
       t->easy = nullptr;
       completions_.push_back(Completion{std::move(t->done), MarkNotSent(s)});
@@ -589,130 +322,6 @@ class CurlTransport::Loop {
     }
     uint64_t id = t->id;
     active_.emplace(id, std::move(t));
-  }
-
-  absl::Status Configure(Transfer* t, absl::Duration remaining) {
-    CURL* e = t->easy;
-    const HttpRequest& r = t->request;
-    CURLcode rc = CURLE_OK;
-    auto set = [&rc](CURLcode c) {
-      if (rc == CURLE_OK) rc = c;
-    };
-    set(curl_easy_setopt(e, CURLOPT_PRIVATE, t));
-    set(curl_easy_setopt(e, CURLOPT_URL, r.url.c_str()));
-    set(curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https"));
-    set(curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L));
-    set(curl_easy_setopt(e, CURLOPT_ERRORBUFFER, t->errbuf));
-    set(curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L));
-    set(curl_easy_setopt(e, CURLOPT_SUPPRESS_CONNECT_HEADERS, 1L));
-    set(curl_easy_setopt(
-        e, CURLOPT_HTTP_VERSION,
-        options_.http2 ? CURL_HTTP_VERSION_2TLS : CURL_HTTP_VERSION_1_1));
-    if (options_.http2 && absl::StartsWithIgnoreCase(r.url, "https://")) {
-      // While the first TLS connection to a host is still negotiating,
-      // wait to learn whether it speaks HTTP/2 (and can carry this request
-      // too) instead of opening another. Not on cleartext: that is never
-      // HTTP/2 here, and waiting would serialise the first burst behind
-      // the first response.
-      set(curl_easy_setopt(e, CURLOPT_PIPEWAIT, 1L));
-    }
-    if (options_.tcp_keepalive) {
-      long idle =
-          std::max<long>(1, absl::ToInt64Seconds(options_.tcp_keepalive_idle));
-      set(curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L));
-      set(curl_easy_setopt(e, CURLOPT_TCP_KEEPIDLE, idle));
-      set(curl_easy_setopt(e, CURLOPT_TCP_KEEPINTVL, idle));
-    }
-    set(curl_easy_setopt(e, CURLOPT_USERAGENT, options_.user_agent.c_str()));
-    if (!options_.ca_file.empty()) {
-      set(curl_easy_setopt(e, CURLOPT_CAINFO, options_.ca_file.c_str()));
-    }
-    const long timeout_ms = static_cast<long>(
-        std::max<int64_t>(1, absl::ToInt64Milliseconds(absl::Ceil(
-                                 remaining, absl::Milliseconds(1)))));
-    set(curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, timeout_ms));
-    set(curl_easy_setopt(
-        e, CURLOPT_CONNECTTIMEOUT_MS,
-        std::max<long>(1, static_cast<long>(absl::ToInt64Milliseconds(
-                              options_.connect_timeout)))));
-    set(curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, &OnHeader));
-    set(curl_easy_setopt(e, CURLOPT_HEADERDATA, t));
-    set(curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, &OnWrite));
-    set(curl_easy_setopt(e, CURLOPT_WRITEDATA, t));
-
-    const std::string& m = r.method;
-    if (!IsIdempotent(m)) {
-      // libcurl resends a request on its own when a reused connection dies
-      // before the first response byte, even if the request had gone out
-      // whole (the upstream may have acted on it). On a new connection it
-      // never does, so a create (which spends credits) gets one: it then
-      // reaches the upstream at most once per Start.
-      set(curl_easy_setopt(e, CURLOPT_FRESH_CONNECT, 1L));
-    }
-    const bool has_body = r.body_source != nullptr || !r.body.empty();
-    const bool body_method = m == "POST" || m == "PUT" || m == "PATCH";
-    bool sends_body = false;
-    if (m == "HEAD" && !has_body) {
-      set(curl_easy_setopt(e, CURLOPT_NOBODY, 1L));
-    } else if (!has_body && !body_method) {
-      set(curl_easy_setopt(e, CURLOPT_HTTPGET, 1L));
-      if (m != "GET")
-        set(curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, m.c_str()));
-    } else {
-      sends_body = true;
-      set(curl_easy_setopt(e, CURLOPT_POST, 1L));
-      if (r.body_source != nullptr) {
-        std::optional<int64_t> size = r.body_source->size();
-        // -1: unknown, so HTTP/1.1 sends it chunked (HTTP/2 needs neither).
-        set(curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE,
-                             static_cast<curl_off_t>(size.value_or(-1))));
-        set(curl_easy_setopt(e, CURLOPT_READFUNCTION, &OnRead));
-        set(curl_easy_setopt(e, CURLOPT_READDATA, t));
-      } else {
-        set(curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE,
-                             static_cast<curl_off_t>(r.body.size())));
-        // Not copied: the string lives in the Transfer until completion.
-        set(curl_easy_setopt(e, CURLOPT_POSTFIELDS, r.body.data()));
-      }
-      if (m != "POST")
-        set(curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, m.c_str()));
-    }
-    if (rc != CURLE_OK) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("cannot configure request: ", curl_easy_strerror(rc),
-                       ": ", m, " ", t->redacted_url));
-    }
-
-    bool has_expect = false;
-    bool has_content_type = false;
-    for (const auto& [name, value] : r.headers) {
-      if (absl::EqualsIgnoreCase(name, "Expect")) has_expect = true;
-      if (absl::EqualsIgnoreCase(name, "Content-Type")) has_content_type = true;
-      // "Name:" would tell libcurl to remove the header; "Name;" sends it
-      // with an empty value.
-      std::string line = value.empty() ? absl::StrCat(name, ";")
-                                       : absl::StrCat(name, ": ", value);
-      curl_slist* next = curl_slist_append(t->header_list, line.c_str());
-      if (next == nullptr) return absl::ResourceExhaustedError("out of memory");
-      t->header_list = next;
-    }
-    // Expect: 100-continue costs a round trip (or a one-second stall
-    // against servers that ignore it) before every upload.
-    if (!has_expect) {
-      curl_slist* next = curl_slist_append(t->header_list, "Expect:");
-      if (next == nullptr) return absl::ResourceExhaustedError("out of memory");
-      t->header_list = next;
-    }
-    // Without this libcurl labels a POST body form-urlencoded.
-    if (sends_body && !has_content_type) {
-      curl_slist* next = curl_slist_append(t->header_list, "Content-Type:");
-      if (next == nullptr) return absl::ResourceExhaustedError("out of memory");
-      t->header_list = next;
-    }
-    if (curl_easy_setopt(e, CURLOPT_HTTPHEADER, t->header_list) != CURLE_OK) {
-      return absl::InternalError("cannot set request headers");
-    }
-    return absl::OkStatus();
   }
 
   // Removes `t` from libcurl and from active_, recycles its handle, and
@@ -743,41 +352,11 @@ class CurlTransport::Loop {
       curl_easy_getinfo(easy, CURLINFO_PRIVATE, &priv);
       auto* t = reinterpret_cast<Transfer*>(priv);
       absl::StatusOr<HttpResponse> result =
-          code == CURLE_OK ? Succeeded(t) : Failed(t, code);
+          code == CURLE_OK ? internal::TransferResponse(t)
+                           : internal::TransferFailure(*t, code);
       std::unique_ptr<Transfer> owned = Detach(t);
       completions_.push_back(
           Completion{std::move(owned->done), std::move(result)});
-    }
-  }
-
-  absl::StatusOr<HttpResponse> Succeeded(Transfer* t) {
-    if (!t->headers_done) FinishHeaderBlock(t);
-    return std::move(t->response);
-  }
-
-  absl::Status Failed(Transfer* t, CURLcode code) {
-    if (!t->abort_status.ok()) return t->abort_status;
-    const std::string what = t->Describe(code);
-    switch (code) {
-      case CURLE_COULDNT_RESOLVE_HOST:
-      case CURLE_COULDNT_RESOLVE_PROXY:
-      case CURLE_COULDNT_CONNECT:
-        return MarkNotSent(absl::UnavailableError(what));
-      case CURLE_OPERATION_TIMEDOUT: {
-        // The same code serves the connect timeout, which is an upstream
-        // that cannot be reached, not the caller's deadline.
-        curl_off_t pretransfer = 0;
-        curl_easy_getinfo(t->easy, CURLINFO_PRETRANSFER_TIME_T, &pretransfer);
-        if (pretransfer == 0 && absl::Now() < t->deadline) {
-          return absl::UnavailableError(what);
-        }
-        return absl::DeadlineExceededError(what);
-      }
-      case CURLE_URL_MALFORMAT:
-      case CURLE_UNSUPPORTED_PROTOCOL:
-        return MarkNotSent(absl::InvalidArgumentError(what));
-      default:
-        return absl::UnavailableError(what);
     }
   }
 
@@ -824,20 +403,20 @@ CurlTransport::~CurlTransport() {
 }
 
 std::shared_ptr<HttpCall> CurlTransport::Start(HttpRequest request, Done done) {
-  if (absl::Status s = ValidateRequest(request); !s.ok()) {
+  if (absl::Status s = internal::ValidateRequest(request); !s.ok()) {
     std::move(done)(MarkNotSent(std::move(s)));
-    return std::make_shared<curl_internal::FinishedCall>();
+    return std::make_shared<FinishedCall>();
   }
   const absl::Time now = absl::Now();
   if (request.deadline <= now) {
     std::move(done)(MarkNotSent(absl::DeadlineExceededError(absl::StrCat(
         "deadline passed before the request was sent: ", request.method, " ",
-        RedactUrl(request.url)))));
-    return std::make_shared<curl_internal::FinishedCall>();
+        internal::RedactUrl(request.url)))));
+    return std::make_shared<FinishedCall>();
   }
   auto t = std::make_unique<Transfer>();
   t->id = next_transfer_id.fetch_add(1, std::memory_order_relaxed);
-  t->redacted_url = RedactUrl(request.url);
+  t->redacted_url = internal::RedactUrl(request.url);
   t->deadline = request.deadline == absl::InfiniteFuture()
                     ? now + options_.default_timeout
                     : request.deadline;
@@ -852,9 +431,9 @@ std::shared_ptr<HttpCall> CurlTransport::Start(HttpRequest request, Done done) {
   if (refused != nullptr) {
     std::move(refused->done)(
         MarkNotSent(absl::CancelledError("HTTP transport is shutting down")));
-    return std::make_shared<curl_internal::FinishedCall>();
+    return std::make_shared<FinishedCall>();
   }
-  return std::make_shared<curl_internal::CallImpl>(loop.mailbox(), id);
+  return std::make_shared<CallImpl>(loop.mailbox(), id);
 }
 
 }  // namespace mediagen::http

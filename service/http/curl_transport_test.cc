@@ -29,11 +29,13 @@
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "httplib.h"
 #include "service/http/body_pipe.h"
 #include "service/http/multipart_body.h"
 #include "service/http/transport.h"
+#include "tests/testing_util/status_matchers.h"
 
 #if defined(__SANITIZE_ADDRESS__)
 // ASan parks freed memory in a quarantine (256 MiB by default) to catch use
@@ -47,6 +49,8 @@ extern "C" __attribute__((used)) const char* __asan_default_options() {
 
 namespace mediagen::http {
 namespace {
+
+using ::mediagen::testing::StatusIs;
 
 // ---------------------------------------------------------------------------
 // Helpers
@@ -703,8 +707,7 @@ TEST(CurlTransportTest, DeadlineShorterThanServerDelayIsDeadlineExceeded) {
   r.deadline = start + absl::Milliseconds(300);
   absl::StatusOr<HttpResponse> resp = Fetch(transport, std::move(r));
   const absl::Duration took = absl::Now() - start;
-  EXPECT_EQ(resp.status().code(), absl::StatusCode::kDeadlineExceeded)
-      << resp.status();
+  EXPECT_THAT(resp, StatusIs(absl::StatusCode::kDeadlineExceeded));
   EXPECT_FALSE(RequestNotSent(resp.status()));  // it did reach the server
   EXPECT_GE(took, absl::Milliseconds(290));
   EXPECT_LT(took, absl::Seconds(2));
@@ -723,8 +726,7 @@ TEST(CurlTransportTest, DefaultTimeoutAppliesWithoutADeadline) {
   HttpRequest r = Get(server.Url("/slow"));
   r.deadline = absl::InfiniteFuture();
   absl::StatusOr<HttpResponse> resp = Fetch(transport, std::move(r));
-  EXPECT_EQ(resp.status().code(), absl::StatusCode::kDeadlineExceeded)
-      << resp.status();
+  EXPECT_THAT(resp, StatusIs(absl::StatusCode::kDeadlineExceeded));
 }
 
 TEST(CurlTransportTest, PastDeadlineFailsAtOnceWithoutSending) {
@@ -737,7 +739,7 @@ TEST(CurlTransportTest, PastDeadlineFailsAtOnceWithoutSending) {
     result = std::move(resp);
   });
   ASSERT_TRUE(result.has_value());  // synchronously, on this thread
-  EXPECT_EQ(result->status().code(), absl::StatusCode::kDeadlineExceeded);
+  EXPECT_THAT(*result, StatusIs(absl::StatusCode::kDeadlineExceeded));
   EXPECT_TRUE(RequestNotSent(result->status()));
   EXPECT_EQ(server.accepted(), 0);
 }
@@ -764,7 +766,7 @@ TEST(CurlTransportTest, MalformedRequestsFailAtOnceWithoutLeakingValues) {
       result = std::move(resp);
     });
     ASSERT_TRUE(result.has_value());
-    EXPECT_EQ(result->status().code(), absl::StatusCode::kInvalidArgument)
+    EXPECT_THAT(*result, StatusIs(absl::StatusCode::kInvalidArgument))
         << c.method << " " << c.url;
     EXPECT_TRUE(RequestNotSent(result->status()));
     EXPECT_FALSE(absl::StrContains(result->status().message(), "ret-value"));
@@ -779,8 +781,7 @@ TEST(CurlTransportTest, ConnectionRefusedIsUnavailableAndNotSent) {
       "/v1/text-to-speech/v1?output_format=mp3&token=QUERYSECRET"));
   r.headers = {{"xi-api-key", "HEADERSECRET"}};
   absl::StatusOr<HttpResponse> resp = Fetch(transport, std::move(r));
-  EXPECT_EQ(resp.status().code(), absl::StatusCode::kUnavailable)
-      << resp.status();
+  EXPECT_THAT(resp, StatusIs(absl::StatusCode::kUnavailable));
   EXPECT_TRUE(RequestNotSent(resp.status()));
   const std::string message(resp.status().message());
   EXPECT_TRUE(absl::StrContains(
@@ -802,8 +803,7 @@ TEST(CurlTransportTest, CutOffResponsesAreUnavailable) {
   CurlTransport transport;
   for (const char* path : {"/short", "/nothing"}) {
     absl::StatusOr<HttpResponse> r = Fetch(transport, Get(server.Url(path)));
-    EXPECT_EQ(r.status().code(), absl::StatusCode::kUnavailable)
-        << path << ": " << r.status();
+    EXPECT_THAT(r, StatusIs(absl::StatusCode::kUnavailable)) << path;
     EXPECT_FALSE(RequestNotSent(r.status())) << path;
   }
 }
@@ -824,7 +824,7 @@ TEST(CurlTransportTest, APostIsNeverResentSilentlyWhenTheConnectionDies) {
     post.headers = {{"Content-Type", "application/json"}};
     post.body = R"({"prompt":"x"})";
     absl::StatusOr<HttpResponse> r = Fetch(transport, std::move(post));
-    EXPECT_EQ(r.status().code(), absl::StatusCode::kUnavailable) << r.status();
+    EXPECT_THAT(r, StatusIs(absl::StatusCode::kUnavailable)) << method;
     EXPECT_FALSE(RequestNotSent(r.status()));
   }
   std::vector<TestServer::Request> seen = server.requests();
@@ -867,8 +867,7 @@ TEST(CurlTransportTest, BufferedBodyOverTheLimitIsResourceExhausted) {
     HttpRequest over = Get(server.Url(path));
     over.max_response_bytes = 64 * 1024;
     r = Fetch(transport, std::move(over));
-    EXPECT_EQ(r.status().code(), absl::StatusCode::kResourceExhausted)
-        << path << ": " << r.status();
+    EXPECT_THAT(r, StatusIs(absl::StatusCode::kResourceExhausted)) << path;
   }
 }
 
@@ -945,7 +944,7 @@ TEST(CurlTransportTest, CancelMidBodyEndsPromptlyAndClosesTheConnection) {
   const absl::Time cancelled_at = absl::Now();
   call->Cancel();
   absl::StatusOr<HttpResponse> r = done.Wait();
-  EXPECT_EQ(r.status().code(), absl::StatusCode::kCancelled) << r.status();
+  EXPECT_THAT(r, StatusIs(absl::StatusCode::kCancelled));
   EXPECT_LT(absl::Now() - cancelled_at, absl::Seconds(1));
   EXPECT_TRUE(server.WaitFor([&] { return server.closed_locked() == 1; }));
   call->Cancel();  // again, after completion: harmless
@@ -1002,8 +1001,7 @@ TEST(CurlTransportTest, CancelRacingCompletionCompletesExactlyOnce) {
       if (r.ok()) {
         ++ok;
       } else {
-        EXPECT_EQ(r.status().code(), absl::StatusCode::kCancelled)
-            << r.status();
+        EXPECT_THAT(r, StatusIs(absl::StatusCode::kCancelled));
         ++cancelled;
       }
     }
@@ -1316,8 +1314,7 @@ TEST(CurlTransportTest, BodySourceErrorMidUploadFailsTheRequest) {
   ASSERT_TRUE(server.WaitFor([&] { return server.accepted_locked() == 1; }));
   pipe->Fail(absl::CancelledError("client went away"));
   absl::StatusOr<HttpResponse> r = done.Wait();
-  EXPECT_EQ(r.status().code(), absl::StatusCode::kInvalidArgument)
-      << r.status();
+  EXPECT_THAT(r, StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_TRUE(absl::StrContains(r.status().message(), "client went away"))
       << r.status();
   // The server never saw a complete body (no terminating chunk).
@@ -1340,8 +1337,7 @@ TEST(CurlTransportTest, StalledUploadAndStalledReceiverHitTheDeadline) {
   upload.body_source = pipe;
   upload.deadline = absl::Now() + absl::Milliseconds(300);
   absl::StatusOr<HttpResponse> r = Fetch(transport, std::move(upload));
-  EXPECT_EQ(r.status().code(), absl::StatusCode::kDeadlineExceeded)
-      << r.status();
+  EXPECT_THAT(r, StatusIs(absl::StatusCode::kDeadlineExceeded));
 
   auto stream = std::make_shared<ResponseStream>();
   stream->on_headers = [](int, const Headers&) { return true; };
@@ -1350,8 +1346,7 @@ TEST(CurlTransportTest, StalledUploadAndStalledReceiverHitTheDeadline) {
   download.response_stream = stream;
   download.deadline = absl::Now() + absl::Milliseconds(300);
   r = Fetch(transport, std::move(download));
-  EXPECT_EQ(r.status().code(), absl::StatusCode::kDeadlineExceeded)
-      << r.status();
+  EXPECT_THAT(r, StatusIs(absl::StatusCode::kDeadlineExceeded));
 }
 
 TEST(CurlTransportTest, CompletionMayStartTheNextRequestAndDropItsCall) {
@@ -1418,12 +1413,12 @@ TEST(CurlTransportTest, DestroyingTheTransportCancelsInFlightRequests) {
   EXPECT_LT(absl::Now() - start, absl::Seconds(2));
   for (auto& d : done) {
     EXPECT_EQ(d.calls(), 1);
-    EXPECT_EQ(d.Wait(absl::ZeroDuration()).status().code(),
-              absl::StatusCode::kCancelled);
+    EXPECT_THAT(d.Wait(absl::ZeroDuration()),
+                StatusIs(absl::StatusCode::kCancelled));
   }
   EXPECT_EQ(retried.calls(), 1);
   absl::Status retry_status = retried.Wait(absl::ZeroDuration()).status();
-  EXPECT_EQ(retry_status.code(), absl::StatusCode::kCancelled);
+  EXPECT_THAT(retry_status, StatusIs(absl::StatusCode::kCancelled));
   EXPECT_TRUE(RequestNotSent(retry_status));
   survivor->Cancel();  // the call outlives the transport: harmless
   survivor->ResumeReceive();

@@ -1,6 +1,8 @@
 // The optional JSON config file of the server, applied onto ServerOptions.
-// Secrets are never written in it: each is a reference to an environment
-// variable or a file (a Kubernetes Secret mounted as a file, say).
+// Its keys are the config keys of option_table.h (a dot is one level of
+// nesting), plus the `tenants` list. Secrets are never written in it: each
+// is a reference to an environment variable or a file (a Kubernetes Secret
+// mounted as a file, say).
 //
 //   {
 //     "listen_address": "0.0.0.0:50051",
@@ -35,22 +37,14 @@
 #ifndef MEDIAGEN_SERVICE_SERVER_CONFIG_FILE_H_
 #define MEDIAGEN_SERVICE_SERVER_CONFIG_FILE_H_
 
-#include <functional>
-#include <optional>
 #include <string>
 
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
+#include "service/server/secret_source.h"
 #include "service/server/server_options.h"
 
 namespace mediagen::server {
-
-// Where secret references are looked up; tests substitute their own.
-struct SecretSources {
-  std::function<std::optional<std::string>(const std::string&)> env;
-  std::function<absl::StatusOr<std::string>(const std::string&)> read_file;
-  static SecretSources System();
-};
 
 // Applies the JSON document `text` onto `options`. Errors name the key.
 absl::Status ApplyConfig(absl::string_view text, const SecretSources& secrets,
@@ -60,11 +54,6 @@ absl::Status ApplyConfig(absl::string_view text, const SecretSources& secrets,
 absl::Status ApplyConfigFile(const std::string& path,
                              const SecretSources& secrets,
                              ServerOptions& options);
-
-// Resolves one secret reference: {"env": NAME} or {"file": PATH} (trailing
-// newline dropped). Also used for flags of the form `env:NAME`/`file:PATH`.
-absl::StatusOr<std::string> ResolveSecretSpec(absl::string_view spec,
-                                              const SecretSources& secrets);
 
 }  // namespace mediagen::server
 

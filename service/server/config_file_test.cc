@@ -2,10 +2,18 @@
 
 #include <map>
 
+#include "absl/strings/str_replace.h"
 #include "gtest/gtest.h"
+#include "nlohmann/json.hpp"
+#include "service/server/option_table.h"
+#include "tests/testing_util/status_matchers.h"
 
 namespace mediagen::server {
 namespace {
+
+using ::mediagen::testing::IsOk;
+using ::mediagen::testing::StatusIs;
+using ::testing::HasSubstr;
 
 class ConfigFileTest : public ::testing::Test {
  protected:
@@ -140,16 +148,61 @@ TEST_F(ConfigFileTest, ErrorsNameTheKeyAndNeverTheSecret) {
   }
 }
 
-TEST_F(ConfigFileTest, SecretSpecs) {
-  env_["A"] = "from-env";
-  files_["/f"] = "from-file\n\n";
-  files_["/empty"] = "\n";
-  EXPECT_EQ(*ResolveSecretSpec("env:A", Secrets()), "from-env");
-  EXPECT_EQ(*ResolveSecretSpec("file:/f", Secrets()), "from-file");
-  EXPECT_FALSE(ResolveSecretSpec("env:B", Secrets()).ok());
-  EXPECT_FALSE(ResolveSecretSpec("file:/none", Secrets()).ok());
-  EXPECT_FALSE(ResolveSecretSpec("file:/empty", Secrets()).ok());
-  EXPECT_FALSE(ResolveSecretSpec("plain-text-key", Secrets()).ok());
+// Every config key of the option table is accepted where its dots put it.
+TEST_F(ConfigFileTest, EveryKeyOfTheOptionTableIsASetting) {
+  env_["X"] = "x-secret";
+  for (const OptionRow& row : OptionTable()) {
+    if (row.config_key.empty()) continue;
+    SCOPED_TRACE(row.config_key);
+    nlohmann::json value = "text";
+    const std::string& m = row.value.metavar;
+    if (m == "INT") value = 1 << 20;
+    if (m == "DURATION") value = 2000;  // between the poll min and max
+    if (m == "BOOL") value = true;
+    if (m == "LEVEL") value = "error";
+    if (m == "SECRET") value = {{"env", "X"}};
+    nlohmann::json doc;
+    doc[nlohmann::json::json_pointer(
+        "/" + absl::StrReplaceAll(row.config_key, {{".", "/"}}))] = value;
+    ServerOptions o;
+    EXPECT_THAT(ApplyConfig(doc.dump(), Secrets(), o), IsOk()) << doc.dump();
+    EXPECT_NE(row.value.show(o), row.value.show(ServerOptions()));
+  }
+}
+
+TEST_F(ConfigFileTest, CommandLineOnlyOptionsAndBadShapesAreRefused) {
+  struct Case {
+    const char* text;
+    const char* must_mention;
+  } cases[] = {
+      {R"({"dev": true})", "`dev`"},
+      {R"({"http_threads": 2})", "`http_threads`"},
+      {R"({"grpc": 5})", "`grpc` must be an object"},
+      {R"({"grpc": {"keepalive_time_ms": {"ms": 5}}})",
+       "`grpc.keepalive_time_ms`"},
+      {R"({"upstreams": {"vimmerse": 1}})",
+       "`upstreams.vimmerse` must be a string"},
+      {R"({"idempotency": {"ttl_seconds": 0}})", "`idempotency.ttl_seconds`"},
+      {R"({"webhook_secret": "plain"})", "`webhook_secret`"},
+      {R"({"webhook_secret": {"env": "UNSET"}})", "UNSET"},
+      {"[1, 2]", "must be an object"},
+  };
+  for (const Case& c : cases) {
+    ServerOptions o;
+    EXPECT_THAT(
+        ApplyConfig(c.text, Secrets(), o),
+        StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr(c.must_mention)))
+        << c.text;
+  }
+}
+
+// A typo is found before anything is applied.
+TEST_F(ConfigFileTest, UnknownKeysFailBeforeAnythingIsApplied) {
+  ServerOptions o;
+  EXPECT_THAT(
+      ApplyConfig(R"({"listen_address": "0.0.0.0:1", "zzz": 1})", Secrets(), o),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("zzz")));
+  EXPECT_EQ(o.listen_address, ServerOptions().listen_address);
 }
 
 TEST(LoopbackTest, RecognizesLoopbackAddresses) {

@@ -1,6 +1,7 @@
 // ServerOptions: every setting of the mediagen server in one struct, with
-// its default. Filled in main() only, from flags and an optional JSON
-// config file (config_file.h); components get their own Options from it.
+// its default (the only place a default is written). Filled in main() only,
+// from flags and an optional JSON config file, both read through the rows
+// of option_table.h; components get their own Options from it.
 #ifndef MEDIAGEN_SERVICE_SERVER_SERVER_OPTIONS_H_
 #define MEDIAGEN_SERVICE_SERVER_SERVER_OPTIONS_H_
 
@@ -43,6 +44,16 @@ struct ServerOptions {
   // `allow_dev_mode_on_any_address`.
   bool dev_mode = false;
   upstream::Credentials dev_credentials;
+  // Where development mode finds those keys: secret references (env:NAME
+  // or file:PATH), resolved into dev_credentials only when dev_mode is on
+  // (ResolveDevCredentials in command_line.h). A missing key only means the
+  // dev tenant cannot call that provider.
+  struct DevKeys {
+    std::string vimmerse = "env:VIMMERSE_API_KEY";
+    std::string elevenlabs = "env:ELEVENLABS_API_KEY";
+    std::string aimlapi = "env:AIMLAPI_API_KEY";
+  };
+  DevKeys dev_keys;
   bool allow_dev_mode_on_any_address = false;
   // Derives the per-tenant webhook tokens; replicas behind one URL must
   // share it. Empty: random per process.

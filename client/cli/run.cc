@@ -1,0 +1,78 @@
+#include "client/cli/run.h"
+
+#include "absl/strings/str_cat.h"
+#include "client/cli/audio_stream.h"
+#include "client/cli/commands.h"
+#include "client/cli/download_command.h"
+#include "client/cli/help.h"
+#include "client/cli/unary.h"
+#include "client/cli/upload.h"
+#include "client/cli/watch.h"
+#include "client/client.h"
+
+namespace mediagen::cli {
+
+int Run(const std::vector<std::string>& args, const Environment& env,
+        const Console& console) {
+  absl::StatusOr<Arguments> parsed = ParseArguments(args, env.getenv);
+  if (!parsed.ok()) return Usage(console, parsed.status().message());
+  const Arguments& p = *parsed;
+  if (p.positional.empty() || p.positional[0] == "help") {
+    PrintHelp(console.out);
+    console.out.flush();
+    return p.positional.empty() && !p.globals.help
+               ? Usage(console, "no command")
+               : 0;
+  }
+  client::ConnectionOptions connection;
+  connection.target = p.globals.target;
+  client::ClientOptions options;
+  options.bearer_token = p.globals.token;
+  options.now = console.now;
+  options.sleep = env.sleep;
+  client::Client client(env.make_connection(connection), options);
+
+  const std::string& group = p.positional[0];
+  if (group == "watch") {
+    if (p.positional.size() != 2) return Usage(console, "watch NAME");
+    return Watch(client, p.positional[1], p.globals, console);
+  }
+  if (group == "download") return RunDownload(client, p, console);
+  if (p.positional.size() < 2) {
+    return Usage(console,
+                 absl::StrCat("`", group, "` needs a verb (mediagen help)"));
+  }
+  const Command* c = FindCommand(group, p.positional[1]);
+  if (c == nullptr) {
+    return Usage(console, absl::StrCat("no command `", group, " ",
+                                       p.positional[1], "` (mediagen help)"));
+  }
+  if (p.globals.help) {
+    PrintCommandHelp(*c, console.out);
+    console.out.flush();
+    return 0;
+  }
+  if (p.positional.size() > 2) {
+    return Usage(console,
+                 absl::StrCat("unexpected argument `", p.positional[2], "`"));
+  }
+  if (c->method->name() == "WatchJob") {
+    std::string name;
+    for (const auto& [path, value] : p.fields) {
+      if (path == "name" && value) name = *value;
+    }
+    if (name.empty()) return Usage(console, "job watch --name NAME");
+    return Watch(client, name, p.globals, console);
+  }
+  switch (c->kind) {
+    case CallKind::kUnary:
+      return RunUnary(*c, client, p, console);
+    case CallKind::kUpload:
+      return RunUpload(*c, client, p, console);
+    case CallKind::kServerStream:
+      return RunServerStream(*c, client, p, console);
+  }
+  return 0;
+}
+
+}  // namespace mediagen::cli
