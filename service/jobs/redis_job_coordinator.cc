@@ -346,12 +346,8 @@ void RedisJobCoordinator::Unfollow(uint64_t id) {
     // Released even while not known as owner: a renewal may be in flight.
   }
   shared_->Release(*f);
-  // Unsubscribing waits for a callback of this subscription that is
-  // running; this may be one of them (a terminal state that ended the last
-  // watch), so it happens on the scheduler's thread instead.
-  std::shared_ptr<redis::Subscription> subscription =
-      std::move(f->subscription);
-  scheduler_->RunAfter(absl::ZeroDuration(), [subscription] {});
+  // Unsubscribes (safe from any thread, the Redis loop's included).
+  f->subscription.reset();
 }
 
 void RedisJobCoordinator::Publish(
