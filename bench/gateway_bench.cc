@@ -59,7 +59,7 @@
 #include "mediagen/v1/media.grpc.pb.h"
 #include "mediagen/v1/video.grpc.pb.h"
 #include "nlohmann/json.hpp"
-#include "tests/integration/harness.h"
+#include "tests/testing_util/harness.h"
 
 ABSL_FLAG(std::string, mode, "quick",
           "full (the issue's sizes), quick (same scenarios, shorter, < 3 "

@@ -6,12 +6,16 @@
 #include "gmock/gmock.h"
 #include "google/rpc/error_details.pb.h"
 #include "gtest/gtest.h"
+#include "tests/testing_util/status_matchers.h"
 
 namespace mediagen::client {
 namespace {
 
+using ::mediagen::testing::IsOk;
+using ::mediagen::testing::StatusIs;
 using ::testing::_;
 using ::testing::ByMove;
+using ::testing::Not;
 using ::testing::Return;
 
 const absl::Time kStart = absl::FromUnixSeconds(1'700'000'000);
@@ -47,10 +51,10 @@ TEST(ClientTest, CreateGetsARequestIdAndKeepsTheCallersOwn) {
         return MediaNamed("media/1");
       });
   Client client = f.MakeClient();
-  ASSERT_TRUE(client.CreateMedia({}).ok());
+  ASSERT_THAT(client.CreateMedia({}), IsOk());
   v1::CreateMediaRequest mine;
   mine.set_request_id("mine-1");
-  ASSERT_TRUE(client.CreateMedia(mine).ok());
+  ASSERT_THAT(client.CreateMedia(mine), IsOk());
   ASSERT_EQ(ids.size(), 2u);
   EXPECT_EQ(ids[0].size(), 36u);
   EXPECT_EQ(ids[1], "mine-1");
@@ -77,7 +81,7 @@ TEST(ClientTest, CreateWithRequestIdIsRetriedOnUnavailableWithTheSameId) {
       });
   absl::StatusOr<v1::CreateMediaResponse> created =
       f.MakeClient().CreateMedia({});
-  ASSERT_TRUE(created.ok()) << created.status();
+  ASSERT_THAT(created, IsOk());
   EXPECT_EQ(created->media().name(), "media/7");
   ASSERT_EQ(ids.size(), 3u);
   EXPECT_EQ(ids[0], ids[1]);
@@ -93,8 +97,8 @@ TEST(ClientTest, CreateGivesUpAfterMaxAttempts) {
   EXPECT_CALL(*f.mock, CreateMedia)
       .Times(4)
       .WillRepeatedly(Return(absl::UnavailableError("down")));
-  EXPECT_EQ(f.MakeClient().CreateMedia({}).status().code(),
-            absl::StatusCode::kUnavailable);
+  EXPECT_THAT(f.MakeClient().CreateMedia({}),
+              StatusIs(absl::StatusCode::kUnavailable));
 }
 
 TEST(ClientTest, CreateWithoutRequestIdIsNeverRetried) {
@@ -107,8 +111,8 @@ TEST(ClientTest, CreateWithoutRequestIdIsNeverRetried) {
       });
   CallOptions options;
   options.generate_request_id = false;
-  EXPECT_EQ(f.MakeClient().CreateMedia({}, options).status().code(),
-            absl::StatusCode::kUnavailable);
+  EXPECT_THAT(f.MakeClient().CreateMedia({}, options),
+              StatusIs(absl::StatusCode::kUnavailable));
 }
 
 TEST(ClientTest, OnlyUnavailableIsRetried) {
@@ -119,10 +123,9 @@ TEST(ClientTest, OnlyUnavailableIsRetried) {
   EXPECT_CALL(*f.mock, GenerateAudio)
       .WillOnce(Return(absl::FailedPreconditionError("no credit")));
   Client client = f.MakeClient();
-  EXPECT_EQ(client.TextToSpeech({}).status().code(),
-            absl::StatusCode::kUnknown);
-  EXPECT_EQ(client.GenerateAudio({}).status().code(),
-            absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(client.TextToSpeech({}), StatusIs(absl::StatusCode::kUnknown));
+  EXPECT_THAT(client.GenerateAudio({}),
+              StatusIs(absl::StatusCode::kFailedPrecondition));
 }
 
 TEST(ClientTest, CreateRetriesStopBeforeTheDeadline) {
@@ -138,8 +141,8 @@ TEST(ClientTest, CreateRetriesStopBeforeTheDeadline) {
       });
   CallOptions options;
   options.timeout = absl::Milliseconds(50);
-  EXPECT_EQ(f.MakeClient().ReframeVideo({}, options).status().code(),
-            absl::StatusCode::kUnavailable);
+  EXPECT_THAT(f.MakeClient().ReframeVideo({}, options),
+              StatusIs(absl::StatusCode::kUnavailable));
   EXPECT_TRUE(f.sleeps.empty());
 }
 
@@ -158,12 +161,12 @@ TEST(ClientTest, ReadsAreOneAttemptWithDefaultsAppliedAndOverridable) {
   options.bearer_token = "tenant-token";
   options.default_timeout = absl::Seconds(7);
   Client client = f.MakeClient(options);
-  EXPECT_FALSE(client.GetJob({}).ok());
+  EXPECT_THAT(client.GetJob({}), Not(IsOk()));
   CallOptions per_call;
   per_call.bearer_token = "other";
   per_call.timeout = absl::Seconds(1);
   per_call.metadata = {{"traceparent", "00-abc-def-01"}};
-  EXPECT_FALSE(client.GetJob({}, per_call).ok());
+  EXPECT_THAT(client.GetJob({}, per_call), Not(IsOk()));
   ASSERT_EQ(calls.size(), 2u);
   EXPECT_EQ(calls[0].bearer_token, "tenant-token");
   EXPECT_EQ(calls[0].deadline, kStart + absl::Seconds(7));
@@ -187,7 +190,7 @@ TEST(ClientTest, UploadGetsARequestIdAndNoDefaultStreamDeadlineForWatches) {
         return MakeStreamReader<v1::WatchJobResponse>({});
       });
   Client client = f.MakeClient();
-  EXPECT_TRUE(client.UploadVideo({}, [] { return std::string(); }).ok());
+  EXPECT_THAT(client.UploadVideo({}, [] { return std::string(); }), IsOk());
   client.WatchJob({});
 }
 
@@ -220,7 +223,7 @@ TEST(ClientTest, FollowJobReportsEachChangeAndReturnsTheTerminalState) {
       f.MakeClient().FollowJob("media/1", [&](const v1::Job& job) {
         progress.push_back(job.progress_percentage());
       });
-  ASSERT_TRUE(done.ok()) << done.status();
+  ASSERT_THAT(done, IsOk());
   EXPECT_EQ(done->state(), v1::JOB_STATE_SUCCEEDED);
   EXPECT_EQ(progress, (std::vector<int>{0, 40, 100}));
 }
@@ -249,7 +252,7 @@ TEST(ClientTest, FollowJobResumesFromTheLastVersionAfterUnavailable) {
       f.MakeClient().FollowJob("media/1", [&](const v1::Job& job) {
         progress.push_back(job.progress_percentage());
       });
-  ASSERT_TRUE(done.ok()) << done.status();
+  ASSERT_THAT(done, IsOk());
   EXPECT_EQ(resumed_from, (std::vector<int64_t>{0, 2}));
   EXPECT_EQ(progress, (std::vector<int>{0, 40, 100}));
   EXPECT_EQ(done->version(), 6);
@@ -262,8 +265,8 @@ TEST(ClientTest, FollowJobStopsOnOtherErrorsAndAfterTooManyReconnects) {
       .WillOnce(Return(ByMove(MakeStreamReader<v1::WatchJobResponse>(
           {}, absl::NotFoundError("media/9 not found")))));
   Client client = f.MakeClient();
-  EXPECT_EQ(client.FollowJob("media/9", nullptr).status().code(),
-            absl::StatusCode::kNotFound);
+  EXPECT_THAT(client.FollowJob("media/9", nullptr),
+              StatusIs(absl::StatusCode::kNotFound));
 
   FollowOptions follow;
   follow.max_reconnects = 2;
@@ -273,8 +276,8 @@ TEST(ClientTest, FollowJobStopsOnOtherErrorsAndAfterTooManyReconnects) {
         return MakeStreamReader<v1::WatchJobResponse>(
             {}, absl::UnavailableError("no server"));
       });
-  EXPECT_EQ(client.FollowJob("media/1", nullptr, follow).status().code(),
-            absl::StatusCode::kUnavailable);
+  EXPECT_THAT(client.FollowJob("media/1", nullptr, follow),
+              StatusIs(absl::StatusCode::kUnavailable));
 }
 
 }  // namespace

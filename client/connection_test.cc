@@ -11,9 +11,13 @@
 #include "gmock/gmock.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
+#include "tests/testing_util/status_matchers.h"
 
 namespace mediagen::client {
 namespace {
+
+using ::mediagen::testing::IsOk;
+using ::mediagen::testing::StatusIs;
 
 class FakeJobs final : public v1::JobService::Service {
  public:
@@ -128,7 +132,7 @@ TEST_F(ConnectionTest, SendsTokenAndDeadline) {
   v1::GetJobRequest request;
   request.set_name("media/42");
   absl::StatusOr<v1::GetJobResponse> got = connection_->GetJob(call, request);
-  ASSERT_TRUE(got.ok()) << got.status();
+  ASSERT_THAT(got, IsOk());
   EXPECT_EQ(got->job().name(), "media/42");
   std::lock_guard<std::mutex> lock(jobs_.mu);
   EXPECT_EQ(jobs_.last_authorization, "Bearer secret-token");
@@ -143,14 +147,14 @@ TEST_F(ConnectionTest, SendsTokenAndDeadline) {
 TEST_F(ConnectionTest, ChannelRetriesReadsByThePublishedServiceConfig) {
   jobs_.fail_first_gets = 2;
   absl::StatusOr<v1::GetJobResponse> got = connection_->GetJob({}, {});
-  ASSERT_TRUE(got.ok()) << got.status();
+  ASSERT_THAT(got, IsOk());
   EXPECT_EQ(jobs_.get_attempts.load(), 3);
 }
 
 TEST_F(ConnectionTest, ChannelDoesNotRetryCreatesButTheClientDoesWithAnId) {
   media_.fail_first_creates = 1;
-  EXPECT_EQ(connection_->CreateMedia({}, {}).status().code(),
-            absl::StatusCode::kUnavailable);
+  EXPECT_THAT(connection_->CreateMedia({}, {}),
+              StatusIs(absl::StatusCode::kUnavailable));
   {
     std::lock_guard<std::mutex> lock(media_.mu);
     EXPECT_EQ(media_.request_ids.size(), 1u);
@@ -160,7 +164,7 @@ TEST_F(ConnectionTest, ChannelDoesNotRetryCreatesButTheClientDoesWithAnId) {
   options.sleep = [](absl::Duration) {};
   Client client(connection_, options);
   absl::StatusOr<v1::CreateMediaResponse> created = client.CreateMedia({});
-  ASSERT_TRUE(created.ok()) << created.status();
+  ASSERT_THAT(created, IsOk());
   std::lock_guard<std::mutex> lock(media_.mu);
   ASSERT_EQ(media_.request_ids.size(), 4u);
   EXPECT_FALSE(media_.request_ids[1].empty());
@@ -176,7 +180,7 @@ TEST_F(ConnectionTest, UploadSendsMetadataFirstThenChunksInOrder) {
       {}, metadata, [&]() -> absl::StatusOr<std::string> {
         return next < chunks.size() ? chunks[next++] : std::string();
       });
-  ASSERT_TRUE(uploaded.ok()) << uploaded.status();
+  ASSERT_THAT(uploaded, IsOk());
   EXPECT_EQ(uploaded->asset().id(), "[clip.mp4]abcde");
 }
 
@@ -185,7 +189,7 @@ TEST_F(ConnectionTest, UploadSourceErrorCancelsAndIsReturned) {
       connection_->UploadVideo({}, {}, []() -> absl::StatusOr<std::string> {
         return absl::DataLossError("disk went away");
       });
-  EXPECT_EQ(uploaded.status().code(), absl::StatusCode::kDataLoss);
+  EXPECT_THAT(uploaded, StatusIs(absl::StatusCode::kDataLoss));
 }
 
 TEST_F(ConnectionTest, FollowJobOverTheWire) {
@@ -194,7 +198,7 @@ TEST_F(ConnectionTest, FollowJobOverTheWire) {
   absl::StatusOr<v1::Job> done = client.FollowJob(
       "media/5",
       [&](const v1::Job& job) { versions.push_back(job.version()); });
-  ASSERT_TRUE(done.ok()) << done.status();
+  ASSERT_THAT(done, IsOk());
   EXPECT_EQ(done->state(), v1::JOB_STATE_SUCCEEDED);
   EXPECT_EQ(versions, (std::vector<int64_t>{1, 2, 3}));
 }

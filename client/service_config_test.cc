@@ -1,14 +1,21 @@
 #include "client/service_config.h"
 
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/testing_util/status_matchers.h"
 
 namespace mediagen::client {
 namespace {
 
+using ::mediagen::testing::IsOk;
+using ::mediagen::testing::StatusIs;
+using ::testing::HasSubstr;
+using ::testing::Not;
+
 TEST(ServiceConfigTest, PublishedConfigParsesAndRetriesOnlyReads) {
   absl::StatusOr<RetryPolicy> policy =
       ParseRetryPolicy(PublishedServiceConfig());
-  ASSERT_TRUE(policy.ok()) << policy.status();
+  ASSERT_THAT(policy, IsOk());
   EXPECT_EQ(policy->max_attempts, 4);
   EXPECT_EQ(policy->initial_backoff, absl::Milliseconds(200));
   EXPECT_EQ(policy->max_backoff, absl::Seconds(5));
@@ -39,24 +46,23 @@ TEST(ServiceConfigTest, BackoffGrowsAndIsCapped) {
 }
 
 TEST(ServiceConfigTest, RejectsMalformedPolicies) {
-  EXPECT_FALSE(ParseRetryPolicy("not json").ok());
-  EXPECT_FALSE(ParseRetryPolicy("{}").ok());
-  EXPECT_EQ(
-      ParseRetryPolicy(R"({"methodConfig": [{"name": []}]})").status().code(),
-      absl::StatusCode::kNotFound);
+  EXPECT_THAT(ParseRetryPolicy("not json"), Not(IsOk()));
+  EXPECT_THAT(ParseRetryPolicy("{}"), Not(IsOk()));
+  EXPECT_THAT(ParseRetryPolicy(R"({"methodConfig": [{"name": []}]})"),
+              StatusIs(absl::StatusCode::kNotFound));
   absl::Status status =
       ParseRetryPolicy(
           R"({"methodConfig": [{"retryPolicy": {"maxAttempts": 3,
               "initialBackoff": "fast", "maxBackoff": "1s",
               "backoffMultiplier": 2}}]})")
           .status();
-  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_NE(status.message().find("initialBackoff"), std::string::npos);
-  EXPECT_FALSE(ParseRetryPolicy(
-                   R"({"methodConfig": [{"retryPolicy": {"maxAttempts": 1,
+  EXPECT_THAT(status, StatusIs(absl::StatusCode::kInvalidArgument,
+                               HasSubstr("initialBackoff")));
+  EXPECT_THAT(ParseRetryPolicy(
+                  R"({"methodConfig": [{"retryPolicy": {"maxAttempts": 1,
               "initialBackoff": "1s", "maxBackoff": "1s",
-              "backoffMultiplier": 2}}]})")
-                   .ok());
+              "backoffMultiplier": 2}}]})"),
+              Not(IsOk()));
 }
 
 }  // namespace

@@ -1,9 +1,13 @@
 #include "client/status.h"
 
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/testing_util/status_matchers.h"
 
 namespace mediagen::client {
 namespace {
+
+using ::mediagen::testing::StatusIs;
 
 TEST(StatusTest, DescribesReasonProviderHttpStatusAndRequestId) {
   absl::Status status = absl::FailedPreconditionError("not enough credits");
@@ -41,7 +45,7 @@ TEST(StatusTest, KeepsDetailsThroughGrpc) {
   absl::Status status = absl::ResourceExhaustedError("slow down");
   upstream::SetRetryInfo(&status, absl::Milliseconds(1500));
   absl::Status back = FromGrpcStatus(upstream::ToGrpcStatus(status));
-  EXPECT_EQ(back.code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_THAT(back, StatusIs(absl::StatusCode::kResourceExhausted));
   ASSERT_TRUE(RetryDelay(back).has_value());
   EXPECT_EQ(*RetryDelay(back), absl::Milliseconds(1500));
 }

@@ -8,14 +8,18 @@
 #include <string>
 
 #include "absl/time/time.h"
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "mediagen/v1/media.pb.h"
 #include "service/http/transport.h"
 #include "service/upstream/errors.h"
 #include "service/upstream/route.h"
+#include "tests/testing_util/status_matchers.h"
 
 namespace mediagen::api {
 namespace {
+
+using ::mediagen::testing::StatusIs;
 
 class RecordingLease : public idempotency::Lease {
  public:
@@ -84,7 +88,7 @@ TEST(SettleTest, RefusalsAndUnsentRequestsAreForgotten) {
     Settle(&lease, s, nullptr);
     EXPECT_FALSE(lease.committed.has_value()) << s;
     ASSERT_TRUE(lease.released.has_value()) << s;
-    EXPECT_EQ(lease.released->code(), s.code());
+    EXPECT_THAT(*lease.released, StatusIs(s.code()));
   }
 }
 

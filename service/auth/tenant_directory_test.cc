@@ -2,11 +2,18 @@
 
 #include <algorithm>
 
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "service/common/sha256.h"
+#include "tests/testing_util/status_matchers.h"
 
 namespace mediagen::auth {
 namespace {
+
+using ::mediagen::testing::IsOk;
+using ::mediagen::testing::StatusIs;
+using ::testing::HasSubstr;
+using ::testing::Not;
 
 std::vector<TenantSpec> TwoTenants() {
   TenantSpec a{"acme", Sha256Hex("token-a"), {}};
@@ -18,13 +25,13 @@ std::vector<TenantSpec> TwoTenants() {
 
 TEST(TenantDirectoryTest, BearerTokenSelectsItsTenant) {
   auto dir = TenantDirectory::Create(TwoTenants(), "secret");
-  ASSERT_TRUE(dir.ok()) << dir.status();
+  ASSERT_THAT(dir, IsOk());
   auto a = (*dir)->Authenticate("Bearer token-a");
-  ASSERT_TRUE(a.ok());
+  ASSERT_THAT(a, IsOk());
   EXPECT_EQ((*a)->name, "acme");
   EXPECT_EQ((*a)->credentials.vimmerse_api_key, "vim-key-a");
   auto b = (*dir)->Authenticate("bearer   token-b ");
-  ASSERT_TRUE(b.ok());
+  ASSERT_THAT(b, IsOk());
   EXPECT_EQ((*b)->name, "globex");
 }
 
@@ -37,26 +44,26 @@ TEST(TenantDirectoryTest, MissingMalformedOrUnknownTokensAreUnauthenticated) {
         std::optional<absl::string_view>("Bearer "),
         std::optional<absl::string_view>("Bearer token-c")}) {
     auto t = dir->Authenticate(header);
-    ASSERT_FALSE(t.ok()) << header.value_or("<none>");
-    EXPECT_EQ(t.status().code(), absl::StatusCode::kUnauthenticated);
-    EXPECT_EQ(t.status().message().find("token-"), absl::string_view::npos)
-        << "the token must not be echoed: " << t.status();
+    ASSERT_THAT(t, Not(IsOk())) << header.value_or("<none>");
+    EXPECT_THAT(t, StatusIs(absl::StatusCode::kUnauthenticated,
+                            Not(HasSubstr("token-"))))
+        << "the token must not be echoed";
   }
 }
 
 TEST(TenantDirectoryTest, BadConfigIsRejected) {
   auto specs = TwoTenants();
   specs[1].name = "acme";
-  EXPECT_FALSE(TenantDirectory::Create(specs, "s").ok());
+  EXPECT_THAT(TenantDirectory::Create(specs, "s"), Not(IsOk()));
   specs = TwoTenants();
   specs[1].token_sha256 = specs[0].token_sha256;
-  EXPECT_FALSE(TenantDirectory::Create(specs, "s").ok());
+  EXPECT_THAT(TenantDirectory::Create(specs, "s"), Not(IsOk()));
   specs = TwoTenants();
   specs[0].token_sha256 = "not-a-hash";
-  EXPECT_FALSE(TenantDirectory::Create(specs, "s").ok());
+  EXPECT_THAT(TenantDirectory::Create(specs, "s"), Not(IsOk()));
   specs = TwoTenants();
   specs[0].name = "Acme Corp";
-  EXPECT_FALSE(TenantDirectory::Create(specs, "s").ok());
+  EXPECT_THAT(TenantDirectory::Create(specs, "s"), Not(IsOk()));
 }
 
 TEST(TenantDirectoryTest, WebhookTokensArePerTenantAndSharedBySecret) {
@@ -80,7 +87,7 @@ TEST(TenantDirectoryTest, DevModeNeedsNoToken) {
   auto dir = TenantDirectory::DevMode(keys, "");
   EXPECT_TRUE(dir->dev_mode());
   auto t = dir->Authenticate(std::nullopt);
-  ASSERT_TRUE(t.ok());
+  ASSERT_THAT(t, IsOk());
   EXPECT_EQ((*t)->name, "dev");
   EXPECT_EQ((*t)->credentials.vimmerse_api_key, "k");
 }

@@ -4,11 +4,16 @@
 #include <thread>
 #include <vector>
 
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "service/common/clock.h"
+#include "tests/testing_util/status_matchers.h"
 
 namespace mediagen::idempotency {
 namespace {
+
+using ::mediagen::testing::IsOk;
+using ::mediagen::testing::StatusIs;
 
 constexpr absl::string_view kMethod = "mediagen.v1.MediaService/CreateMedia";
 
@@ -35,7 +40,7 @@ TEST_F(StoreTest, FirstCallLeadsAndDuplicatesGetItsResult) {
   Recorder dup;
   EXPECT_EQ(store_.Begin({"t1", "r1"}, kMethod, "fp", dup.Callback()), nullptr);
   ASSERT_EQ(dup.outcomes.size(), 1u);
-  EXPECT_TRUE(dup.outcomes[0].status.ok());
+  EXPECT_THAT(dup.outcomes[0].status, IsOk());
   EXPECT_EQ(dup.outcomes[0].response, "response-bytes");
 }
 
@@ -60,7 +65,7 @@ TEST_F(StoreTest, ErrorsThatReachedUpstreamAreRememberedToo) {
   Recorder dup;
   EXPECT_EQ(store_.Begin({"t1", "r1"}, kMethod, "fp", dup.Callback()), nullptr);
   ASSERT_EQ(dup.outcomes.size(), 1u);
-  EXPECT_EQ(dup.outcomes[0].status.code(), absl::StatusCode::kUnavailable);
+  EXPECT_THAT(dup.outcomes[0].status, StatusIs(absl::StatusCode::kUnavailable));
 }
 
 TEST_F(StoreTest, ReleaseForgetsTheKeyAndAnswersWaiters) {
@@ -69,7 +74,8 @@ TEST_F(StoreTest, ReleaseForgetsTheKeyAndAnswersWaiters) {
   store_.Begin({"t1", "r1"}, kMethod, "fp", waiter.Callback());
   lease->Release(absl::UnavailableError("connection refused"));
   ASSERT_EQ(waiter.outcomes.size(), 1u);
-  EXPECT_EQ(waiter.outcomes[0].status.code(), absl::StatusCode::kUnavailable);
+  EXPECT_THAT(waiter.outcomes[0].status,
+              StatusIs(absl::StatusCode::kUnavailable));
   // Never sent: a retry may go upstream again.
   EXPECT_NE(store_.Begin({"t1", "r1"}, kMethod, "fp", [](Outcome) {}), nullptr);
 }
@@ -81,7 +87,7 @@ TEST_F(StoreTest, DroppedLeaseReleasesWithAborted) {
     store_.Begin({"t1", "r1"}, kMethod, "fp", waiter.Callback());
   }
   ASSERT_EQ(waiter.outcomes.size(), 1u);
-  EXPECT_EQ(waiter.outcomes[0].status.code(), absl::StatusCode::kAborted);
+  EXPECT_THAT(waiter.outcomes[0].status, StatusIs(absl::StatusCode::kAborted));
   EXPECT_EQ(store_.size(), 0u);
 }
 
@@ -95,11 +101,11 @@ TEST_F(StoreTest, ReuseForOtherContentOrMethodIsRefused) {
                          "fp", other_method.Callback()),
             nullptr);
   ASSERT_EQ(other_content.outcomes.size(), 1u);
-  EXPECT_EQ(other_content.outcomes[0].status.code(),
-            absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(other_content.outcomes[0].status,
+              StatusIs(absl::StatusCode::kFailedPrecondition));
   ASSERT_EQ(other_method.outcomes.size(), 1u);
-  EXPECT_EQ(other_method.outcomes[0].status.code(),
-            absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(other_method.outcomes[0].status,
+              StatusIs(absl::StatusCode::kFailedPrecondition));
 }
 
 TEST_F(StoreTest, TenantsNeverShareKeys) {

@@ -6,13 +6,18 @@
 #include <string>
 #include <vector>
 
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "service/common/scheduler.h"
 #include "service/jobs/job_registry_test_util.h"
 #include "service/jobs/job_version.h"
+#include "tests/testing_util/status_matchers.h"
 
 namespace mediagen::jobs {
 namespace {
+
+using ::mediagen::testing::IsOk;
+using ::mediagen::testing::StatusIs;
 
 class JobRegistryTest : public ::testing::Test {
  protected:
@@ -47,7 +52,7 @@ TEST_F(JobRegistryTest, SnapshotThenChangesThenEndAfterTerminal) {
   ASSERT_EQ(w->jobs.size(), 3u);
   EXPECT_EQ(w->jobs[2].state(), v1::JOB_STATE_SUCCEEDED);
   ASSERT_EQ(w->ends.size(), 1u);
-  EXPECT_TRUE(w->ends[0].ok());
+  EXPECT_THAT(w->ends[0], IsOk());
   EXPECT_EQ(w->order.back(), 'e');
   EXPECT_EQ(reg.active_pollers(), 0u);
 
@@ -314,7 +319,7 @@ TEST_F(JobRegistryTest, GetUsesFreshCacheAndSharesReads) {
   EXPECT_EQ(up_.reads, 2);
   reg.Shutdown(absl::UnavailableError("draining"));
   ASSERT_EQ(got.size(), 4u);  // the pending getter is answered, not lost
-  EXPECT_EQ(got[3].status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_THAT(got[3], StatusIs(absl::StatusCode::kUnavailable));
 }
 
 TEST_F(JobRegistryTest, TenantsHaveSeparateEntries) {
@@ -328,7 +333,7 @@ TEST_F(JobRegistryTest, TenantsHaveSeparateEntries) {
   EXPECT_EQ(mine->jobs.size(), 1u);
   EXPECT_TRUE(theirs->jobs.empty());  // never a's cached state
   ASSERT_EQ(theirs->ends.size(), 1u);
-  EXPECT_EQ(theirs->ends[0].code(), absl::StatusCode::kNotFound);
+  EXPECT_THAT(theirs->ends[0], StatusIs(absl::StatusCode::kNotFound));
 }
 
 TEST_F(JobRegistryTest, TransientErrorsKeepWatchingPermanentOnesEnd) {
@@ -345,7 +350,7 @@ TEST_F(JobRegistryTest, TransientErrorsKeepWatchingPermanentOnesEnd) {
   up_.error = absl::PermissionDeniedError("key rejected");
   sched_.AdvanceBy(absl::Seconds(2));
   ASSERT_EQ(w->ends.size(), 1u);
-  EXPECT_EQ(w->ends[0].code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_THAT(w->ends[0], StatusIs(absl::StatusCode::kPermissionDenied));
 }
 
 TEST_F(JobRegistryTest, PollingStopsWhenTheLastWatcherLeaves) {
@@ -385,7 +390,7 @@ TEST_F(JobRegistryTest, ShutdownEndsWatchersAndRefusesNewOnes) {
   auto h = reg.Watch("t", "media/m1", 0, up_.Fn(), w);
   reg.Shutdown(absl::UnavailableError("draining"));
   ASSERT_EQ(w->ends.size(), 1u);
-  EXPECT_EQ(w->ends[0].code(), absl::StatusCode::kUnavailable);
+  EXPECT_THAT(w->ends[0], StatusIs(absl::StatusCode::kUnavailable));
   auto late = std::make_shared<RecordingWatcher>();
   auto h2 = reg.Watch("t", "media/m1", 0, up_.Fn(), late);
   ASSERT_EQ(late->ends.size(), 1u);
@@ -425,7 +430,7 @@ TEST_F(JobRegistryTest, AFinishedJobAnswersNewWatchersFromCache) {
   ASSERT_EQ(w2->jobs.size(), 1u);
   EXPECT_EQ(w2->jobs[0].state(), v1::JOB_STATE_FAILED);
   ASSERT_EQ(w2->ends.size(), 1u);
-  EXPECT_TRUE(w2->ends[0].ok());
+  EXPECT_THAT(w2->ends[0], IsOk());
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 #include <map>
 
 #include "absl/strings/str_replace.h"
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
 #include "service/server/option_table.h"

@@ -8,6 +8,7 @@
 namespace mediagen::server {
 namespace {
 
+using ::mediagen::testing::IsOk;
 using ::mediagen::testing::IsOkAndHolds;
 using ::mediagen::testing::StatusIs;
 using ::testing::Eq;
@@ -43,10 +44,10 @@ TEST_F(SecretSourceTest, SecretSpecs) {
   files_["/empty"] = "\n";
   EXPECT_EQ(*ResolveSecretSpec("env:A", Secrets()), "from-env");
   EXPECT_EQ(*ResolveSecretSpec("file:/f", Secrets()), "from-file");
-  EXPECT_FALSE(ResolveSecretSpec("env:B", Secrets()).ok());
-  EXPECT_FALSE(ResolveSecretSpec("file:/none", Secrets()).ok());
-  EXPECT_FALSE(ResolveSecretSpec("file:/empty", Secrets()).ok());
-  EXPECT_FALSE(ResolveSecretSpec("plain-text-key", Secrets()).ok());
+  EXPECT_THAT(ResolveSecretSpec("env:B", Secrets()), Not(IsOk()));
+  EXPECT_THAT(ResolveSecretSpec("file:/none", Secrets()), Not(IsOk()));
+  EXPECT_THAT(ResolveSecretSpec("file:/empty", Secrets()), Not(IsOk()));
+  EXPECT_THAT(ResolveSecretSpec("plain-text-key", Secrets()), Not(IsOk()));
 }
 
 TEST_F(SecretSourceTest, ErrorsNameTheSourceNeverTheValue) {

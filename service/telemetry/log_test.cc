@@ -3,10 +3,15 @@
 #include <string>
 #include <vector>
 
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/testing_util/status_matchers.h"
 
 namespace mediagen::telemetry {
 namespace {
+
+using ::mediagen::testing::IsOk;
+using ::testing::Not;
 
 class LogTest : public ::testing::Test {
  protected:
@@ -65,7 +70,7 @@ TEST(LogLevelTest, ParsesTheFourNames) {
   EXPECT_EQ(*ParseLogLevel("info"), LogLevel::kInfo);
   EXPECT_EQ(*ParseLogLevel("warn"), LogLevel::kWarning);
   EXPECT_EQ(*ParseLogLevel("error"), LogLevel::kError);
-  EXPECT_FALSE(ParseLogLevel("verbose").ok());
+  EXPECT_THAT(ParseLogLevel("verbose"), Not(IsOk()));
 }
 
 }  // namespace

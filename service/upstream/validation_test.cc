@@ -20,6 +20,7 @@
 #include "google/protobuf/message.h"
 #include "gtest/gtest.h"
 #include "service/upstream/errors.h"
+#include "tests/testing_util/url_fields.h"
 
 namespace mediagen::upstream {
 namespace {
@@ -497,56 +498,9 @@ const std::map<std::string, ValidateFn>& Validators() {
   return *validators;
 }
 
-bool IsUrlField(const google::protobuf::FieldDescriptor* f) {
-  return f->type() == google::protobuf::FieldDescriptor::TYPE_STRING &&
-         (f->name() == "url" || absl::EndsWith(f->name(), "_url") ||
-          absl::EndsWith(f->name(), "_urls"));
-}
-
-// A URL field somewhere in a request: the path of fields to it.
-using FieldPath = std::vector<const google::protobuf::FieldDescriptor*>;
-
-void FindUrlFields(const google::protobuf::Descriptor* d, FieldPath prefix,
-                   std::vector<FieldPath>* out) {
-  for (int i = 0; i < d->field_count(); ++i) {
-    const google::protobuf::FieldDescriptor* f = d->field(i);
-    FieldPath path = prefix;
-    path.push_back(f);
-    if (IsUrlField(f)) {
-      out->push_back(path);
-    } else if (f->type() == google::protobuf::FieldDescriptor::TYPE_MESSAGE &&
-               prefix.size() < 4) {
-      FindUrlFields(f->message_type(), path, out);
-    }
-  }
-}
-
-// Sets the field at `path` to `value` (one element for repeated fields
-// along the way) and returns its BadRequest path, `media_items[0].url`.
-std::string SetAt(google::protobuf::Message* m, const FieldPath& path,
-                  const std::string& value) {
-  std::string name;
-  for (size_t i = 0; i < path.size(); ++i) {
-    const google::protobuf::FieldDescriptor* f = path[i];
-    const google::protobuf::Reflection* r = m->GetReflection();
-    if (!name.empty()) name += ".";
-    name += f->name();
-    const bool last = i + 1 == path.size();
-    if (f->is_repeated()) {
-      name += "[0]";
-      if (last) {
-        r->AddString(m, f, value);
-      } else {
-        m = r->AddMessage(m, f);
-      }
-    } else if (last) {
-      r->SetString(m, f, value);
-    } else {
-      m = r->MutableMessage(m, f);
-    }
-  }
-  return name;
-}
+using ::mediagen::testing::FieldPath;
+using ::mediagen::testing::FindUrlFields;
+using ::mediagen::testing::SetUrlField;
 
 bool HasViolationOn(const absl::Status& s, const std::string& field) {
   std::optional<google::rpc::BadRequest> br = GetBadRequest(s);
@@ -595,8 +549,7 @@ TEST(ValidateTest, EveryUrlFieldOfEveryRequestRejectsBadUrls) {
           !absl::EndsWith(d->name(), "Metadata")) {
         continue;
       }
-      std::vector<FieldPath> urls;
-      FindUrlFields(d, {}, &urls);
+      const std::vector<FieldPath> urls = FindUrlFields(d);
       // UploadVideoRequest / UploadAudioRequest only wrap the metadata (or
       // a chunk); their URL fields are checked as the metadata's.
       if (urls.empty() || d->FindFieldByName("chunk") != nullptr) continue;
@@ -610,7 +563,7 @@ TEST(ValidateTest, EveryUrlFieldOfEveryRequestRejectsBadUrls) {
         bad.push_back(long_url);
         for (const std::string& url : bad) {
           std::unique_ptr<google::protobuf::Message> m(prototype->New());
-          const std::string field = SetAt(m.get(), path, url);
+          const std::string field = SetUrlField(m.get(), path, url);
           EXPECT_TRUE(HasViolationOn(validator->second(*m), field))
               << d->name() << "." << field << " accepted "
               << absl::CEscape(url);
@@ -618,7 +571,7 @@ TEST(ValidateTest, EveryUrlFieldOfEveryRequestRejectsBadUrls) {
         }
         std::unique_ptr<google::protobuf::Message> good(prototype->New());
         const std::string field =
-            SetAt(good.get(), path, "https://cdn.example/a%20b.mp4?x=1");
+            SetUrlField(good.get(), path, "https://cdn.example/a%20b.mp4?x=1");
         EXPECT_FALSE(HasViolationOn(validator->second(*good), field))
             << d->name() << "." << field << " refused a good URL";
       }

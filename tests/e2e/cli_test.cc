@@ -5,11 +5,13 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_split.h"
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
 #include "service/common/sha256.h"
 #include "tests/e2e/run_command.h"
-#include "tests/integration/harness.h"
+#include "tests/testing_util/harness.h"
+#include "tests/testing_util/status_matchers.h"
 
 namespace mediagen::testing {
 namespace {
@@ -31,11 +33,11 @@ class CliTest : public ::testing::Test {
  protected:
   void Start(ServerConfig config = {}) {
     auto emu = EmulatorProcess::Start({"--time_scale=0.02"});
-    ASSERT_TRUE(emu.ok()) << emu.status();
+    ASSERT_THAT(emu, IsOk());
     emu_ = std::move(*emu);
     config.emulator_port = emu_->port();
     auto server = ServerProcess::Start(config);
-    ASSERT_TRUE(server.ok()) << server.status();
+    ASSERT_THAT(server, IsOk());
     server_ = std::move(*server);
   }
 

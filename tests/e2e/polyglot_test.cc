@@ -3,9 +3,11 @@
 // with code generated from the same .proto files.
 #include "absl/strings/match.h"
 #include "absl/strings/str_split.h"
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/e2e/run_command.h"
-#include "tests/integration/harness.h"
+#include "tests/testing_util/harness.h"
+#include "tests/testing_util/status_matchers.h"
 
 namespace mediagen::testing {
 namespace {
@@ -14,12 +16,12 @@ class PolyglotTest : public ::testing::Test {
  protected:
   void SetUp() override {
     auto emu = EmulatorProcess::Start({"--time_scale=0.02"});
-    ASSERT_TRUE(emu.ok()) << emu.status();
+    ASSERT_THAT(emu, IsOk());
     emu_ = std::move(*emu);
     ServerConfig config;
     config.emulator_port = emu_->port();
     auto server = ServerProcess::Start(config);
-    ASSERT_TRUE(server.ok()) << server.status();
+    ASSERT_THAT(server, IsOk());
     server_ = std::move(*server);
     target_ = "127.0.0.1:" + std::to_string(server_->grpc_port());
   }

@@ -11,8 +11,10 @@
 // alive with its threads, file descriptors and upstream connections back at
 // their baseline, and (under --config=asan) exit cleanly with no leak.
 //
-// The table below is the specification; the test prints it with what it
-// observed, as a summary, between "== fault matrix" and "== end".
+// The table below is the specification. The test has one row per RPC (each
+// kind of call), on a server of its own, so a failing RPC is named in the
+// test name; each row prints its part of the table with what it observed,
+// as a summary, between "== fault matrix" and "== end".
 
 #include <signal.h>
 
@@ -40,8 +42,9 @@
 #include "mediagen/v1/video.grpc.pb.h"
 #include "service/upstream/errors.h"
 #include "service/upstream/grpc_status.h"
-#include "tests/integration/harness.h"
-#include "tests/integration/watch_client.h"
+#include "tests/testing_util/harness.h"
+#include "tests/testing_util/status_matchers.h"
+#include "tests/testing_util/watch_client.h"
 
 namespace mediagen::testing {
 namespace {
@@ -99,6 +102,23 @@ const char* Slug(Fault f) {
     case Fault::kContentType: return "ctype";
   }
   return "x";
+}
+
+// The RPC each kind of call is made with: the rows' test names.
+const char* Rpc(Call c) {
+  switch (c) {
+    case Call::kCreate:
+      return "CreateMedia";
+    case Call::kGet:
+      return "GetJob";
+    case Call::kWatch:
+      return "WatchJob";
+    case Call::kUpload:
+      return "UploadVideo";
+    case Call::kSpeech:
+      return "SynthesizeSpeech";
+  }
+  return "Unknown";
 }
 
 const char* Name(Call c) {
@@ -280,12 +300,13 @@ std::string Describe(const grpc::Status& s) {
   return out;
 }
 
-class FaultMatrixTest : public ::testing::Test {
+// A row of the matrix: GetParam() is the kind of call, met with every fault.
+class FaultMatrixTest : public ::testing::TestWithParam<Call> {
  protected:
   void SetUp() override {
     auto emu = EmulatorProcess::Start(
         {"--time_scale=0.01", "--job_seconds=100000", "--keep_alive_timeout_s=1"});
-    ASSERT_TRUE(emu.ok()) << emu.status();
+    ASSERT_THAT(emu, IsOk());
     emu_ = *std::move(emu);
     ServerConfig config;
     config.emulator_port = emu_->port();
@@ -295,7 +316,7 @@ class FaultMatrixTest : public ::testing::Test {
     config.flags = {absl::StrCat("--poll_timeout=",
                                  absl::FormatDuration(kPollTimeout))};
     auto server = ServerProcess::Start(config);
-    ASSERT_TRUE(server.ok()) << server.status();
+    ASSERT_THAT(server, IsOk());
     server_ = *std::move(server);
   }
 
@@ -355,7 +376,7 @@ class FaultMatrixTest : public ::testing::Test {
     cm.set_prompt(prompt);
     v1::CreateMediaResponse resp;
     grpc::Status s = media->CreateMedia(Ctx(absl::Seconds(10)).get(), cm, &resp);
-    EXPECT_TRUE(s.ok()) << s.error_message();
+    EXPECT_THAT(s, IsOk());
     return resp.media().id();
   }
 
@@ -610,7 +631,7 @@ struct Resources {
   int upstream_connections = 0;
 };
 
-TEST_F(FaultMatrixTest, EveryFaultEveryCallDocumentedStatusNoDoubleSpendNoLeak) {
+TEST_P(FaultMatrixTest, EveryFaultDocumentedStatusNoDoubleSpendNoLeak) {
   // Warm up every path once (lazily started threads, channel, pools).
   const std::string warm_id = CreateMediaNow("warm-up");
   {
@@ -619,20 +640,25 @@ TEST_F(FaultMatrixTest, EveryFaultEveryCallDocumentedStatusNoDoubleSpendNoLeak) 
     v1::GetJobRequest req;
     req.set_name("media/" + id);
     v1::GetJobResponse resp;
-    ASSERT_TRUE(jobs->GetJob(Ctx(absl::Seconds(10)).get(), req, &resp).ok());
+    ASSERT_THAT(jobs->GetJob(Ctx(absl::Seconds(10)).get(), req, &resp), IsOk());
     WatchClient watch(jobs.get(), "media/" + id);
     ASSERT_TRUE(watch.WaitMessages(1, absl::Seconds(10)));
     watch.Cancel();
     watch.WaitDone(absl::Seconds(5));
-    ASSERT_TRUE(Upload("", "warm-up.mp4").ok());
+    ASSERT_THAT(Upload("", "warm-up.mp4"), IsOk());
     size_t bytes = 0;
-    ASSERT_TRUE(Speech("warmupvoice", &bytes).ok());
+    ASSERT_THAT(Speech("warmupvoice", &bytes), IsOk());
   }
-  // Media for the read cells, made before any create is faulted.
-  std::map<std::pair<Fault, Call>, std::string> media;
-  for (const Expect& e : kMatrix) {
+  // This row's cells. Media for read cells are made before any fault.
+  const Call call = GetParam();
+  std::vector<size_t> cells;
+  std::map<Fault, std::string> media;
+  for (size_t i = 0; i < std::size(kMatrix); ++i) {
+    const Expect& e = kMatrix[i];
+    if (e.call != call) continue;
+    cells.push_back(i);
     if (e.call == Call::kGet || e.call == Call::kWatch) {
-      media[{e.fault, e.call}] = CreateMediaNow(
+      media[e.fault] = CreateMediaNow(
           absl::StrCat("read target ", Slug(e.fault), " ", Name(e.call)));
     }
   }
@@ -645,7 +671,8 @@ TEST_F(FaultMatrixTest, EveryFaultEveryCallDocumentedStatusNoDoubleSpendNoLeak) 
     v1::GetMediaRequest gm;
     gm.set_name("media/" + warm_id);
     v1::GetMediaResponse resp;
-    EXPECT_TRUE(media->GetMedia(Ctx(absl::Seconds(10)).get(), gm, &resp).ok());
+    EXPECT_THAT(media->GetMedia(Ctx(absl::Seconds(10)).get(), gm, &resp),
+                IsOk());
     Resources r;
     r.thread_names = server_->process().ThreadNames();
     for (const std::string& name : r.thread_names) {
@@ -657,54 +684,45 @@ TEST_F(FaultMatrixTest, EveryFaultEveryCallDocumentedStatusNoDoubleSpendNoLeak) 
   };
   const Resources baseline = measure();
 
-  // Four lanes at once; within a lane cells run one after another. Lanes
-  // use different upstream paths, so their fault rules never meet.
+  // Creates, uploads and speech run their cells one after another; reads
+  // target one media each, so their cells run all at once.
   std::vector<Observed> observed(std::size(kMatrix));
-  auto lane = [&](std::function<bool(const Expect&)> in_lane) {
-    for (size_t i = 0; i < std::size(kMatrix); ++i) {
-      const Expect& e = kMatrix[i];
-      if (!in_lane(e)) continue;
-      switch (e.call) {
-        case Call::kCreate:
-        case Call::kUpload:
-          observed[i] = RunCreateLike(e);
-          break;
-        case Call::kGet:
-        case Call::kWatch:
-          observed[i] = RunRead(e, media[{e.fault, e.call}]);
-          break;
-        case Call::kSpeech:
-          observed[i] = RunSpeech(e);
-          break;
-      }
+  auto run_cell = [&](size_t i) {
+    const Expect& e = kMatrix[i];
+    switch (e.call) {
+      case Call::kCreate:
+      case Call::kUpload:
+        observed[i] = RunCreateLike(e);
+        break;
+      case Call::kGet:
+      case Call::kWatch:
+        observed[i] = RunRead(e, media.at(e.fault));
+        break;
+      case Call::kSpeech:
+        observed[i] = RunSpeech(e);
+        break;
     }
   };
   const absl::Time start = absl::Now();
-  std::vector<std::thread> lanes;
-  lanes.emplace_back(lane, [](const Expect& e) { return e.call == Call::kCreate; });
-  lanes.emplace_back(lane, [](const Expect& e) { return e.call == Call::kUpload; });
-  lanes.emplace_back(lane, [](const Expect& e) { return e.call == Call::kSpeech; });
-  // Reads target one media each: all at once.
-  for (Fault f : kFaults) {
-    for (Call c : {Call::kGet, Call::kWatch}) {
-      lanes.emplace_back(lane, [f, c](const Expect& e) {
-        return e.fault == f && e.call == c;
-      });
-    }
+  if (call == Call::kGet || call == Call::kWatch) {
+    std::vector<std::thread> reads;
+    for (size_t i : cells) reads.emplace_back(run_cell, i);
+    for (auto& t : reads) t.join();
+  } else {
+    for (size_t i : cells) run_cell(i);
   }
-  for (auto& t : lanes) t.join();
   const absl::Duration took = absl::Now() - start;
 
   // Summary: the table as specified, with what was observed.
   int failures = 0;
   std::string summary = absl::StrFormat(
-      "== fault matrix: %d cells in %s (client deadline %s, poll deadline "
+      "== fault matrix, %s: %d cells in %s (client deadline %s, poll deadline "
       "%s)\n| %-19s | %-6s | %-49s | %-35s | %s\n",
-      static_cast<int>(std::size(kMatrix)), absl::FormatDuration(took),
+      Rpc(call), static_cast<int>(cells.size()), absl::FormatDuration(took),
       absl::FormatDuration(kCallDeadline), absl::FormatDuration(kPollTimeout),
       "fault", "call", "expected (code, ErrorInfo reason, RetryInfo)",
       "upstream effect", "result");
-  for (size_t i = 0; i < std::size(kMatrix); ++i) {
+  for (size_t i : cells) {
     const Expect& e = kMatrix[i];
     std::vector<std::string> problems = Check(e, observed[i]);
     std::string expected =
@@ -756,7 +774,7 @@ TEST_F(FaultMatrixTest, EveryFaultEveryCallDocumentedStatusNoDoubleSpendNoLeak) 
       after.threads, baseline.threads, after.grpc_threads,
       baseline.grpc_threads, grpc_bound, after.fds, baseline.fds,
       after.upstream_connections, baseline.upstream_connections, failures,
-      static_cast<int>(std::size(kMatrix)));
+      static_cast<int>(cells.size()));
   std::cout << summary << std::flush;
   EXPECT_LE(after.grpc_threads, grpc_bound);
   EXPECT_LE(after.threads, baseline.threads)
@@ -768,8 +786,29 @@ TEST_F(FaultMatrixTest, EveryFaultEveryCallDocumentedStatusNoDoubleSpendNoLeak) 
   // A clean exit: under --config=asan LeakSanitizer runs at exit and turns
   // any leak into a non-zero status.
   auto code = server_->process().Stop(SIGTERM, absl::Seconds(30));
-  ASSERT_TRUE(code.ok()) << code.status();
+  ASSERT_THAT(code, IsOk());
   EXPECT_EQ(*code, 0) << server_->process().stderr_text();
+}
+
+INSTANTIATE_TEST_SUITE_P(EveryCall, FaultMatrixTest,
+                         ::testing::Values(Call::kCreate, Call::kGet,
+                                           Call::kWatch, Call::kUpload,
+                                           Call::kSpeech),
+                         [](const ::testing::TestParamInfo<Call>& info) {
+                           return std::string(Rpc(info.param));
+                         });
+
+// The specification is complete: each fault meets each kind of call once.
+TEST(FaultMatrixTableTest, EveryFaultMeetsEveryCallOnce) {
+  for (Fault f : kFaults) {
+    for (Call c : {Call::kCreate, Call::kGet, Call::kWatch, Call::kUpload,
+                   Call::kSpeech}) {
+      int n = 0;
+      for (const Expect& e : kMatrix) n += e.fault == f && e.call == c;
+      EXPECT_EQ(n, 1) << Name(f) << " x " << Name(c);
+    }
+  }
+  EXPECT_EQ(std::size(kMatrix), std::size(kFaults) * 5);
 }
 
 }  // namespace

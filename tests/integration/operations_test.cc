@@ -6,7 +6,6 @@
 #include <signal.h>
 
 #include <atomic>
-#include <condition_variable>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -19,7 +18,6 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
-#include "grpcpp/generic/generic_stub.h"
 #include "gtest/gtest.h"
 #include "httplib.h"
 #include "mediagen/v1/elevenlabs.grpc.pb.h"
@@ -29,8 +27,10 @@
 #include "service/common/sha256.h"
 #include "service/upstream/errors.h"
 #include "service/upstream/grpc_status.h"
-#include "tests/integration/harness.h"
-#include "tests/integration/watch_client.h"
+#include "tests/testing_util/harness.h"
+#include "tests/testing_util/health_check.h"
+#include "tests/testing_util/status_matchers.h"
+#include "tests/testing_util/watch_client.h"
 
 namespace mediagen::testing {
 namespace {
@@ -100,38 +100,6 @@ std::optional<json> RpcLine(const std::vector<json>& lines,
   return std::nullopt;
 }
 
-// grpc.health.v1.Health/Check by hand (no health stubs in Debian's
-// headers): 1 SERVING, 2 NOT_SERVING, -1 when the call failed.
-int HealthStatus(const std::shared_ptr<grpc::Channel>& channel,
-                 const std::string& service) {
-  grpc::GenericStub stub(channel);
-  std::string req =
-      "\x0a" + std::string(1, static_cast<char>(service.size())) + service;
-  grpc::Slice slice(req);
-  grpc::ByteBuffer request(&slice, 1), response;
-  grpc::ClientContext ctx;
-  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
-  std::mutex mu;
-  std::condition_variable cv;
-  std::optional<grpc::Status> status;
-  stub.UnaryCall(&ctx, "/grpc.health.v1.Health/Check", grpc::StubOptions(),
-                 &request, &response, [&](grpc::Status s) {
-                   std::lock_guard<std::mutex> lock(mu);
-                   status = s;
-                   cv.notify_all();
-                 });
-  std::unique_lock<std::mutex> lock(mu);
-  cv.wait(lock, [&] { return status.has_value(); });
-  if (!status->ok()) return -1;
-  std::vector<grpc::Slice> slices;
-  (void)response.Dump(&slices);
-  std::string bytes;
-  for (const auto& s : slices) {
-    bytes.append(reinterpret_cast<const char*>(s.begin()), s.size());
-  }
-  return bytes.size() == 2 && bytes[0] == '\x08' ? bytes[1] : -1;
-}
-
 // ---- metrics and logs after a run -------------------------------------------
 
 constexpr char kAcmeToken[] = "acme-bearer-9f1c2e7d55aa";
@@ -146,7 +114,7 @@ const char* const kKeys[] = {"vimmerse-test-key", "elevenlabs-test-key",
 
 TEST(OperationsTest, MetricsAndLogsOfAFullRunMakeSenseAndHoldNoSecret) {
   auto emu = EmulatorProcess::Start({"--time_scale=0.02"});
-  ASSERT_TRUE(emu.ok()) << emu.status();
+  ASSERT_THAT(emu, IsOk());
   ServerConfig config;
   config.emulator_port = (*emu)->port();
   config.dev = false;
@@ -169,7 +137,7 @@ TEST(OperationsTest, MetricsAndLogsOfAFullRunMakeSenseAndHoldNoSecret) {
   config.flags = {"--poll_min_interval=100ms", "--poll_max_interval=200ms",
                   "--drain_delay=0s"};
   auto server = ServerProcess::Start(config);
-  ASSERT_TRUE(server.ok()) << server.status();
+  ASSERT_THAT(server, IsOk());
   auto media = v1::MediaService::NewStub((*server)->channel());
   auto video = v1::VideoService::NewStub((*server)->channel());
   auto eleven = v1::ElevenLabsService::NewStub((*server)->channel());
@@ -188,13 +156,13 @@ TEST(OperationsTest, MetricsAndLogsOfAFullRunMakeSenseAndHoldNoSecret) {
     ctx->AddMetadata("traceparent",
                      absl::StrCat("00-", kTraceId, "-", kParentSpan, "-01"));
     ctx->AddMetadata("x-request-id", absl::StrCat("mesh-req-", i));
-    ASSERT_TRUE(media->CreateMedia(ctx.get(), cm, &created).ok());
+    ASSERT_THAT(media->CreateMedia(ctx.get(), cm, &created), IsOk());
   }
   const std::string name = created.media().name();
   // Watched to the end (webhooks arrive meanwhile), then read once more.
   WatchClient watch(jobs.get(), name, 0, kAcmeToken);
   ASSERT_TRUE(watch.WaitDone(absl::Seconds(30)));
-  ASSERT_TRUE(watch.status()->ok()) << watch.status()->error_message();
+  ASSERT_THAT(*watch.status(), IsOk());
   // A read that upstream fails once: retried inside mediagen.
   (*emu)->Post("/_emulator/faults", {{"method", "GET"},
                                      {"path", "/v2/media/*"},
@@ -203,7 +171,7 @@ TEST(OperationsTest, MetricsAndLogsOfAFullRunMakeSenseAndHoldNoSecret) {
   v1::GetMediaRequest gm;
   gm.set_name(name);
   v1::GetMediaResponse got;
-  ASSERT_TRUE(media->GetMedia(Ctx(kAcmeToken).get(), gm, &got).ok());
+  ASSERT_THAT(media->GetMedia(Ctx(kAcmeToken).get(), gm, &got), IsOk());
   // An upload (bytes up) and streamed speech (bytes down).
   {
     auto ctx = Ctx(kAcmeToken);
@@ -218,7 +186,7 @@ TEST(OperationsTest, MetricsAndLogsOfAFullRunMakeSenseAndHoldNoSecret) {
     c.set_chunk(std::string(100000, 'v'));
     for (int i = 0; i < 3; ++i) ASSERT_TRUE(writer->Write(c));
     writer->WritesDone();
-    ASSERT_TRUE(writer->Finish().ok());
+    ASSERT_THAT(writer->Finish(), IsOk());
   }
   size_t audio_bytes = 0;
   {
@@ -229,18 +197,16 @@ TEST(OperationsTest, MetricsAndLogsOfAFullRunMakeSenseAndHoldNoSecret) {
     auto reader = eleven->SynthesizeSpeech(ctx.get(), req);
     v1::SynthesizeSpeechResponse msg;
     while (reader->Read(&msg)) audio_bytes += msg.audio_chunk().size();
-    ASSERT_TRUE(reader->Finish().ok());
+    ASSERT_THAT(reader->Finish(), IsOk());
   }
   v1::CreateMediaResponse ignored;
   // An invalid request (nothing sent), an unknown token, and an upstream
   // failure that is not retried.
   v1::CreateMediaRequest empty;
-  EXPECT_EQ(media->CreateMedia(Ctx(kAcmeToken).get(), empty, &ignored)
-                .error_code(),
-            grpc::StatusCode::INVALID_ARGUMENT);
-  EXPECT_EQ(media->CreateMedia(Ctx(kWrongToken).get(), cm, &ignored)
-                .error_code(),
-            grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_THAT(media->CreateMedia(Ctx(kAcmeToken).get(), empty, &ignored),
+              StatusIs(grpc::StatusCode::INVALID_ARGUMENT));
+  EXPECT_THAT(media->CreateMedia(Ctx(kWrongToken).get(), cm, &ignored),
+              StatusIs(grpc::StatusCode::UNAUTHENTICATED));
   (*emu)->Post("/_emulator/faults", {{"method", "POST"},
                                      {"path", "/v2/video/reframe"},
                                      {"status", 402}});
@@ -248,9 +214,8 @@ TEST(OperationsTest, MetricsAndLogsOfAFullRunMakeSenseAndHoldNoSecret) {
   rf.set_video_url("https://example.com/in.mp4");
   rf.set_prompt(kPrompt);
   v1::ReframeVideoResponse rf_resp;
-  EXPECT_EQ(video->ReframeVideo(Ctx(kAcmeToken).get(), rf, &rf_resp)
-                .error_code(),
-            grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_THAT(video->ReframeVideo(Ctx(kAcmeToken).get(), rf, &rf_resp),
+              StatusIs(grpc::StatusCode::FAILED_PRECONDITION));
 
   // Upstream saw the caller's trace, continued with mediagen's own span.
   json sent;
@@ -326,7 +291,7 @@ TEST(OperationsTest, MetricsAndLogsOfAFullRunMakeSenseAndHoldNoSecret) {
 
   // ---- the log of the whole run, drain included ----
   auto code = (*server)->process().Stop(SIGTERM, absl::Seconds(30));
-  ASSERT_TRUE(code.ok());
+  ASSERT_THAT(code, IsOk());
   EXPECT_EQ(*code, 0);
   const std::string log_text = (*server)->process().stderr_text();
   std::vector<json> lines = LogLines(log_text);
@@ -419,7 +384,7 @@ TEST(DrainTest, SigtermUnderLoadFailsNoCallInFlightAndWatchersResumeElsewhere) {
   // Media jobs take about 8 s; the drain refuses new calls 2 s after the
   // signal, so every watch is interrupted mid-job.
   auto emu = EmulatorProcess::Start({"--time_scale=0.4"});
-  ASSERT_TRUE(emu.ok()) << emu.status();
+  ASSERT_THAT(emu, IsOk());
   // Creates are slow upstream, so some are in flight when calls are refused.
   (*emu)->Post("/_emulator/faults", {{"method", "POST"},
                                      {"path", "/v2/video/reframe"},
@@ -430,10 +395,10 @@ TEST(DrainTest, SigtermUnderLoadFailsNoCallInFlightAndWatchersResumeElsewhere) {
   config.flags = {"--poll_min_interval=100ms", "--poll_max_interval=300ms",
                   "--drain_delay=2s", "--shutdown_grace=10s"};
   auto a = ServerProcess::Start(config);
-  ASSERT_TRUE(a.ok()) << a.status();
+  ASSERT_THAT(a, IsOk());
   // The replica the clients move to, sharing the same upstream.
   auto b = ServerProcess::Start(config);
-  ASSERT_TRUE(b.ok()) << b.status();
+  ASSERT_THAT(b, IsOk());
   auto media_a = v1::MediaService::NewStub((*a)->channel());
   auto video_a = v1::VideoService::NewStub((*a)->channel());
   auto jobs_a = v1::JobService::NewStub((*a)->channel());
@@ -444,7 +409,7 @@ TEST(DrainTest, SigtermUnderLoadFailsNoCallInFlightAndWatchersResumeElsewhere) {
     v1::CreateMediaRequest cm;
     cm.set_prompt(absl::StrCat("drain test job ", i));
     v1::CreateMediaResponse resp;
-    ASSERT_TRUE(media_a->CreateMedia(Ctx().get(), cm, &resp).ok());
+    ASSERT_THAT(media_a->CreateMedia(Ctx().get(), cm, &resp), IsOk());
     names.push_back(resp.media().name());
   }
   std::vector<std::unique_ptr<WatchClient>> watches;
@@ -525,9 +490,12 @@ TEST(DrainTest, SigtermUnderLoadFailsNoCallInFlightAndWatchersResumeElsewhere) {
   // During the delay: health says NOT_SERVING (liveness stays SERVING) and
   // /readyz 503, yet calls are still served (the load above).
   absl::SleepFor(absl::Milliseconds(500));
-  EXPECT_EQ(HealthStatus((*a)->NewChannel(), ""), 2);
-  EXPECT_EQ(HealthStatus((*a)->NewChannel(), "mediagen.v1.JobService"), 2);
-  EXPECT_EQ(HealthStatus((*a)->NewChannel(), "liveness"), 1);
+  EXPECT_THAT(CheckHealth((*a)->NewChannel(), ""),
+              IsOkAndHolds(ServingStatus::kNotServing));
+  EXPECT_THAT(CheckHealth((*a)->NewChannel(), "mediagen.v1.JobService"),
+              IsOkAndHolds(ServingStatus::kNotServing));
+  EXPECT_THAT(CheckHealth((*a)->NewChannel(), "liveness"),
+              IsOkAndHolds(ServingStatus::kServing));
   {
     httplib::Client admin("127.0.0.1", (*a)->admin_port());
     auto ready = admin.Get("/readyz");
@@ -547,10 +515,9 @@ TEST(DrainTest, SigtermUnderLoadFailsNoCallInFlightAndWatchersResumeElsewhere) {
     est.set_option("KlingO");
     v1::EstimateVideoCreditsResponse resp;
     auto fresh = v1::VideoService::NewStub((*a)->NewChannel());
-    EXPECT_EQ(fresh->EstimateVideoCredits(Ctx("", absl::Seconds(2)).get(), est,
-                                          &resp)
-                  .error_code(),
-              grpc::StatusCode::UNAVAILABLE);
+    EXPECT_THAT(fresh->EstimateVideoCredits(Ctx("", absl::Seconds(2)).get(),
+                                            est, &resp),
+                StatusIs(grpc::StatusCode::UNAVAILABLE));
   }
 
   // Every watcher was told UNAVAILABLE with the last version it holds, and
@@ -559,8 +526,7 @@ TEST(DrainTest, SigtermUnderLoadFailsNoCallInFlightAndWatchersResumeElsewhere) {
   for (auto& w : watches) {
     ASSERT_TRUE(w->WaitDone(absl::Seconds(10)));
     const grpc::Status end = *w->status();
-    ASSERT_EQ(end.error_code(), grpc::StatusCode::UNAVAILABLE)
-        << end.error_message();
+    ASSERT_THAT(end, StatusIs(grpc::StatusCode::UNAVAILABLE));
     const std::vector<v1::Job> seen = w->jobs();
     ASSERT_FALSE(seen.empty());
     EXPECT_NE(seen.back().state(), v1::JOB_STATE_SUCCEEDED);
@@ -570,7 +536,7 @@ TEST(DrainTest, SigtermUnderLoadFailsNoCallInFlightAndWatchersResumeElsewhere) {
     const std::string name = seen.back().name();
     WatchClient again(jobs_b.get(), name, *last);
     ASSERT_TRUE(again.WaitDone(absl::Seconds(30))) << name;
-    EXPECT_TRUE(again.status()->ok()) << again.status()->error_message();
+    EXPECT_THAT(*again.status(), IsOk());
     std::vector<v1::Job> rest = again.jobs();
     ASSERT_FALSE(rest.empty()) << name;
     EXPECT_EQ(rest.back().name(), name);
@@ -588,7 +554,7 @@ TEST(DrainTest, SigtermUnderLoadFailsNoCallInFlightAndWatchersResumeElsewhere) {
 
   // A exits cleanly, well within drain delay + grace.
   auto code = (*a)->process().Stop(0, absl::Seconds(15));
-  ASSERT_TRUE(code.ok()) << "A did not exit";
+  ASSERT_THAT(code, IsOk()) << "A did not exit";
   EXPECT_EQ(*code, 0);
   const std::vector<json> lines = LogLines((*a)->process().stderr_text());
   std::vector<std::string> drain_events;

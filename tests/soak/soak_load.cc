@@ -48,8 +48,8 @@
 #include "mediagen/v1/stable_audio.grpc.pb.h"
 #include "mediagen/v1/video.grpc.pb.h"
 #include "nlohmann/json.hpp"
-#include "tests/integration/harness.h"
-#include "tests/integration/watch_client.h"
+#include "tests/testing_util/harness.h"
+#include "tests/testing_util/watch_client.h"
 
 ABSL_FLAG(std::string, server, "127.0.0.1:50051", "mediagen gRPC address");
 ABSL_FLAG(int, server_pid, 0, "the server's pid, for /proc sampling");

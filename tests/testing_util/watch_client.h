@@ -1,7 +1,14 @@
 // WatchClient: one WatchJob stream on gRPC's callback client API, so a test
 // can hold hundreds or thousands of streams open without a thread each.
-#ifndef MEDIAGEN_TESTS_INTEGRATION_WATCH_CLIENT_H_
-#define MEDIAGEN_TESTS_INTEGRATION_WATCH_CLIENT_H_
+//
+//   auto jobs = v1::JobService::NewStub(server->channel());
+//   WatchClient watch(jobs.get(), "media/123", /*resume_from_version=*/0,
+//                     /*bearer_token=*/"tok");
+//   ASSERT_TRUE(watch.WaitDone(absl::Seconds(30)));
+//   EXPECT_THAT(*watch.status(), IsOk());
+//   EXPECT_EQ(watch.jobs().back().state(), v1::JOB_STATE_SUCCEEDED);
+#ifndef MEDIAGEN_TESTS_TESTING_UTIL_WATCH_CLIENT_H_
+#define MEDIAGEN_TESTS_TESTING_UTIL_WATCH_CLIENT_H_
 
 #include <condition_variable>
 #include <memory>
@@ -102,4 +109,4 @@ class WatchClient : public grpc::ClientReadReactor<v1::WatchJobResponse> {
 
 }  // namespace mediagen::testing
 
-#endif  // MEDIAGEN_TESTS_INTEGRATION_WATCH_CLIENT_H_
+#endif  // MEDIAGEN_TESTS_TESTING_UTIL_WATCH_CLIENT_H_

@@ -1,4 +1,4 @@
-#include "tests/integration/harness.h"
+#include "tests/testing_util/harness.h"
 
 #include <arpa/inet.h>
 #include <dirent.h>

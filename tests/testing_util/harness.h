@@ -10,8 +10,8 @@
 //
 // Binaries come from the test's runfiles (data deps), so tests always run
 // what Bazel just built.
-#ifndef MEDIAGEN_TESTS_INTEGRATION_HARNESS_H_
-#define MEDIAGEN_TESTS_INTEGRATION_HARNESS_H_
+#ifndef MEDIAGEN_TESTS_TESTING_UTIL_HARNESS_H_
+#define MEDIAGEN_TESTS_TESTING_UTIL_HARNESS_H_
 
 #include <sys/types.h>
 
@@ -141,4 +141,4 @@ std::string Runfile(const std::string& path);
 
 }  // namespace mediagen::testing
 
-#endif  // MEDIAGEN_TESTS_INTEGRATION_HARNESS_H_
+#endif  // MEDIAGEN_TESTS_TESTING_UTIL_HARNESS_H_
