@@ -1,5 +1,6 @@
 #include "service/api/job_service.h"
 
+#include <algorithm>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -30,6 +31,13 @@ class WatchState : public jobs::Watcher {
     pending_job_ = job;
     pending_heartbeat_.reset();  // the job says more than a heartbeat would
     PumpLocked();
+  }
+
+  // The caller holds `version` already (a resumed watch): nothing at or
+  // below it is sent, and an interrupted stream reports at least it.
+  void ResumeFrom(int64_t version) {
+    std::lock_guard<std::mutex> lock(mu_);
+    newest_version_ = std::max(newest_version_, version);
   }
 
   void OnHeartbeat(int64_t version) override {
@@ -156,6 +164,7 @@ class WatchReactor : public grpc::ServerWriteReactor<v1::WatchJobResponse> {
           "resume_from_version must be 0 or a version the server sent"));
       return;
     }
+    state_->ResumeFrom(req.resume_from_version());
     state_->SetHandle(api.registry->Watch(
         call->tenant->name, req.name(), req.resume_from_version(),
         JobReader(api, call->tenant->name, call->tenant->credentials,

@@ -1,15 +1,14 @@
 #include "service/jobs/job_registry.h"
 
 #include <algorithm>
-#include <map>
-#include <mutex>
-#include <optional>
 #include <utility>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
-#include "google/protobuf/util/message_differencer.h"
+#include "service/jobs/job_entry.h"
+#include "service/jobs/job_registry_impl.h"
+#include "service/jobs/job_version.h"
 
 namespace mediagen::jobs {
 
@@ -35,108 +34,11 @@ bool IsPermanent(absl::StatusCode code) {
   }
 }
 
-bool SameState(const v1::Job& a, const v1::Job& b) {
-  google::protobuf::util::MessageDifferencer diff;
-  diff.IgnoreField(v1::Job::descriptor()->FindFieldByName("version"));
-  return diff.Compare(a, b);
-}
-
-// Upstream's update time in microseconds, so replicas watching the same job
-// mostly agree on its versions; 0 when upstream gives no time.
-int64_t UpstreamVersion(const v1::Job& job) {
-  if (!job.has_update_time()) return 0;
-  return job.update_time().seconds() * 1000000 +
-         job.update_time().nanos() / 1000;
-}
-
 std::string MapKey(const std::string& tenant, const std::string& name) {
   return absl::StrCat(tenant.size(), ":", tenant, name);
 }
 
-using Action = absl::AnyInvocable<void() &&>;
-using Actions = std::vector<Action>;
-
-void RunAll(Actions& actions) {
-  for (auto& action : actions) std::move(action)();
-  actions.clear();
-}
-
-struct WatcherSlot {
-  std::shared_ptr<Watcher> watcher;
-  int64_t resume_from = 0;
-  bool primed = false;  // got its first message (snapshot or heartbeat)
-};
-
-struct Entry {
-  std::string key;
-  ReadFn read;
-  std::shared_ptr<const v1::Job> snapshot;
-  int64_t version = 0;
-  absl::Time read_at = absl::InfinitePast();
-  absl::Time last_read_start = absl::InfinitePast();
-  // When the last read that a poke asked for began: pokes are spaced from
-  // that, not from polls, so a webhook right after a poll is not held back.
-  absl::Time last_poke_read = absl::InfinitePast();
-  bool poke_scheduled = false;  // the pending poll_task is a spaced poke
-  bool stale = false;    // Invalidate()d: the cache must not answer
-  bool reading = false;
-  bool dirty = false;    // poked during a read: read again right after
-  uint64_t generation = 0;
-  absl::Duration interval;
-  std::map<uint64_t, WatcherSlot> watchers;
-  std::vector<ReadDone> getters;
-  Scheduler::TaskId poll_task = 0;
-  Scheduler::TaskId heartbeat_task = 0;
-  Scheduler::TaskId expiry_task = 0;
-};
-
 }  // namespace
-
-class JobRegistry::Impl : public std::enable_shared_from_this<Impl> {
- public:
-  Impl(Options options, Scheduler* scheduler)
-      : options_(options), scheduler_(scheduler) {}
-
-  std::unique_ptr<WatchHandle> Watch(const std::string& tenant,
-                                     const std::string& name, int64_t resume,
-                                     ReadFn read,
-                                     std::shared_ptr<Watcher> watcher);
-  void Get(const std::string& tenant, const std::string& name, ReadFn read,
-           ReadDone done);
-  bool Poke(const std::string& tenant, const std::string& name);
-  void Invalidate(const std::string& tenant, const std::string& name);
-  void Shutdown(const absl::Status& status);
-  void Unwatch(const std::string& key, uint64_t id);
-  size_t ActivePollers() const;
-  size_t WatcherCount() const;
-
- private:
-  std::shared_ptr<Entry> GetOrCreateLocked(const std::string& key, ReadFn read);
-  bool FreshLocked(const Entry& e, absl::Time now) const;
-  void StartReadLocked(const std::shared_ptr<Entry>& e, Actions& actions);
-  void OnRead(const std::shared_ptr<Entry>& e, uint64_t generation,
-              absl::StatusOr<v1::Job> result);
-  void PrimeLocked(Entry& e, WatcherSlot& slot, Actions& actions);
-  // `for_poke`: the poll stands for a poke held back by min_poke_gap.
-  void SchedulePollLocked(const std::shared_ptr<Entry>& e, absl::Time when,
-                          bool for_poke = false);
-  void EnsureHeartbeatLocked(const std::shared_ptr<Entry>& e);
-  void Heartbeat(const std::shared_ptr<Entry>& e);
-  void StopPollingLocked(Entry& e);
-  void MaybeIdleLocked(const std::shared_ptr<Entry>& e);
-  void EndAllLocked(Entry& e, const absl::Status& status, Actions& actions);
-  void Cancel(Scheduler::TaskId& id) {
-    if (id != 0) scheduler_->Cancel(id);
-    id = 0;
-  }
-
-  const Options options_;
-  Scheduler* const scheduler_;
-  mutable std::mutex mu_;
-  absl::flat_hash_map<std::string, std::shared_ptr<Entry>> entries_;
-  uint64_t next_watcher_id_ = 1;
-  std::optional<absl::Status> shutdown_;
-};
 
 namespace {
 
@@ -159,11 +61,14 @@ class NoHandle : public JobRegistry::WatchHandle {};
 }  // namespace
 
 std::shared_ptr<Entry> JobRegistry::Impl::GetOrCreateLocked(
-    const std::string& key, ReadFn read) {
+    const std::string& tenant, const std::string& name, ReadFn read) {
+  const std::string key = MapKey(tenant, name);
   auto& slot = entries_[key];
   if (slot == nullptr) {
     slot = std::make_shared<Entry>();
     slot->key = key;
+    slot->tenant = tenant;
+    slot->name = name;
     slot->read = std::move(read);
     slot->interval = options_.min_poll_interval;
   }
@@ -173,7 +78,8 @@ std::shared_ptr<Entry> JobRegistry::Impl::GetOrCreateLocked(
 
 bool JobRegistry::Impl::FreshLocked(const Entry& e, absl::Time now) const {
   if (e.snapshot == nullptr || e.stale) return false;
-  return IsTerminal(e.snapshot->state()) || now - e.read_at < options_.fresh_for;
+  return IsTerminal(e.snapshot->state()) ||
+         now - e.read_at < options_.fresh_for;
 }
 
 std::unique_ptr<JobRegistry::WatchHandle> JobRegistry::Impl::Watch(
@@ -188,23 +94,27 @@ std::unique_ptr<JobRegistry::WatchHandle> JobRegistry::Impl::Watch(
       actions.push_back([watcher, status] { watcher->OnEnd(status); });
       handle = std::make_unique<NoHandle>();
     } else {
-      const std::string key = MapKey(tenant, name);
-      std::shared_ptr<Entry> e = GetOrCreateLocked(key, std::move(read));
+      std::shared_ptr<Entry> e =
+          GetOrCreateLocked(tenant, name, std::move(read));
       const uint64_t id = next_watcher_id_++;
       WatcherSlot& slot = e->watchers[id];
       slot.watcher = std::move(watcher);
       slot.resume_from = resume;
-      handle = std::make_unique<Handle>(weak_from_this(), key, id);
+      handle = std::make_unique<Handle>(weak_from_this(), e->key, id);
+      FollowLocked(e);
       if (FreshLocked(*e, scheduler_->clock().Now())) {
         PrimeLocked(*e, slot, actions);
         if (IsTerminal(e->snapshot->state())) {
           auto w = slot.watcher;
           actions.push_back([w] { w->OnEnd(absl::OkStatus()); });
           e->watchers.erase(id);
-          MaybeIdleLocked(e);
-        } else if (!e->reading && e->poll_task == 0) {
+          MaybeIdleLocked(e, actions);
+        } else if (PollsLocked(*e) && !e->reading && e->poll_task == 0) {
           SchedulePollLocked(e, e->read_at + e->interval);
         }
+      } else if (e->role == Role::kFollower) {
+        // Another replica may poll it already: its state, not a read.
+        LookUpLocked(e, actions);
       } else if (!e->reading) {
         StartReadLocked(e, actions);
       }
@@ -226,16 +136,20 @@ void JobRegistry::Impl::Get(const std::string& tenant, const std::string& name,
       });
     } else {
       std::shared_ptr<Entry> e =
-          GetOrCreateLocked(MapKey(tenant, name), std::move(read));
+          GetOrCreateLocked(tenant, name, std::move(read));
       if (FreshLocked(*e, scheduler_->clock().Now())) {
         v1::Job job = *e->snapshot;
         actions.push_back([done = std::move(done), job]() mutable {
           std::move(done)(std::move(job));
         });
-        MaybeIdleLocked(e);
+        MaybeIdleLocked(e, actions);
       } else {
         e->getters.push_back(std::move(done));
-        if (!e->reading) StartReadLocked(e, actions);
+        if (Shared() && e->role != Role::kOwner) {
+          LookUpLocked(e, actions);
+        } else if (!e->reading) {
+          StartReadLocked(e, actions);
+        }
       }
     }
   }
@@ -248,27 +162,40 @@ bool JobRegistry::Impl::Poke(const std::string& tenant,
   bool watched = false;
   {
     std::lock_guard<std::mutex> lock(mu_);
+    if (Shared()) {
+      // Whoever polls the job, here or elsewhere, hears of it through the
+      // coordinator (this replica too, if it is the poller).
+      JobCoordinator* coordinator = coordinator_;
+      actions.push_back(
+          [coordinator, tenant, name] { coordinator->Poke(tenant, name); });
+    }
     auto it = entries_.find(MapKey(tenant, name));
-    if (it == entries_.end()) return false;
-    std::shared_ptr<Entry> e = it->second;
-    // Whatever the hint says, a cached answer may now be out of date.
-    e->read_at = absl::InfinitePast();
-    watched = !e->watchers.empty();
-    if (watched) {
-      const absl::Time now = scheduler_->clock().Now();
-      if (e->reading) {
-        e->dirty = true;
-      } else if (now - e->last_poke_read < options_.min_poke_gap) {
-        SchedulePollLocked(e, e->last_poke_read + options_.min_poke_gap,
-                           /*for_poke=*/true);
-      } else {
-        e->poke_scheduled = true;
-        StartReadLocked(e, actions);
-      }
+    if (it != entries_.end()) {
+      std::shared_ptr<Entry> e = it->second;
+      // Whatever the hint says, a cached answer may now be out of date.
+      e->read_at = absl::InfinitePast();
+      watched = !e->watchers.empty();
+      if (watched && !Shared()) PokeLocked(e, actions);
     }
   }
   RunAll(actions);
   return watched;
+}
+
+void JobRegistry::Impl::PokeLocked(const std::shared_ptr<Entry>& e,
+                                   Actions& actions) {
+  e->read_at = absl::InfinitePast();
+  if (!PollsLocked(*e)) return;
+  const absl::Time now = scheduler_->clock().Now();
+  if (e->reading) {
+    e->dirty = true;
+  } else if (now - e->last_poke_read < options_.min_poke_gap) {
+    SchedulePollLocked(e, e->last_poke_read + options_.min_poke_gap,
+                       /*for_poke=*/true);
+  } else {
+    e->poke_scheduled = true;
+    StartReadLocked(e, actions);
+  }
 }
 
 void JobRegistry::Impl::Invalidate(const std::string& tenant,
@@ -276,14 +203,20 @@ void JobRegistry::Impl::Invalidate(const std::string& tenant,
   Actions actions;
   {
     std::lock_guard<std::mutex> lock(mu_);
+    if (Shared()) {
+      JobCoordinator* coordinator = coordinator_;
+      actions.push_back(
+          [coordinator, tenant, name] { coordinator->Poke(tenant, name); });
+    }
     auto it = entries_.find(MapKey(tenant, name));
-    if (it == entries_.end()) return;
-    std::shared_ptr<Entry> e = it->second;
-    e->stale = true;
-    // A read already under way may predate the change: its answer is
-    // dropped and read again (see OnRead).
-    ++e->generation;
-    if (!e->watchers.empty() && !e->reading) StartReadLocked(e, actions);
+    if (it != entries_.end()) {
+      std::shared_ptr<Entry> e = it->second;
+      e->stale = true;
+      // A read already under way may predate the change: its answer is
+      // dropped and read again (see OnRead).
+      ++e->generation;
+      if (PollsLocked(*e) && !e->reading) StartReadLocked(e, actions);
+    }
   }
   RunAll(actions);
 }
@@ -302,6 +235,10 @@ void JobRegistry::Impl::Shutdown(const absl::Status& status) {
         });
       }
       e->getters.clear();
+      // Leases go at once, so another replica takes over the polling
+      // without waiting for them to run out.
+      actions.push_back([m = std::shared_ptr<JobCoordinator::Membership>(
+                             std::move(e->membership))] {});
     }
     entries_.clear();
   }
@@ -309,15 +246,16 @@ void JobRegistry::Impl::Shutdown(const absl::Status& status) {
 }
 
 void JobRegistry::Impl::Unwatch(const std::string& key, uint64_t id) {
-  std::lock_guard<std::mutex> lock(mu_);
-  auto it = entries_.find(key);
-  if (it == entries_.end()) return;
-  std::shared_ptr<Entry> e = it->second;
-  if (e->watchers.erase(id) == 0) return;
-  if (e->watchers.empty()) {
-    StopPollingLocked(*e);
-    MaybeIdleLocked(e);
+  Actions actions;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = entries_.find(key);
+    if (it == entries_.end()) return;
+    std::shared_ptr<Entry> e = it->second;
+    if (e->watchers.erase(id) == 0) return;
+    MaybeIdleLocked(e, actions);
   }
+  RunAll(actions);
 }
 
 void JobRegistry::Impl::StartReadLocked(const std::shared_ptr<Entry>& e,
@@ -349,9 +287,8 @@ void JobRegistry::Impl::OnRead(const std::shared_ptr<Entry>& e,
   Actions actions;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    e->reading = false;
-    auto it = entries_.find(e->key);
-    if (it == entries_.end() || it->second != e) {
+    if (!Live(e)) {
+      e->reading = false;
       // Shut down or expired while reading: only getters still wait.
       for (auto& getter : e->getters) {
         actions.push_back([g = std::move(getter), result]() mutable {
@@ -360,96 +297,132 @@ void JobRegistry::Impl::OnRead(const std::shared_ptr<Entry>& e,
       }
       e->getters.clear();
     } else if (generation != e->generation) {
+      e->reading = false;
       StartReadLocked(e, actions);
+    } else if (!result.ok()) {
+      e->reading = false;
+      ApplyErrorLocked(e, result.status(), actions);
+    } else if (Shared()) {
+      // Still `reading` until the coordinator gives the state its shared
+      // version (and tells every other replica).
+      const bool differs = e->snapshot == nullptr || e->stale ||
+                           !SameState(*e->snapshot, *result);
+      const int64_t floor = differs ? e->version + 1 : 0;
+      const int64_t before = e->version;
+      std::weak_ptr<Impl> weak = weak_from_this();
+      JobCoordinator* coordinator = coordinator_;
+      actions.push_back([weak, e, generation, coordinator, floor, before,
+                         job = *std::move(result)]() mutable {
+        v1::Job copy = job;
+        coordinator->Publish(
+            e->tenant, e->name, copy, floor,
+            [weak, e, generation, before,
+             job = std::move(job)](absl::StatusOr<v1::Job> p) mutable {
+              if (auto self = weak.lock()) {
+                self->OnPublished(e, generation, before, std::move(job),
+                                  std::move(p));
+              }
+            });
+      });
     } else {
-      const absl::Time now = scheduler_->clock().Now();
-      std::vector<ReadDone> getters = std::move(e->getters);
-      e->getters.clear();
-      if (!result.ok()) {
-        const absl::Status status = result.status();
-        for (auto& getter : getters) {
-          actions.push_back([g = std::move(getter), status]() mutable {
-            std::move(g)(status);
-          });
-        }
-        if (e->snapshot == nullptr || IsPermanent(status.code())) {
-          EndAllLocked(*e, status, actions);
-          e->snapshot = nullptr;
-          MaybeIdleLocked(e);
-        } else {
-          // Transient (the engine already retried): keep watching, slower.
-          e->interval = std::min(options_.max_poll_interval,
-                                 e->interval * options_.poll_multiplier);
-          if (!e->watchers.empty()) SchedulePollLocked(e, now + e->interval);
-        }
-      } else {
-        v1::Job job = *std::move(result);
-        const bool changed = e->snapshot == nullptr || e->stale ||
-                             !SameState(*e->snapshot, job);
-        if (changed) {
-          e->version = std::max(e->version + 1, UpstreamVersion(job));
-          job.set_version(e->version);
-          e->snapshot = std::make_shared<const v1::Job>(std::move(job));
-          e->interval = options_.min_poll_interval;
-        } else {
-          e->interval = std::min(options_.max_poll_interval,
-                                 e->interval * options_.poll_multiplier);
-        }
-        e->stale = false;
-        e->read_at = now;
-        const bool terminal = IsTerminal(e->snapshot->state());
-        for (auto& [id, slot] : e->watchers) {
-          if (!slot.primed) {
-            PrimeLocked(*e, slot, actions);
-          } else if (changed) {
-            auto w = slot.watcher;
-            auto job_ptr = e->snapshot;
-            actions.push_back([w, job_ptr] { w->OnJob(*job_ptr); });
-          }
-        }
-        for (auto& getter : getters) {
-          actions.push_back([g = std::move(getter), s = e->snapshot]() mutable {
-            std::move(g)(*s);
-          });
-        }
-        if (terminal) {
-          EndAllLocked(*e, absl::OkStatus(), actions);
-          MaybeIdleLocked(e);
-        } else if (!e->watchers.empty()) {
-          if (e->dirty) {
-            // Poked while reading (the read may predate the change): read
-            // again, but not sooner than min_poke_gap after the last read a
-            // poke asked for, so a storm of (replayed or forged) webhooks
-            // costs one upstream read per gap rather than one per webhook.
-            const absl::Time next = e->last_poke_read + options_.min_poke_gap;
-            if (next <= now) {
-              e->poke_scheduled = true;
-              StartReadLocked(e, actions);
-            } else {
-              SchedulePollLocked(e, next, /*for_poke=*/true);
-            }
-          } else {
-            SchedulePollLocked(e, now + e->interval);
-          }
-        } else {
-          MaybeIdleLocked(e);
-        }
-      }
+      e->reading = false;
+      const bool changed = e->snapshot == nullptr || e->stale ||
+                           !SameState(*e->snapshot, *result);
+      const int64_t version =
+          changed ? NextVersion(e->version, *result) : e->version;
+      ApplyReadLocked(e, *std::move(result), version, changed, actions);
     }
   }
   RunAll(actions);
 }
 
-void JobRegistry::Impl::PrimeLocked(Entry& e, WatcherSlot& slot,
-                                    Actions& actions) {
-  slot.primed = true;
-  auto w = slot.watcher;
-  if (slot.resume_from != 0 && slot.resume_from == e.snapshot->version()) {
-    const int64_t version = e.version;
-    actions.push_back([w, version] { w->OnHeartbeat(version); });
+void JobRegistry::Impl::ApplyErrorLocked(const std::shared_ptr<Entry>& e,
+                                         const absl::Status& status,
+                                         Actions& actions) {
+  const absl::Time now = scheduler_->clock().Now();
+  for (auto& getter : e->getters) {
+    actions.push_back(
+        [g = std::move(getter), status]() mutable { std::move(g)(status); });
+  }
+  e->getters.clear();
+  if (e->snapshot == nullptr || IsPermanent(status.code())) {
+    EndAllLocked(*e, status, actions);
+    e->snapshot = nullptr;
+    MaybeIdleLocked(e, actions);
   } else {
-    auto job = e.snapshot;
-    actions.push_back([w, job] { w->OnJob(*job); });
+    // Transient (the engine already retried): keep watching, slower.
+    e->interval = std::min(options_.max_poll_interval,
+                           e->interval * options_.poll_multiplier);
+    if (PollsLocked(*e)) SchedulePollLocked(e, now + e->interval);
+  }
+}
+
+void JobRegistry::Impl::ApplyReadLocked(const std::shared_ptr<Entry>& e,
+                                        v1::Job job, int64_t version,
+                                        bool changed, Actions& actions) {
+  const absl::Time now = scheduler_->clock().Now();
+  if (version > e->version) {
+    job.set_version(version);
+    ApplyStateLocked(*e, std::move(job), actions);
+  } else {
+    // Nothing new, or it arrived already (published by another replica).
+    PrimeAllLocked(*e, actions);
+  }
+  e->interval = changed ? options_.min_poll_interval
+                        : std::min(options_.max_poll_interval,
+                                   e->interval * options_.poll_multiplier);
+  e->stale = false;
+  e->read_at = now;
+  std::vector<ReadDone> getters = std::move(e->getters);
+  e->getters.clear();
+  for (auto& getter : getters) {
+    actions.push_back([g = std::move(getter), s = e->snapshot]() mutable {
+      std::move(g)(*s);
+    });
+  }
+  if (IsTerminal(e->snapshot->state())) {
+    EndAllLocked(*e, absl::OkStatus(), actions);
+    MaybeIdleLocked(e, actions);
+  } else if (!e->watchers.empty()) {
+    ScheduleNextLocked(e, now, actions);
+  } else {
+    MaybeIdleLocked(e, actions);
+  }
+}
+
+void JobRegistry::Impl::ScheduleNextLocked(const std::shared_ptr<Entry>& e,
+                                           absl::Time now, Actions& actions) {
+  if (!PollsLocked(*e)) return;
+  if (e->dirty) {
+    // Poked while reading (the read may predate the change): read again,
+    // but not sooner than min_poke_gap after the last read a poke asked
+    // for, so a storm of (replayed or forged) webhooks costs one upstream
+    // read per gap rather than one per webhook.
+    const absl::Time next = e->last_poke_read + options_.min_poke_gap;
+    if (next <= now) {
+      e->poke_scheduled = true;
+      StartReadLocked(e, actions);
+    } else {
+      SchedulePollLocked(e, next, /*for_poke=*/true);
+    }
+  } else {
+    SchedulePollLocked(e, now + e->interval);
+  }
+}
+
+void JobRegistry::Impl::EnsurePollingLocked(const std::shared_ptr<Entry>& e,
+                                            Actions& actions) {
+  if (!PollsLocked(*e) || e->reading || e->looking_up || e->poll_task != 0) {
+    return;
+  }
+  // Taking over (from a poller that left or died, or from a store that went
+  // away): the last read may be a whole interval old, so poll now unless
+  // this replica read recently.
+  const absl::Time now = scheduler_->clock().Now();
+  if (e->snapshot != nullptr && now - e->read_at < e->interval) {
+    SchedulePollLocked(e, e->read_at + e->interval);
+  } else {
+    StartReadLocked(e, actions);
   }
 }
 
@@ -465,7 +438,7 @@ void JobRegistry::Impl::SchedulePollLocked(const std::shared_ptr<Entry>& e,
     {
       std::lock_guard<std::mutex> lock(self->mu_);
       e->poll_task = 0;
-      if (!e->reading && !e->watchers.empty()) {
+      if (!e->reading && self->PollsLocked(*e)) {
         self->StartReadLocked(e, actions);
       }
     }
@@ -488,13 +461,7 @@ void JobRegistry::Impl::Heartbeat(const std::shared_ptr<Entry>& e) {
     std::lock_guard<std::mutex> lock(mu_);
     e->heartbeat_task = 0;
     if (e->watchers.empty()) return;
-    const int64_t version = e->version;
-    for (auto& [id, slot] : e->watchers) {
-      // The snapshot comes first: nothing goes to a watcher before it.
-      if (!slot.primed) continue;
-      auto w = slot.watcher;
-      actions.push_back([w, version] { w->OnHeartbeat(version); });
-    }
+    HeartbeatAllLocked(*e, actions);
     EnsureHeartbeatLocked(e);
   }
   RunAll(actions);
@@ -505,9 +472,18 @@ void JobRegistry::Impl::StopPollingLocked(Entry& e) {
   Cancel(e.heartbeat_task);
 }
 
-void JobRegistry::Impl::MaybeIdleLocked(const std::shared_ptr<Entry>& e) {
-  if (!e->watchers.empty() || e->reading || !e->getters.empty()) return;
+void JobRegistry::Impl::MaybeIdleLocked(const std::shared_ptr<Entry>& e,
+                                        Actions& actions) {
+  if (!e->watchers.empty()) return;
   StopPollingLocked(*e);
+  if (e->membership != nullptr) {
+    // The last local watcher left: give up the lease (another replica with
+    // watchers takes over at once) and the subscription. Outside the lock.
+    actions.push_back([m = std::shared_ptr<JobCoordinator::Membership>(
+                           std::move(e->membership))] {});
+    e->role = Role::kLocal;
+  }
+  if (e->reading || e->looking_up || !e->getters.empty()) return;
   if (e->expiry_task != 0) return;
   std::weak_ptr<Impl> weak = weak_from_this();
   e->expiry_task = scheduler_->RunAfter(options_.idle_ttl, [weak, e] {
@@ -517,7 +493,7 @@ void JobRegistry::Impl::MaybeIdleLocked(const std::shared_ptr<Entry>& e) {
     e->expiry_task = 0;
     auto it = self->entries_.find(e->key);
     if (it != self->entries_.end() && it->second == e && e->watchers.empty() &&
-        !e->reading && e->getters.empty()) {
+        !e->reading && !e->looking_up && e->getters.empty()) {
       self->entries_.erase(it);
     }
   });
@@ -536,7 +512,7 @@ void JobRegistry::Impl::EndAllLocked(Entry& e, const absl::Status& status,
 size_t JobRegistry::Impl::ActivePollers() const {
   std::lock_guard<std::mutex> lock(mu_);
   size_t n = 0;
-  for (const auto& [key, e] : entries_) n += e->watchers.empty() ? 0 : 1;
+  for (const auto& [key, e] : entries_) n += PollsLocked(*e) ? 1 : 0;
   return n;
 }
 
@@ -547,11 +523,15 @@ size_t JobRegistry::Impl::WatcherCount() const {
   return n;
 }
 
-JobRegistry::JobRegistry(Options options, Scheduler* scheduler)
-    : impl_(std::make_shared<Impl>(options, scheduler)) {}
+JobRegistry::JobRegistry(Options options, Scheduler* scheduler,
+                         JobCoordinator* coordinator)
+    : impl_(std::make_shared<Impl>(options, scheduler, coordinator)) {
+  impl_->Init();
+}
 
 JobRegistry::~JobRegistry() {
-  impl_->Shutdown(absl::UnavailableError("server shutting down; resume the watch"));
+  impl_->Shutdown(
+      absl::UnavailableError("server shutting down; resume the watch"));
 }
 
 std::unique_ptr<JobRegistry::WatchHandle> JobRegistry::Watch(

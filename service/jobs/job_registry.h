@@ -14,6 +14,15 @@
 //   registry.Poke("tenant-a", "media/m1");       // from a webhook
 //   handle.reset();                               // stop watching
 //
+// Several replicas: given a JobCoordinator (job_coordinator.h) that shares
+// state through Redis, one replica polls each job (it holds the job's
+// lease) and publishes every new state; the others deliver what it
+// publishes to their own watchers, answer GetJob from the shared state while
+// it is fresh, and take over the polling when the poller goes away. When
+// the coordinator is unavailable every replica polls what it watches itself
+// (versions are a function of upstream's state, so they still agree), and
+// returns to shared polling when it is back, without ending any watch.
+//
 // Threading: everything is thread-safe. Watcher callbacks run on scheduler
 // or transport threads, outside the registry's lock, and may run
 // concurrently for one watcher (a heartbeat beside a change). A watcher must
@@ -34,6 +43,7 @@
 #include "absl/time/time.h"
 #include "mediagen/v1/jobs.pb.h"
 #include "service/common/scheduler.h"
+#include "service/jobs/job_coordinator.h"
 
 namespace mediagen::jobs {
 
@@ -72,7 +82,10 @@ class JobRegistry {
     absl::Duration min_poke_gap = absl::Milliseconds(50);
   };
 
-  JobRegistry(Options options, Scheduler* scheduler);
+  // `coordinator` may be null (a single replica); it must outlive the
+  // registry.
+  JobRegistry(Options options, Scheduler* scheduler,
+              JobCoordinator* coordinator = nullptr);
   // Ends every watcher with UNAVAILABLE and stops all polling.
   ~JobRegistry();
   JobRegistry(const JobRegistry&) = delete;
@@ -87,10 +100,11 @@ class JobRegistry {
   // Registers `watcher` for (tenant, name). `read` is used for polling while
   // anybody watches (the first watcher's `read` is kept; all watchers of an
   // entry belong to the same tenant). resume_from_version: 0 for a new
-  // watch; otherwise the last version the caller holds, and the current
-  // state is sent unless it is exactly that version (versions from another
-  // replica may differ; a repeat of the whole job is harmless, a gap is
-  // not).
+  // watch; otherwise the last version the caller holds. Versions are a
+  // function of upstream's state (job_version.h), so they mean the same on
+  // every replica: the watcher gets only states with a higher version (the
+  // current one first, if it is), and a heartbeat instead while this
+  // replica knows of nothing newer. Never a lower version.
   std::unique_ptr<WatchHandle> Watch(const std::string& tenant,
                                      const std::string& name,
                                      int64_t resume_from_version, ReadFn read,
@@ -111,6 +125,8 @@ class JobRegistry {
   // Ends every watch with `status` (drain) and refuses new ones with it.
   void Shutdown(const absl::Status& status);
 
+  // Jobs this replica polls upstream (with a coordinator: those whose lease
+  // it holds, or all it watches while the coordinator is unavailable).
   size_t active_pollers() const;
   size_t watcher_count() const;
 

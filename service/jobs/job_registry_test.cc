@@ -9,6 +9,8 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "service/common/scheduler.h"
+#include "service/jobs/job_registry_test_util.h"
+#include "service/jobs/job_version.h"
 #include "tests/testing_util/status_matchers.h"
 
 namespace mediagen::jobs {
@@ -16,80 +18,6 @@ namespace {
 
 using ::mediagen::testing::IsOk;
 using ::mediagen::testing::StatusIs;
-using v1::Job;
-
-// Upstream as the registry sees it: each read answers the current job, at
-// once or (manual mode) when the test says.
-class FakeUpstream {
- public:
-  Job job;
-  absl::Status error;  // when not OK, reads fail with it
-  int reads = 0;
-  bool manual = false;
-  std::deque<ReadDone> pending;
-
-  FakeUpstream() {
-    job.set_name("media/m1");
-    job.set_state(v1::JOB_STATE_QUEUED);
-    job.set_upstream_status("new");
-  }
-
-  ReadFn Fn() {
-    return [this](ReadDone done) {
-      ++reads;
-      if (manual) {
-        pending.push_back(std::move(done));
-      } else {
-        Answer(std::move(done));
-      }
-    };
-  }
-  void Answer(ReadDone done) {
-    if (error.ok()) {
-      std::move(done)(job);
-    } else {
-      std::move(done)(error);
-    }
-  }
-  void AnswerOne() {
-    ReadDone done = std::move(pending.front());
-    pending.pop_front();
-    Answer(std::move(done));
-  }
-  void AnswerPending() {
-    while (!pending.empty()) {
-      ReadDone done = std::move(pending.front());
-      pending.pop_front();
-      Answer(std::move(done));
-    }
-  }
-  void Set(v1::JobState state, const std::string& raw, int progress) {
-    job.set_state(state);
-    job.set_upstream_status(raw);
-    job.set_progress_percentage(progress);
-  }
-};
-
-class RecordingWatcher : public Watcher {
- public:
-  std::vector<Job> jobs;
-  std::vector<int64_t> heartbeats;
-  std::vector<absl::Status> ends;
-  std::vector<char> order;  // 'j', 'h', 'e'
-
-  void OnJob(const Job& job) override {
-    jobs.push_back(job);
-    order.push_back('j');
-  }
-  void OnHeartbeat(int64_t v) override {
-    heartbeats.push_back(v);
-    order.push_back('h');
-  }
-  void OnEnd(const absl::Status& s) override {
-    ends.push_back(s);
-    order.push_back('e');
-  }
-};
 
 class JobRegistryTest : public ::testing::Test {
  protected:
@@ -190,7 +118,7 @@ TEST_F(JobRegistryTest, PollsBackOffWhileUnchangedAndResetOnChange) {
   up_.Set(v1::JOB_STATE_RUNNING, "processing_bullet", 5);
   sched_.AdvanceBy(absl::Seconds(10));  // the change is seen...
   const int after_change = up_.reads;
-  sched_.AdvanceBy(absl::Seconds(1));   // ...and polling is quick again
+  sched_.AdvanceBy(absl::Seconds(1));  // ...and polling is quick again
   EXPECT_EQ(up_.reads, after_change + 1);
 }
 
@@ -227,13 +155,62 @@ TEST_F(JobRegistryTest, ResumeSendsOnlyWhatTheCallerLacks) {
   EXPECT_EQ(same->jobs.size(), 1u);  // and the up-to-date one got the change
 }
 
-TEST_F(JobRegistryTest, VersionsFollowUpstreamUpdateTime) {
-  JobRegistry reg(Opts(), &sched_);
+TEST_F(JobRegistryTest, VersionsAreAFunctionOfUpstreamState) {
   up_.job.mutable_update_time()->set_seconds(1743533857);
   up_.job.mutable_update_time()->set_nanos(355064000);
-  auto w = std::make_shared<RecordingWatcher>();
-  auto h = reg.Watch("t", "media/m1", 0, up_.Fn(), w);
-  EXPECT_EQ(w->jobs[0].version(), 1743533857355064);
+  // Two registries (two replicas) that read the same state give it the
+  // same version, whatever each saw before.
+  JobRegistry a(Opts(), &sched_);
+  JobRegistry b(Opts(), &sched_);
+  auto wa = std::make_shared<RecordingWatcher>();
+  auto ha = a.Watch("t", "media/m1", 0, up_.Fn(), wa);
+  up_.Set(v1::JOB_STATE_RUNNING, "processing_bullet", 20);
+  sched_.AdvanceBy(absl::Seconds(1));
+  auto wb = std::make_shared<RecordingWatcher>();
+  auto hb = b.Watch("t", "media/m1", 0, up_.Fn(), wb);
+  ASSERT_EQ(wa->jobs.size(), 2u);
+  ASSERT_EQ(wb->jobs.size(), 1u);
+  EXPECT_EQ(wa->jobs[1].version(), wb->jobs[0].version());
+  EXPECT_EQ(wb->jobs[0].version(), StateVersion(up_.job));
+  // Upstream's updated_at did not move, yet the later state is higher.
+  EXPECT_GT(wa->jobs[1].version(), wa->jobs[0].version());
+}
+
+TEST_F(JobRegistryTest, ResumeFromAHigherVersionNeverGoesBack) {
+  // The caller watched on a replica that had already seen the job running;
+  // this one still holds the queued state.
+  JobRegistry reg(Opts(), &sched_);
+  auto first = std::make_shared<RecordingWatcher>();
+  auto h1 = reg.Watch("t", "media/m1", 0, up_.Fn(), first);
+  v1::Job running = up_.job;
+  running.set_state(v1::JOB_STATE_RUNNING);
+  running.set_upstream_status("processing_bullet");
+  running.set_progress_percentage(60);
+  const int64_t held = StateVersion(running);
+  ASSERT_GT(held, first->jobs[0].version());
+
+  auto resumed = std::make_shared<RecordingWatcher>();
+  auto h2 = reg.Watch("t", "media/m1", held, up_.Fn(), resumed);
+  EXPECT_TRUE(resumed->jobs.empty());
+  ASSERT_EQ(resumed->heartbeats.size(), 1u);
+  EXPECT_GE(resumed->heartbeats[0], held);
+
+  // The state it already holds arrives here: still nothing older or equal.
+  up_.Set(v1::JOB_STATE_RUNNING, "processing_bullet", 60);
+  sched_.AdvanceBy(absl::Seconds(1));
+  EXPECT_TRUE(resumed->jobs.empty());
+  EXPECT_EQ(first->jobs.size(), 2u);
+  sched_.AdvanceBy(absl::Seconds(15));
+  for (int64_t v : resumed->heartbeats) EXPECT_GE(v, held);
+
+  // Then the end, which orders after it: delivered.
+  up_.Set(v1::JOB_STATE_SUCCEEDED, "success", 100);
+  sched_.AdvanceBy(absl::Seconds(10));
+  ASSERT_EQ(resumed->jobs.size(), 1u);
+  EXPECT_EQ(resumed->jobs[0].state(), v1::JOB_STATE_SUCCEEDED);
+  EXPECT_GT(resumed->jobs[0].version(), held);
+  ASSERT_EQ(resumed->ends.size(), 1u);
+  EXPECT_TRUE(resumed->ends[0].ok());
 }
 
 TEST_F(JobRegistryTest, PokeReadsNowAndCoalescesWithAReadInFlight) {
@@ -386,7 +363,7 @@ TEST_F(JobRegistryTest, PollingStopsWhenTheLastWatcherLeaves) {
   const int reads = up_.reads;
   sched_.AdvanceBy(absl::Minutes(5));
   EXPECT_EQ(up_.reads, reads);
-  EXPECT_TRUE(w->ends.empty());  // a dropped watch gets no end
+  EXPECT_TRUE(w->ends.empty());     // a dropped watch gets no end
   EXPECT_EQ(sched_.pending(), 0u);  // timers (and the idle entry) are gone
 }
 

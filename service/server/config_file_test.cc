@@ -158,7 +158,7 @@ TEST_F(ConfigFileTest, EveryKeyOfTheOptionTableIsASetting) {
     nlohmann::json value = "text";
     const std::string& m = row.value.metavar;
     if (m == "INT") value = 1 << 20;
-    if (m == "DURATION") value = 2000;  // between the poll min and max
+    if (m == "DURATION") value = 2500;  // between the poll min and max
     if (m == "BOOL") value = true;
     if (m == "LEVEL") value = "error";
     if (m == "SECRET") value = {{"env", "X"}};

@@ -363,6 +363,32 @@ void Observability::SetDraining(bool draining) {
   draining_->Set(draining ? 1 : 0);
 }
 
+void Observability::SetRedisUp(bool up, const absl::Status& cause) {
+  {
+    std::lock_guard<std::mutex> lock(redis_mu_);
+    if (redis_up_ == nullptr) {
+      // Only a server with Redis configured has the series.
+      redis_up_ = metrics_
+                      .AddGauge("mediagen_redis_up",
+                                "1 while the Redis shared by the replicas "
+                                "answers, 0 while it does not (request_id "
+                                "creates are then refused, watches poll "
+                                "locally).")
+                      ->With({});
+    }
+    redis_up_->Set(up ? 1 : 0);
+  }
+  if (up) {
+    log_->Log(telemetry::LogLevel::kInfo, "redis reachable", {});
+  } else {
+    // The client's causes never hold the password.
+    log_->Log(telemetry::LogLevel::kWarning,
+              "redis unreachable: creates with a request_id are refused and "
+              "watches poll locally until it is back",
+              {{"why", std::string(cause.message())}});
+  }
+}
+
 void RouteGrpcLogsTo(const telemetry::Logger* log) {
   grpc_log = log;
   gpr_set_log_function(&GrpcLog);

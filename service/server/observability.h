@@ -24,6 +24,7 @@
 
 #include <atomic>
 #include <memory>
+#include <mutex>
 #include <vector>
 
 #include "absl/strings/string_view.h"
@@ -66,6 +67,9 @@ class Observability {
   // A repeated request_id answered without going upstream.
   void IdempotencyHit(absl::string_view method);
   void SetDraining(bool draining);
+  // Redis (when configured) became reachable or not: the
+  // `mediagen_redis_up` gauge, and a warning when it goes away.
+  void SetRedisUp(bool up, const absl::Status& cause);
 
   // Called by the interceptor.
   struct RpcMetrics;
@@ -79,6 +83,8 @@ class Observability {
   std::shared_ptr<upstream::AttemptObserver> upstream_observer_;
   telemetry::Family<telemetry::Counter>* idempotency_hits_;
   telemetry::Gauge* draining_;
+  telemetry::Gauge* redis_up_ = nullptr;  // made when first set
+  std::mutex redis_mu_;
   std::atomic<const jobs::JobRegistry*> registry_{nullptr};
 };
 

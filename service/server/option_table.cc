@@ -8,6 +8,7 @@ namespace {
 using O = ServerOptions;
 using G = ServerOptions::GrpcOptions;
 using Jobs = jobs::JobRegistry::Options;
+using R = ServerOptions::RedisOptions;
 
 // Groups, in the order the README's table has always listed them.
 constexpr char kServing[] = "Serving";
@@ -17,6 +18,7 @@ constexpr char kDrain[] = "Drain (SIGTERM/SIGINT)";
 constexpr char kGrpc[] = "gRPC transport";
 constexpr char kPolling[] = "Job polling and watches";
 constexpr char kIdempotency[] = "Idempotency (request_id)";
+constexpr char kRedis[] = "Redis (several replicas)";
 
 constexpr int64_t kInt32Max = INT32_MAX;
 const absl::Duration kMs = absl::Milliseconds(1);
@@ -141,6 +143,30 @@ std::vector<OptionRow> Rows() {
        Int(Member(&O::idempotency_max_entries), 1),
        "request_id outcomes remembered at most; past it the oldest finished "
        "ones are dropped"},
+
+      {"redis_url", "redis.url", kRedis,
+       Text(Member(&O::redis, &R::url), "URL"),
+       "Redis shared by the replicas, redis://HOST[:PORT][/DB]: request_id "
+       "outcomes, one poller per job, webhooks (none: one replica, state in "
+       "memory)"},
+      {"redis_password", "redis.password", kRedis,
+       Secret(Member(&O::redis, &R::password)),
+       "that Redis's AUTH password: env:NAME or file:PATH (in the file "
+       "{\"env\": NAME} or {\"file\": PATH}; none: no AUTH)"},
+      {"redis_key_prefix", "redis.key_prefix", kRedis,
+       Text(Member(&O::redis, &R::key_prefix), "PREFIX"),
+       "start of every key and channel, so deployments can share one Redis"},
+      {"redis_connect_timeout", "redis.connect_timeout_ms", kRedis,
+       Duration(Member(&O::redis, &R::connect_timeout), kMs),
+       "connecting to Redis (and AUTH) must take less than this"},
+      {"redis_command_timeout", "redis.command_timeout_ms", kRedis,
+       Duration(Member(&O::redis, &R::command_timeout), kMs),
+       "a Redis reply later than this counts as Redis unreachable"},
+      {"job_lease", "redis.job_lease_ms", kRedis,
+       Duration(Member(&O::redis, &R::job_lease), absl::Milliseconds(100)),
+       "how long a replica's claim on polling a job lasts unless renewed; "
+       "when its replica dies, another one that has watchers takes over "
+       "within it"},
   };
 }
 

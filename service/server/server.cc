@@ -18,6 +18,8 @@
 #include "service/http/curl_transport.h"
 #include "service/idempotency/in_memory_store.h"
 #include "service/idempotency/observed_store.h"
+#include "service/jobs/redis_job_coordinator.h"
+#include "service/redis/client.h"
 
 namespace mediagen::server {
 namespace {
@@ -123,8 +125,12 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
   engine_options.observer = obs.upstream_observer();
   s->engine_ = std::make_unique<upstream::Engine>(
       engine_options, s->transport_.get(), s->scheduler_.get());
-  s->registry_ =
-      std::make_unique<jobs::JobRegistry>(o.jobs, s->scheduler_.get());
+  if (!o.redis.url.empty()) {
+    absl::Status started = s->StartRedis();
+    if (!started.ok()) return started;
+  }
+  s->registry_ = std::make_unique<jobs::JobRegistry>(
+      o.jobs, s->scheduler_.get(), s->job_coordinator_.get());
   obs.ObserveRegistry(s->registry_.get());
   s->idempotency_store_ =
       std::make_unique<idempotency::InMemoryIdempotencyStore>(
@@ -176,6 +182,37 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
   if (!admin_port.ok()) return admin_port.status();
   s->admin_port_ = *admin_port;
   return s;
+}
+
+absl::Status Server::StartRedis() {
+  const ServerOptions::RedisOptions& r = options_.redis;
+  absl::StatusOr<redis::RedisEndpoint> endpoint = redis::ParseRedisUrl(r.url);
+  if (!endpoint.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("redis.url: ", endpoint.status().message()));
+  }
+  redis::Client::Options client_options;
+  client_options.endpoint = *std::move(endpoint);
+  if (!r.password.empty()) client_options.endpoint.password = r.password;
+  client_options.connect_timeout = r.connect_timeout;
+  client_options.command_timeout = r.command_timeout;
+  redis_ = std::make_unique<redis::Client>(std::move(client_options));
+  Observability* obs = observability_.get();
+  redis_->AddStateObserver([obs](bool up, const absl::Status& cause) {
+    obs->SetRedisUp(up, cause);
+  });
+  if (absl::Status s = redis_->Start(); !s.ok()) return s;
+  // A replica that cannot reach Redis still serves (reads, watches, creates
+  // without a request_id); give it a moment so the first calls find it up.
+  if (!redis_->WaitUntilUp(r.connect_timeout)) {
+    observability_->SetRedisUp(false, redis_->status());
+  }
+  jobs::RedisJobCoordinator::Options coordinator_options;
+  coordinator_options.key_prefix = r.key_prefix;
+  coordinator_options.lease = r.job_lease;
+  job_coordinator_ = std::make_unique<jobs::RedisJobCoordinator>(
+      coordinator_options, redis_.get(), scheduler_.get());
+  return absl::OkStatus();
 }
 
 Server::~Server() { Shutdown(absl::Seconds(1)); }
@@ -253,8 +290,14 @@ void Server::DrainWith(absl::Duration delay, absl::Duration grace) {
   transport_.reset();
   grpc_.reset();
   registry_.reset();
+  // After the registry (which leaves every job it followed) and before the
+  // client: the leases still held are released, so the other replicas take
+  // over the polling at once.
+  job_coordinator_.reset();
+  if (redis_) redis_->Stop();
   engine_.reset();
   scheduler_.reset();
+  redis_.reset();
   if (log_ != nullptr) {
     log_->Log(telemetry::LogLevel::kInfo, "stopped",
               {{"drain_ms", api::RoundedMillis(absl::Now() - start)}});

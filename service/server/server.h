@@ -25,6 +25,8 @@
 #include "service/api/api_context.h"
 #include "service/common/scheduler.h"
 #include "service/idempotency/idempotency_store.h"
+#include "service/jobs/job_coordinator.h"
+#include "service/redis/client.h"
 #include "service/server/admin_server.h"
 #include "service/server/observability.h"
 #include "service/server/server_options.h"
@@ -65,6 +67,8 @@ class Server {
  private:
   Server() = default;
   void DrainWith(absl::Duration delay, absl::Duration grace);
+  // The Redis client and the job coordinator over it (options_.redis).
+  absl::Status StartRedis();
   void SetServing(bool serving);
 
   ServerOptions options_;
@@ -76,6 +80,9 @@ class Server {
   std::unique_ptr<ThreadScheduler> scheduler_;
   std::unique_ptr<http::HttpTransport> transport_;
   std::unique_ptr<upstream::Engine> engine_;
+  // With redis.url: what the replicas share. Null otherwise.
+  std::unique_ptr<redis::Client> redis_;
+  std::unique_ptr<jobs::JobCoordinator> job_coordinator_;
   std::unique_ptr<jobs::JobRegistry> registry_;
   std::unique_ptr<idempotency::IdempotencyStore> idempotency_store_;
   std::unique_ptr<idempotency::IdempotencyStore> idempotency_;

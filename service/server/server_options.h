@@ -66,6 +66,22 @@ struct ServerOptions {
   // request_id memory.
   absl::Duration idempotency_ttl = absl::Hours(24);
   size_t idempotency_max_entries = 100000;
+  // Shared state for several replicas (request_id outcomes, job polling,
+  // webhooks). No URL: one replica, everything in memory.
+  struct RedisOptions {
+    // redis://HOST[:PORT][/DB]
+    std::string url;
+    // AUTH password (resolved from env:/file:); empty: none.
+    std::string password;
+    // Every key and channel starts with it.
+    std::string key_prefix = "mediagen:";
+    absl::Duration connect_timeout = absl::Seconds(1);
+    // A reply later than this counts as Redis being unreachable.
+    absl::Duration command_timeout = absl::Seconds(1);
+    // A replica's claim on polling a job; renewed every quarter of it.
+    absl::Duration job_lease = absl::Seconds(2);
+  };
+  RedisOptions redis;
   // The libcurl event loops.
   http::CurlTransport::Options transport;
   // gRPC transport settings for meshes and load balancers (see GrpcOptions).

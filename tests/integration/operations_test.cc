@@ -29,6 +29,7 @@
 #include "service/upstream/grpc_status.h"
 #include "tests/testing_util/harness.h"
 #include "tests/testing_util/health_check.h"
+#include "tests/testing_util/prometheus.h"
 #include "tests/testing_util/status_matchers.h"
 #include "tests/testing_util/watch_client.h"
 
@@ -48,19 +49,9 @@ std::unique_ptr<grpc::ClientContext> Ctx(
 
 // "name{labels}" -> value, from Prometheus text.
 std::map<std::string, double> ParseMetrics(const std::string& text) {
-  std::map<std::string, double> out;
-  for (absl::string_view line : absl::StrSplit(text, '\n')) {
-    if (line.empty() || line[0] == '#') continue;
-    const auto space = line.rfind(' ');
-    double v = 0;
-    if (space == absl::string_view::npos ||
-        !absl::SimpleAtod(line.substr(space + 1), &v)) {
-      ADD_FAILURE() << "bad metrics line: " << line;
-      continue;
-    }
-    out[std::string(line.substr(0, space))] = v;
-  }
-  return out;
+  auto parsed = mediagen::testing::ParseMetrics(text);
+  EXPECT_THAT(parsed, IsOk());
+  return parsed.ok() ? *std::move(parsed) : std::map<std::string, double>();
 }
 
 std::string Scrape(int admin_port) {
