@@ -1,5 +1,6 @@
 #include "service/server/server.h"
 
+#include <algorithm>
 #include <chrono>
 #include <climits>
 
@@ -37,8 +38,10 @@ int Millis(absl::Duration d) {
   return static_cast<int>(absl::ToInt64Milliseconds(d));
 }
 
+// `max_metadata_bytes` is the per-call limit the handlers enforce
+// (api::ApiContext).
 void ApplyGrpcOptions(const ServerOptions::GrpcOptions& g,
-                      grpc::ServerBuilder& builder) {
+                      size_t max_metadata_bytes, grpc::ServerBuilder& builder) {
   builder.SetMaxReceiveMessageSize(g.max_message_bytes);
   builder.SetMaxSendMessageSize(g.max_message_bytes);
   builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIME_MS,
@@ -56,6 +59,15 @@ void ApplyGrpcOptions(const ServerOptions::GrpcOptions& g,
                              Millis(g.max_connection_age_grace));
   builder.AddChannelArgument(GRPC_ARG_MAX_CONCURRENT_STREAMS,
                              g.max_concurrent_streams);
+  // gRPC 1.51 cannot refuse one stream's oversized header block: its HPACK
+  // parser stops mid-block, and the whole connection ends with
+  // RESOURCE_EXHAUSTED on every stream, other callers' watches included
+  // (its default of 8 KiB did that to a 9 KiB header behind a mesh proxy).
+  // So the transport takes twice what a call may carry, and each handler
+  // refuses a call over the per-call limit on its own (ResolveCall).
+  builder.AddChannelArgument(
+      GRPC_ARG_MAX_METADATA_SIZE,
+      static_cast<int>(std::min<size_t>(2 * max_metadata_bytes, INT_MAX)));
   if (g.stream_window_bytes > 0) {
     // A fixed window: BDP probing grows it far past what a stream needs
     // while a caller sends faster than upstream takes (an upload), and gRPC
@@ -157,7 +169,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
   // listens in plaintext, on loopback by default.
   builder.AddListeningPort(o.listen_address, grpc::InsecureServerCredentials(),
                            &s->grpc_port_);
-  ApplyGrpcOptions(o.grpc, builder);
+  ApplyGrpcOptions(o.grpc, api.max_metadata_bytes, builder);
   builder.experimental().SetInterceptorCreators(obs.InterceptorFactories());
   for (auto& service : s->services_) builder.RegisterService(service.get());
   s->grpc_ = builder.BuildAndStart();
