@@ -19,6 +19,7 @@
 #include "service/http/curl_transport.h"
 #include "service/idempotency/in_memory_store.h"
 #include "service/idempotency/observed_store.h"
+#include "service/server/fd_limit.h"
 
 namespace mediagen::server {
 namespace {
@@ -96,6 +97,23 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
     log = s->own_log_.get();
   }
   s->log_ = log;
+  // Every socket takes a descriptor: raise the soft limit to the hard one
+  // first, and give the admin port at most a quarter of it, so clients of
+  // that outward-facing port can never leave gRPC without descriptors.
+  AdminServer::Options admin_options;
+  if (absl::StatusOr<FdLimits> fds = RaiseFdLimit(); fds.ok()) {
+    admin_options.max_connections =
+        AdminConnectionCap(fds->soft, admin_options.max_connections);
+    log->Log(telemetry::LogLevel::kInfo, "open files limit",
+             {{"soft_before", static_cast<int64_t>(fds->soft_before)},
+              {"soft", static_cast<int64_t>(fds->soft)},
+              {"hard", static_cast<int64_t>(fds->hard)},
+              {"admin_max_connections",
+               static_cast<int64_t>(admin_options.max_connections)}});
+  } else {
+    log->Log(telemetry::LogLevel::kWarning, "open files limit not raised",
+             {{"error", std::string(fds.status().message())}});
+  }
   s->observability_ = std::make_unique<Observability>(log);
   Observability& obs = *s->observability_;
 
@@ -183,7 +201,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
   }
 
   s->admin_ = std::make_unique<AdminServer>(
-      s->tenants_.get(), s->registry_.get(), &obs.metrics());
+      s->tenants_.get(), s->registry_.get(), &obs.metrics(), admin_options);
   absl::StatusOr<int> admin_port = s->admin_->Start(o.admin_address);
   if (!admin_port.ok()) return admin_port.status();
   s->admin_port_ = *admin_port;
