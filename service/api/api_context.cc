@@ -21,8 +21,26 @@ std::optional<absl::string_view> Metadata(const grpc::CallbackServerContext* ctx
 
 }  // namespace
 
+size_t MetadataBytes(
+    const std::multimap<grpc::string_ref, grpc::string_ref>& metadata) {
+  size_t bytes = 0;
+  for (const auto& [key, value] : metadata) {
+    bytes += key.size() + value.size() + 32;
+  }
+  return bytes;
+}
+
 absl::StatusOr<ResolvedCall> ResolveCall(const ApiContext& api,
                                          const grpc::CallbackServerContext* ctx) {
+  // First, and for this call alone: the transport accepts up to twice as
+  // much, so one caller's oversized header never ends a connection that a
+  // mesh proxy shares among many callers.
+  if (const size_t bytes = MetadataBytes(ctx->client_metadata());
+      bytes > api.max_metadata_bytes) {
+    return absl::ResourceExhaustedError(absl::StrCat(
+        "request metadata is ", bytes, " bytes, over the limit of ",
+        api.max_metadata_bytes, " (name + value + 32 per entry)"));
+  }
   absl::StatusOr<std::shared_ptr<const auth::Tenant>> tenant =
       api.tenants->Authenticate(Metadata(ctx, "authorization"));
   if (!tenant.ok()) return tenant.status();

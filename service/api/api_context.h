@@ -7,6 +7,7 @@
 #ifndef MEDIAGEN_SERVICE_API_API_CONTEXT_H_
 #define MEDIAGEN_SERVICE_API_API_CONTEXT_H_
 
+#include <map>
 #include <memory>
 #include <string>
 
@@ -20,6 +21,13 @@
 #include "service/upstream/engine.h"
 
 namespace mediagen::api {
+
+// The largest request metadata a call may carry, counted as HTTP/2 counts a
+// header list (name + value + 32 bytes per entry). Sized to what an Istio
+// sidecar forwards: Envoy's default cap of 60 KiB of names and values, 32
+// bytes for each of its at most 100 headers, and room for the headers the
+// sidecars add (x-forwarded-client-cert, peer metadata, tracing).
+inline constexpr size_t kDefaultMaxMetadataBytes = 72 << 10;
 
 struct ApiContext {
   upstream::Engine* engine = nullptr;
@@ -37,6 +45,11 @@ struct ApiContext {
   const CallTable* calls = nullptr;
   // For lines not tied to an RPC (job polls); may be null.
   const telemetry::Logger* log = nullptr;
+  // Calls whose metadata is larger fail alone with RESOURCE_EXHAUSTED. The
+  // gRPC transport's own limit must be above it (server.cc sets twice
+  // this): over that one, gRPC 1.51 ends the whole HTTP/2 connection, and
+  // with it every other caller's stream on it.
+  size_t max_metadata_bytes = kDefaultMaxMetadataBytes;
 };
 
 struct ResolvedCall {
@@ -61,10 +74,16 @@ inline constexpr absl::Duration kMaxDeadlineReserve = absl::Milliseconds(500);
 // (InfiniteFuture when none), as seen at `now`.
 absl::Time UpstreamDeadline(absl::Time call_deadline, absl::Time now);
 
+// Size of `metadata` as HTTP/2 counts a header list: name + value + 32
+// bytes per entry.
+size_t MetadataBytes(
+    const std::multimap<grpc::string_ref, grpc::string_ref>& metadata);
+
 // Authenticates the caller from `authorization` metadata and builds the
 // upstream call context (deadline: UpstreamDeadline of the gRPC deadline).
-// UNAUTHENTICATED when the token is missing/unknown. The tenant's name goes
-// into the call's record.
+// RESOURCE_EXHAUSTED when the call's metadata is over
+// api.max_metadata_bytes; UNAUTHENTICATED when the token is missing or
+// unknown. The tenant's name goes into the call's record.
 absl::StatusOr<ResolvedCall> ResolveCall(const ApiContext& api,
                                          const grpc::CallbackServerContext* ctx);
 

@@ -1,5 +1,8 @@
 #include "service/api/api_context.h"
 
+#include <map>
+#include <string>
+
 #include "gtest/gtest.h"
 
 namespace mediagen::api {
@@ -26,6 +29,16 @@ TEST(UpstreamDeadlineTest, NoDeadlineAndPastDeadlinesStayAsTheyAre) {
   EXPECT_EQ(UpstreamDeadline(kNow - absl::Seconds(1), kNow),
             kNow - absl::Seconds(1));
   EXPECT_EQ(UpstreamDeadline(kNow, kNow), kNow);
+}
+
+TEST(MetadataBytesTest, CountsLikeAnHttp2HeaderList) {
+  std::multimap<grpc::string_ref, grpc::string_ref> md;
+  EXPECT_EQ(MetadataBytes(md), 0u);
+  const std::string big(1000, 'v');
+  md.emplace("authorization", "Bearer t");
+  md.emplace("x-padding", big);
+  md.emplace("x-padding", big);
+  EXPECT_EQ(MetadataBytes(md), (13 + 8 + 32) + 2 * (9 + 1000 + 32));
 }
 
 }  // namespace

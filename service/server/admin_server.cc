@@ -1,19 +1,60 @@
 #include "service/server/admin_server.h"
 
+#include <utility>
+#include <vector>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "httplib.h"
+#include "absl/strings/str_split.h"
 #include "service/server/webhook_handler.h"
 
 namespace mediagen::server {
+namespace {
+
+constexpr absl::string_view kWebhookPrefix = "/webhooks/vimmerse/";
+
+// [a-z0-9][a-z0-9_-]{0,62}
+bool IsTenantSegment(absl::string_view s) {
+  if (s.empty() || s.size() > 63) return false;
+  for (size_t i = 0; i < s.size(); ++i) {
+    const char c = s[i];
+    const bool ok = absl::ascii_isdigit(c) || (c >= 'a' && c <= 'z') ||
+                    (i > 0 && (c == '_' || c == '-'));
+    if (!ok) return false;
+  }
+  return true;
+}
+
+// [0-9a-f]{64}
+bool IsTokenSegment(absl::string_view s) {
+  if (s.size() != 64) return false;
+  for (char c : s) {
+    if (!absl::ascii_isdigit(c) && !(c >= 'a' && c <= 'f')) return false;
+  }
+  return true;
+}
+
+HttpServer::Response Text(int status, std::string body) {
+  HttpServer::Response r;
+  r.status = status;
+  r.content_type = "text/plain";
+  r.body = std::move(body);
+  return r;
+}
+
+}  // namespace
 
 AdminServer::AdminServer(const auth::TenantDirectory* tenants,
                          jobs::JobRegistry* registry,
                          telemetry::MetricsRegistry* metrics)
-    : tenants_(tenants),
-      registry_(registry),
-      metrics_(metrics),
-      http_(std::make_unique<httplib::Server>()) {
+    : AdminServer(tenants, registry, metrics, Options()) {}
+
+AdminServer::AdminServer(const auth::TenantDirectory* tenants,
+                         jobs::JobRegistry* registry,
+                         telemetry::MetricsRegistry* metrics, Options options)
+    : tenants_(tenants), registry_(registry), metrics_(metrics) {
   telemetry::MetricsRegistry* m = metrics_;
   if (m == nullptr) {
     own_metrics_ = std::make_unique<telemetry::MetricsRegistry>();
@@ -26,9 +67,83 @@ AdminServer::AdminServer(const auth::TenantDirectory* tenants,
                             "Webhooks with a valid tenant token and a job id: "
                             "each made the job be re-read from upstream.")
                   ->With({});
+  open_ = m->AddGauge("mediagen_admin_connections_open",
+                      "Open connections on the admin port.")
+              ->With({});
+  auto* dropped = m->AddCounter(
+      "mediagen_admin_connections_dropped_total",
+      "Admin connections closed early: over the connection cap (limit), "
+      "request head, body or response not done in time (head_timeout, "
+      "body_timeout, write_timeout), malformed or oversized request "
+      "(refused).",
+      {"reason"});
+  using Event = HttpServer::Event;
+  const std::pair<Event, const char*> reasons[] = {
+      {Event::kShedAtLimit, "limit"},
+      {Event::kHeadTimeout, "head_timeout"},
+      {Event::kBodyTimeout, "body_timeout"},
+      {Event::kWriteTimeout, "write_timeout"},
+      {Event::kRefused, "refused"},
+  };
+  for (const auto& [event, reason] : reasons) {
+    dropped_[static_cast<int>(event)] = dropped->With({reason});
+  }
+
+  HttpServer::Options http;
+  http.max_connections = options.max_connections;
+  http.limits.max_body_bytes = kMaxWebhookBytes;
+  http.head_timeout = options.head_timeout;
+  http.body_timeout = options.body_timeout;
+  http.write_timeout = options.write_timeout;
+  http.max_requests_per_connection = options.max_requests_per_connection;
+  http.on_event = [this](HttpServer::Event e) { Count(e); };
+  http_ = std::make_unique<HttpServer>(
+      std::move(http), [this](const HttpRequest& r) { return Handle(r); });
 }
 
 AdminServer::~AdminServer() { Stop(); }
+
+void AdminServer::Count(HttpServer::Event e) {
+  if (e == HttpServer::Event::kAccepted) open_->Add(1);
+  if (e == HttpServer::Event::kClosed) open_->Add(-1);
+  if (telemetry::Counter* c = dropped_[static_cast<int>(e)]) c->Increment();
+}
+
+HttpServer::Response AdminServer::Handle(const HttpRequest& req) {
+  const bool get = req.method == "GET" || req.method == "HEAD";
+  if (get && req.path == "/healthz") return Text(200, "ok\n");
+  if (get && req.path == "/readyz") {
+    return ready_ ? Text(200, "ready\n") : Text(503, "draining\n");
+  }
+  if (get && req.path == "/metrics" && metrics_ != nullptr) {
+    HttpServer::Response r;
+    r.content_type = "text/plain; version=0.0.4; charset=utf-8";
+    r.body = metrics_->Render();
+    return r;
+  }
+  absl::string_view rest = req.path;
+  if (req.method == "POST" && absl::ConsumePrefix(&rest, kWebhookPrefix)) {
+    const std::vector<absl::string_view> parts = absl::StrSplit(rest, '/');
+    if (parts.size() == 2 && IsTenantSegment(parts[0]) &&
+        IsTokenSegment(parts[1])) {
+      received_->Increment();
+      const WebhookDecision d =
+          DecideWebhook(*tenants_, parts[0], parts[1], req.body);
+      HttpServer::Response res;
+      res.status = d.http_status;
+      if (d.http_status == 400) {
+        res = Text(400, "expected media_id or asset_id\n");
+      }
+      if (d.poke) {
+        accepted_->Increment();
+        // 204 whether or not anyone watches: the sender learns nothing.
+        registry_->Poke(d.tenant, d.name);
+      }
+      return res;
+    }
+  }
+  return Text(404, "not found\n");
+}
 
 absl::StatusOr<int> AdminServer::Start(const std::string& address) {
   const auto colon = address.rfind(':');
@@ -40,67 +155,18 @@ absl::StatusOr<int> AdminServer::Start(const std::string& address) {
         absl::StrCat("admin address must be host:port, got ", address));
   }
   std::string host = address.substr(0, colon);
-  if (host.size() > 1 && host.front() == '[') host = host.substr(1, host.size() - 2);
-
-  http_->set_payload_max_length(kMaxWebhookBytes);
-  http_->set_read_timeout(5, 0);
-  http_->set_write_timeout(5, 0);
-
-  http_->Get("/healthz", [](const httplib::Request&, httplib::Response& res) {
-    res.set_content("ok\n", "text/plain");
-  });
-  http_->Get("/readyz", [this](const httplib::Request&, httplib::Response& res) {
-    if (ready_) {
-      res.set_content("ready\n", "text/plain");
-    } else {
-      res.status = 503;
-      res.set_content("draining\n", "text/plain");
-    }
-  });
-  if (metrics_ != nullptr) {
-    http_->Get("/metrics",
-               [this](const httplib::Request&, httplib::Response& res) {
-                 res.set_content(metrics_->Render(),
-                                 "text/plain; version=0.0.4; charset=utf-8");
-               });
+  if (host.size() > 1 && host.front() == '[') {
+    host = host.substr(1, host.size() - 2);
   }
-  http_->Post(
-      R"(/webhooks/vimmerse/([a-z0-9][a-z0-9_-]{0,62})/([0-9a-f]{64}))",
-      [this](const httplib::Request& req, httplib::Response& res) {
-        received_->Increment();
-        const WebhookDecision d = DecideWebhook(
-            *tenants_, req.matches[1].str(), req.matches[2].str(), req.body);
-        res.status = d.http_status;
-        if (d.http_status == 400) {
-          res.set_content("expected media_id or asset_id\n", "text/plain");
-        }
-        if (!d.poke) return;
-        accepted_->Increment();
-        // 204 whether or not anyone watches: the sender learns nothing.
-        registry_->Poke(d.tenant, d.name);
-      });
-
-  int bound = port;
-  if (port == 0) {
-    bound = http_->bind_to_any_port(host);
-  } else if (!http_->bind_to_port(host, port)) {
-    bound = -1;
+  absl::StatusOr<int> bound = http_->Start(host, port);
+  if (!bound.ok()) {
+    return absl::UnavailableError(absl::StrCat("admin server cannot listen on ",
+                                               address, ": ",
+                                               bound.status().message()));
   }
-  if (bound <= 0) {
-    return absl::UnavailableError(
-        absl::StrCat("admin server cannot listen on ", address));
-  }
-  // The socket is bound and listening already, so connections made before
-  // the loop below starts wait in the backlog instead of failing.
-  thread_ = std::thread([this] { http_->listen_after_bind(); });
   return bound;
 }
 
-void AdminServer::Stop() {
-  if (thread_.joinable()) {
-    http_->stop();
-    thread_.join();
-  }
-}
+void AdminServer::Stop() { http_->Stop(); }
 
 }  // namespace mediagen::server

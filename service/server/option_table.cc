@@ -9,6 +9,7 @@ using O = ServerOptions;
 using G = ServerOptions::GrpcOptions;
 using Jobs = jobs::JobRegistry::Options;
 using R = ServerOptions::RedisOptions;
+using A = AdminServer::Options;
 
 // Groups, in the order the README's table has always listed them.
 constexpr char kServing[] = "Serving";
@@ -40,6 +41,24 @@ std::vector<OptionRow> Rows() {
        "(none: polling only)"},
       {"log_level", "log_level", kServing, Level(Member(&O::log_level)),
        "least severe log line written: debug, info, warning or error"},
+      {"admin_max_connections", "admin.max_connections", kServing,
+       Int(Member(&O::admin, &A::max_connections), 1),
+       "admin connections open at once (at most a quarter of the open-files "
+       "limit); a newcomer over it displaces the oldest that has not sent a "
+       "request yet"},
+      {"admin_head_timeout", "admin.head_timeout_ms", kServing,
+       Duration(Member(&O::admin, &A::head_timeout), kMs),
+       "an admin request's head must arrive within this of the connection's "
+       "start (or its previous answer)"},
+      {"admin_body_timeout", "admin.body_timeout_ms", kServing,
+       Duration(Member(&O::admin, &A::body_timeout), kMs),
+       "an admin request's body must arrive within this of its head"},
+      {"admin_write_timeout", "admin.write_timeout_ms", kServing,
+       Duration(Member(&O::admin, &A::write_timeout), kMs),
+       "an admin answer must be taken within this"},
+      {"admin_max_requests_per_connection", "admin.max_requests_per_connection",
+       kServing, Int(Member(&O::admin, &A::max_requests_per_connection), 1),
+       "requests one keep-alive admin connection may carry"},
 
       {"vimmerse_url", "upstreams.vimmerse", kUpstreams,
        Text(Member(&O::endpoints, &upstream::Endpoints::vimmerse), "URL"),
@@ -122,6 +141,10 @@ std::vector<OptionRow> Rows() {
        Int(Member(&O::grpc, &G::stream_window_bytes), 0, kInt32Max),
        "HTTP/2 flow-control window per stream, fixed (0: gRPC's adaptive "
        "BDP window, which let one 1 GiB upload hold ~60 MiB)"},
+      {"max_metadata_bytes", "grpc.max_metadata_bytes", kGrpc,
+       Int(Member(&O::grpc, &G::max_metadata_bytes), 8 << 10, INT32_MAX / 2),
+       "metadata one call may carry (names + values + 32 per entry); over it "
+       "the call fails alone, and the transport takes twice this"},
 
       {"poll_min_interval", "polling.min_interval_ms", kPolling,
        Duration(Member(&O::jobs, &Jobs::min_poll_interval), kMs),

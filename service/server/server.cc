@@ -1,5 +1,6 @@
 #include "service/server/server.h"
 
+#include <algorithm>
 #include <chrono>
 #include <climits>
 
@@ -20,6 +21,7 @@
 #include "service/idempotency/observed_store.h"
 #include "service/jobs/redis_job_coordinator.h"
 #include "service/redis/client.h"
+#include "service/server/fd_limit.h"
 
 namespace mediagen::server {
 namespace {
@@ -39,8 +41,10 @@ int Millis(absl::Duration d) {
   return static_cast<int>(absl::ToInt64Milliseconds(d));
 }
 
+// `max_metadata_bytes` is the per-call limit the handlers enforce
+// (api::ApiContext).
 void ApplyGrpcOptions(const ServerOptions::GrpcOptions& g,
-                      grpc::ServerBuilder& builder) {
+                      size_t max_metadata_bytes, grpc::ServerBuilder& builder) {
   builder.SetMaxReceiveMessageSize(g.max_message_bytes);
   builder.SetMaxSendMessageSize(g.max_message_bytes);
   builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIME_MS,
@@ -58,6 +62,15 @@ void ApplyGrpcOptions(const ServerOptions::GrpcOptions& g,
                              Millis(g.max_connection_age_grace));
   builder.AddChannelArgument(GRPC_ARG_MAX_CONCURRENT_STREAMS,
                              g.max_concurrent_streams);
+  // gRPC 1.51 cannot refuse one stream's oversized header block: its HPACK
+  // parser stops mid-block, and the whole connection ends with
+  // RESOURCE_EXHAUSTED on every stream, other callers' watches included
+  // (its default of 8 KiB did that to a 9 KiB header behind a mesh proxy).
+  // So the transport takes twice what a call may carry, and each handler
+  // refuses a call over the per-call limit on its own (ResolveCall).
+  builder.AddChannelArgument(
+      GRPC_ARG_MAX_METADATA_SIZE,
+      static_cast<int>(std::min<size_t>(2 * max_metadata_bytes, INT_MAX)));
   if (g.stream_window_bytes > 0) {
     // A fixed window: BDP probing grows it far past what a stream needs
     // while a caller sends faster than upstream takes (an upload), and gRPC
@@ -86,6 +99,23 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
     log = s->own_log_.get();
   }
   s->log_ = log;
+  // Every socket takes a descriptor: raise the soft limit to the hard one
+  // first, and give the admin port at most a quarter of it, so clients of
+  // that outward-facing port can never leave gRPC without descriptors.
+  AdminServer::Options admin_options = s->options_.admin;
+  if (absl::StatusOr<FdLimits> fds = RaiseFdLimit(); fds.ok()) {
+    admin_options.max_connections =
+        AdminConnectionCap(fds->soft, admin_options.max_connections);
+    log->Log(telemetry::LogLevel::kInfo, "open files limit",
+             {{"soft_before", static_cast<int64_t>(fds->soft_before)},
+              {"soft", static_cast<int64_t>(fds->soft)},
+              {"hard", static_cast<int64_t>(fds->hard)},
+              {"admin_max_connections",
+               static_cast<int64_t>(admin_options.max_connections)}});
+  } else {
+    log->Log(telemetry::LogLevel::kWarning, "open files limit not raised",
+             {{"error", std::string(fds.status().message())}});
+  }
   s->observability_ = std::make_unique<Observability>(log);
   Observability& obs = *s->observability_;
 
@@ -147,6 +177,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
   api.tenants = s->tenants_.get();
   api.webhook_base_url = o.public_base_url;
   api.poll_timeout = o.poll_timeout;
+  api.max_metadata_bytes = static_cast<size_t>(o.grpc.max_metadata_bytes);
   api.calls = &obs.calls();
   api.log = log;
   s->services_.push_back(std::make_unique<api::MediaServiceImpl>(api));
@@ -163,7 +194,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
   // listens in plaintext, on loopback by default.
   builder.AddListeningPort(o.listen_address, grpc::InsecureServerCredentials(),
                            &s->grpc_port_);
-  ApplyGrpcOptions(o.grpc, builder);
+  ApplyGrpcOptions(o.grpc, api.max_metadata_bytes, builder);
   builder.experimental().SetInterceptorCreators(obs.InterceptorFactories());
   for (auto& service : s->services_) builder.RegisterService(service.get());
   s->grpc_ = builder.BuildAndStart();
@@ -177,7 +208,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
   }
 
   s->admin_ = std::make_unique<AdminServer>(
-      s->tenants_.get(), s->registry_.get(), &obs.metrics());
+      s->tenants_.get(), s->registry_.get(), &obs.metrics(), admin_options);
   absl::StatusOr<int> admin_port = s->admin_->Start(o.admin_address);
   if (!admin_port.ok()) return admin_port.status();
   s->admin_port_ = *admin_port;

@@ -13,6 +13,7 @@
 #include "service/http/curl_transport.h"
 #include "service/idempotency/in_memory_store.h"
 #include "service/jobs/job_registry.h"
+#include "service/server/admin_server.h"
 #include "service/telemetry/log.h"
 #include "service/upstream/config.h"
 
@@ -28,6 +29,8 @@ struct ServerOptions {
   std::string listen_address = "127.0.0.1:50051";
   // Admin HTTP (webhooks, health): host:port, port 0 for a free one.
   std::string admin_address = "127.0.0.1:8081";
+  // Its bounds: connections, per-request deadlines, keep-alive.
+  AdminServer::Options admin;
   // Externally reachable base URL of the admin port, e.g.
   // `https://mediagen.example.com`. When set, creates that accept a
   // webhook_url use this server's receiver, so watchers see changes at
@@ -115,6 +118,11 @@ struct ServerOptions {
     // bounds what one upload holds. 0: gRPC's adaptive window (BDP
     // probing), which grew to ~60 MiB per 1 GiB upload (bench/RESULTS.md).
     int64_t stream_window_bytes = int64_t{4} << 20;
+    // Metadata one call may carry (as HTTP/2 counts it): over it the call
+    // fails alone with RESOURCE_EXHAUSTED. Above what the mesh forwards
+    // (Envoy: 60 KiB); gRPC's transport takes twice this, past which gRPC
+    // 1.51 ends the whole connection.
+    int64_t max_metadata_bytes = int64_t{72} << 10;
   };
   GrpcOptions grpc;
 
