@@ -16,9 +16,9 @@
 
 #include "absl/status/status.h"
 #include "grpcpp/grpcpp.h"
+#include "proto/rpc/grpc_status.h"
 #include "service/api/api_context.h"
 #include "service/upstream/engine.h"
-#include "service/upstream/grpc_status.h"
 
 namespace mediagen::api {
 
@@ -161,7 +161,7 @@ class AudioStreamReactor : public grpc::ServerWriteReactor<Resp> {
       }
       if (end_.has_value()) {
         finished_ = true;
-        reactor_->Finish(upstream::ToGrpcStatus(*end_));
+        reactor_->Finish(rpc::ToGrpcStatus(*end_));
       }
     }
 

@@ -23,11 +23,11 @@
 #include "absl/strings/string_view.h"
 #include "google/protobuf/message.h"
 #include "grpcpp/grpcpp.h"
+#include "proto/rpc/grpc_status.h"
 #include "service/api/api_context.h"
 #include "service/http/transport.h"
 #include "service/idempotency/fingerprint.h"
 #include "service/upstream/engine.h"
-#include "service/upstream/grpc_status.h"
 #include "service/upstream/validation.h"
 
 namespace mediagen::api {

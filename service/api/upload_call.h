@@ -20,12 +20,12 @@
 
 #include "absl/status/status.h"
 #include "grpcpp/grpcpp.h"
+#include "proto/rpc/grpc_status.h"
 #include "service/api/api_context.h"
 #include "service/api/unary_call.h"
 #include "service/http/body_pipe.h"
 #include "service/idempotency/fingerprint.h"
 #include "service/upstream/engine.h"
-#include "service/upstream/grpc_status.h"
 #include "service/upstream/validation.h"
 
 namespace mediagen::api {
@@ -233,7 +233,7 @@ class UploadReactor
       finished_ = true;
       if (status.ok() && response != nullptr) resp_->CopyFrom(*response);
     }
-    this->Finish(upstream::ToGrpcStatus(status));
+    this->Finish(rpc::ToGrpcStatus(status));
   }
 
   const ApiContext& api_;

@@ -10,6 +10,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "proto/rpc/error_details.h"
 #include "service/http/multipart_body.h"
 #include "service/upstream/aimlapi.h"
 #include "service/upstream/elevenlabs.h"
@@ -71,7 +72,7 @@ absl::Status CheckKey(const Credentials& credentials, v1::Provider provider) {
       info.set_reason("PROVIDER_KEY_MALFORMED");
       (*info.mutable_metadata())["provider"] =
           std::string(ProviderId(provider));
-      SetErrorInfo(&s, info);
+      rpc::SetErrorInfo(&s, info);
       return s;
     }
   }

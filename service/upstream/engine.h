@@ -14,7 +14,7 @@
 //   Engine::Handle h = engine.CreateMedia(ctx, request,
 //       [reactor](absl::StatusOr<v1::CreateMediaResponse> r) {
 //         reactor->Finish(r.ok() ? grpc::Status::OK
-//                                : ToGrpcStatus(r.status()));  // grpc_status.h
+//                                : rpc::ToGrpcStatus(r.status()));
 //       });
 //   h->Cancel();                        // when the RPC is cancelled
 //

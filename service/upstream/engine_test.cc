@@ -15,9 +15,10 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
+#include "proto/rpc/error_details.h"
+#include "proto/rpc/grpc_status.h"
 #include "service/http/fake_transport.h"
 #include "service/upstream/errors.h"
-#include "service/upstream/grpc_status.h"
 #include "service/upstream/test_util.h"
 
 namespace mediagen::upstream {
@@ -361,7 +362,8 @@ TEST_F(EngineTest, GarbledReadIsRetriedGarbledCreateIsUnknown) {
   sched_.AdvanceBy(absl::Seconds(5));
   EXPECT_EQ(fake_.call_count(), 3u);
   EXPECT_EQ(create.status().code(), absl::StatusCode::kUnknown);
-  EXPECT_EQ(GetErrorInfo(create.status())->reason(), "UPSTREAM_BAD_RESPONSE");
+  EXPECT_EQ(rpc::GetErrorInfo(create.status())->reason(),
+            "UPSTREAM_BAD_RESPONSE");
 }
 
 struct CreateFailure {
@@ -412,7 +414,7 @@ TEST_F(EngineTest, CreateIsSentExactlyOnceWhenItMayHaveArrived) {
     EXPECT_EQ(fake.call_count(), 1u) << c.name;
     ASSERT_EQ(out.calls, 1) << c.name;
     EXPECT_EQ(out.status().code(), c.want) << c.name << ": " << out.status();
-    EXPECT_TRUE(GetErrorInfo(out.status()).has_value()) << c.name;
+    EXPECT_TRUE(rpc::GetErrorInfo(out.status()).has_value()) << c.name;
   }
 }
 
@@ -444,7 +446,7 @@ TEST_F(EngineTest, NotSentRetriesAreCappedToo) {
   sched_.AdvanceBy(absl::Minutes(1));
   EXPECT_EQ(fake_.call_count(), 4u);
   EXPECT_EQ(out.status().code(), absl::StatusCode::kUnavailable);
-  EXPECT_EQ(GetErrorInfo(out.status())->reason(), "UPSTREAM_UNREACHABLE");
+  EXPECT_EQ(rpc::GetErrorInfo(out.status())->reason(), "UPSTREAM_UNREACHABLE");
 }
 
 TEST_F(EngineTest, DeadlineAlreadyPassedSendsNothing) {
@@ -797,7 +799,7 @@ TEST_F(EngineTest, InvalidRequestsAreNeverSent) {
     absl::Status s = c.run();
     EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument)
         << c.field << ": " << s;
-    auto br = GetBadRequest(s);
+    auto br = rpc::GetBadRequest(s);
     ASSERT_TRUE(br.has_value()) << c.field;
     bool named = false;
     for (const auto& v : br->field_violations()) named |= v.field() == c.field;
@@ -984,10 +986,10 @@ TEST_F(EngineTest, ErrorsComeBackMappedAndConvertibleToGrpc) {
   engine_.CreateMedia(Ctx(), CreateMediaReq(), out.Callback());
   EXPECT_EQ(out.status().code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_FALSE(absl::StrContains(out.status().message(), kVimKey));
-  grpc::Status g = ToGrpcStatus(out.status());
+  grpc::Status g = rpc::ToGrpcStatus(out.status());
   EXPECT_EQ(g.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
-  absl::Status back = FromGrpcStatus(g);
-  auto info = GetErrorInfo(back);
+  absl::Status back = rpc::FromGrpcStatus(g);
+  auto info = rpc::GetErrorInfo(back);
   ASSERT_TRUE(info.has_value());
   EXPECT_EQ(info->reason(), "INSUFFICIENT_CREDIT");
   EXPECT_EQ(info->metadata().at("route"), "POST /v2/media");
@@ -1015,7 +1017,7 @@ TEST(EngineSecretsTest, OtherTenantsSecretsAreScrubbedFromErrorsToo) {
   engine.CreateMedia(ctx, r, out.Callback());
   ASSERT_EQ(out.calls, 1);
   const std::string all = absl::StrCat(
-      out.status().message(), GetErrorInfo(out.status())->DebugString());
+      out.status().message(), rpc::GetErrorInfo(out.status())->DebugString());
   EXPECT_FALSE(absl::StrContains(all, "other-tenant-key-77")) << all;
   EXPECT_FALSE(absl::StrContains(all, "webhook-token-88")) << all;
 }
@@ -1109,7 +1111,8 @@ TEST_F(EngineTest, SpeechErrorBodyIsParsedNeverStreamedNorRetried) {
   EXPECT_TRUE(sink->audio.empty());
   ASSERT_EQ(sink->done.size(), 1u);
   EXPECT_EQ(sink->done[0].code(), absl::StatusCode::kResourceExhausted);
-  EXPECT_EQ(GetErrorInfo(sink->done[0])->reason(), "CONCURRENT_LIMIT_EXCEEDED");
+  EXPECT_EQ(rpc::GetErrorInfo(sink->done[0])->reason(),
+            "CONCURRENT_LIMIT_EXCEEDED");
 }
 
 TEST_F(EngineTest, SpeechAnsweredWithSomethingElseThanAudioIsABadResponse) {
@@ -1129,7 +1132,8 @@ TEST_F(EngineTest, SpeechAnsweredWithSomethingElseThanAudioIsABadResponse) {
   EXPECT_TRUE(sink->audio.empty());
   ASSERT_EQ(sink->done.size(), 1u);
   EXPECT_EQ(sink->done[0].code(), absl::StatusCode::kUnknown);
-  EXPECT_EQ(GetErrorInfo(sink->done[0])->reason(), "UPSTREAM_BAD_RESPONSE");
+  EXPECT_EQ(rpc::GetErrorInfo(sink->done[0])->reason(),
+            "UPSTREAM_BAD_RESPONSE");
 
   // Audio types with parameters, octet-stream and no type at all pass.
   for (const http::Headers& h :
@@ -1248,7 +1252,7 @@ TEST_F(EngineTest, GetJobReadsEachKind) {
   Outcome<v1::Job> missing;
   engine_.GetJob(Ctx(), "media/zzz", missing.Callback());
   EXPECT_EQ(missing.status().code(), absl::StatusCode::kNotFound);
-  EXPECT_EQ(GetErrorInfo(missing.status())->reason(), "MEDIA_NOT_FOUND");
+  EXPECT_EQ(rpc::GetErrorInfo(missing.status())->reason(), "MEDIA_NOT_FOUND");
   EXPECT_EQ(fake_.call_count(), 4u);  // a 404 is not retried
 }
 

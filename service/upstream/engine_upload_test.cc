@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "gtest/gtest.h"
+#include "proto/rpc/error_details.h"
 #include "service/common/scheduler.h"
 #include "service/http/fake_transport.h"
 #include "service/upstream/engine.h"
@@ -225,7 +226,7 @@ TEST(EngineUploadTest, BrokenClientStreamFailsTheUpload) {
       [&](absl::StatusOr<v1::UploadVideoResponse> r) { got = std::move(r); });
   ASSERT_TRUE(got.has_value());
   EXPECT_EQ(got->status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ(GetErrorInfo(got->status())->reason(), "REQUEST_BODY_FAILED");
+  EXPECT_EQ(rpc::GetErrorInfo(got->status())->reason(), "REQUEST_BODY_FAILED");
   EXPECT_EQ(fake.call_count(), 1u);
 }
 

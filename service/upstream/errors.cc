@@ -339,8 +339,8 @@ absl::Status MapHttpError(const http::HttpResponse& response,
     // it); without it the RetryInfo is our default hint.
     md["retry_after"] = absl::StrCat(absl::ToDoubleSeconds(*retry_after));
   }
-  SetErrorInfo(&out, info);
-  if (c.retry_delay) SetRetryInfo(&out, *c.retry_delay);
+  rpc::SetErrorInfo(&out, info);
+  if (c.retry_delay) rpc::SetRetryInfo(&out, *c.retry_delay);
   if (c.bad_request && !parsed.violations.empty()) {
     BadRequest br;
     for (auto& v : parsed.violations) {
@@ -348,7 +348,7 @@ absl::Status MapHttpError(const http::HttpResponse& response,
       added->set_field(SanitizeUpstreamText(v.field(), secrets, 200));
       added->set_description(SanitizeUpstreamText(v.description(), secrets));
     }
-    SetBadRequest(&out, br);
+    rpc::SetBadRequest(&out, br);
   }
   return out;
 }
@@ -383,7 +383,7 @@ absl::Status MapTransportError(const absl::Status& status,
   absl::Status out(code, absl::StrCat(Prefix(ctx), ": ",
                                       SanitizeUpstreamText(status.message(),
                                                            AllSecrets(ctx))));
-  SetErrorInfo(&out, MakeErrorInfo(ctx, reason));
+  rpc::SetErrorInfo(&out, MakeErrorInfo(ctx, reason));
   return WithPayloadsOf(std::move(out), status);
 }
 
@@ -406,8 +406,8 @@ absl::Status BadResponseError(const ErrorContext& ctx, int http_status,
   if (!request_id.empty()) {
     (*info.mutable_metadata())["upstream_request_id"] = request_id;
   }
-  SetErrorInfo(&out, info);
-  if (read) SetRetryInfo(&out, kDefaultUnavailableRetryDelay);
+  rpc::SetErrorInfo(&out, info);
+  if (read) rpc::SetRetryInfo(&out, kDefaultUnavailableRetryDelay);
   return out;
 }
 
@@ -420,13 +420,13 @@ absl::Status MissingKeyError(v1::Provider provider) {
   info.set_domain(std::string(ProviderDomain(provider)));
   info.set_reason("PROVIDER_NOT_CONFIGURED");
   (*info.mutable_metadata())["provider"] = std::string(ProviderId(provider));
-  SetErrorInfo(&out, info);
+  rpc::SetErrorInfo(&out, info);
   return out;
 }
 
 bool UpstreamRefused(const absl::Status& status) {
   if (status.ok()) return false;
-  std::optional<ErrorInfo> info = GetErrorInfo(status);
+  std::optional<ErrorInfo> info = rpc::GetErrorInfo(status);
   if (!info.has_value() || info->reason() == "UPSTREAM_BAD_RESPONSE") {
     return false;
   }
@@ -449,7 +449,7 @@ absl::Status InvalidArgumentError(
   absl::Status out = absl::InvalidArgumentError(message);
   BadRequest br;
   for (auto& v : violations) *br.add_field_violations() = std::move(v);
-  SetBadRequest(&out, br);
+  rpc::SetBadRequest(&out, br);
   return out;
 }
 

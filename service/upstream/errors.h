@@ -1,12 +1,12 @@
 // The one place where upstream failures become absl::Status. Rich details
 // travel as absl::Status payloads keyed by their type URL
 // (`type.googleapis.com/google.rpc.ErrorInfo`, `...RetryInfo`,
-// `...BadRequest`, each a serialized proto); grpc_status.h turns them into
-// the `grpc-status-details-bin` of a grpc::Status.
+// `...BadRequest`, each a serialized proto); proto/rpc/grpc_status.h turns
+// them into the `grpc-status-details-bin` of a grpc::Status.
 //
 //   ErrorContext ctx = ErrorContext::For(route, credentials.AllKeys());
 //   if (response.status >= 300) return MapHttpError(response, ctx, now);
-//   std::optional<google::rpc::ErrorInfo> info = GetErrorInfo(status);
+//   std::optional<google::rpc::ErrorInfo> info = rpc::GetErrorInfo(status);
 //
 // The table (one row per upstream outcome; README copy of this comment):
 //
@@ -61,8 +61,8 @@
 #include "absl/time/time.h"
 #include "google/rpc/error_details.pb.h"
 #include "mediagen/v1/common.pb.h"
+#include "proto/rpc/error_details.h"
 #include "service/http/transport.h"
-#include "service/upstream/error_details.h"
 #include "service/upstream/route.h"
 
 namespace mediagen::upstream {
@@ -130,7 +130,8 @@ absl::Status InvalidArgumentError(
 absl::Status InvalidFieldError(absl::string_view field,
                                absl::string_view description);
 
-// Set/Get of ErrorInfo, RetryInfo and BadRequest payloads: error_details.h.
+// Set/Get of ErrorInfo, RetryInfo and BadRequest payloads:
+// proto/rpc/error_details.h (namespace mediagen::rpc).
 
 // ---- Text hygiene (exposed for tests and other messages) ----
 

@@ -6,6 +6,9 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/civil_time.h"
 #include "gtest/gtest.h"
+#include "proto/rpc/error_details.h"
+#include "proto/rpc/grpc_status.h"
+#include "service/http/transport.h"
 
 namespace mediagen::upstream {
 namespace {
@@ -36,14 +39,14 @@ absl::Status Map(int status, std::string body,
 }
 
 std::string Md(const absl::Status& s, const std::string& key) {
-  auto info = GetErrorInfo(s);
+  auto info = rpc::GetErrorInfo(s);
   if (!info.has_value()) return "<no ErrorInfo>";
   auto it = info->metadata().find(key);
   return it == info->metadata().end() ? "<absent>" : it->second;
 }
 
 std::string Reason(const absl::Status& s) {
-  auto info = GetErrorInfo(s);
+  auto info = rpc::GetErrorInfo(s);
   return info.has_value() ? info->reason() : "<no ErrorInfo>";
 }
 
@@ -52,7 +55,7 @@ TEST(MapHttpErrorTest, VimmerseV2InsufficientCredit) {
                                "code": "INSUFFICIENT_CREDIT"})");
   EXPECT_EQ(s.code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_EQ(Reason(s), "INSUFFICIENT_CREDIT");
-  auto info = GetErrorInfo(s);
+  auto info = rpc::GetErrorInfo(s);
   EXPECT_EQ(info->domain(), "api.vimmerse.net");
   EXPECT_EQ(Md(s, "provider"), "vimmerse");
   EXPECT_EQ(Md(s, "http_status"), "402");
@@ -61,7 +64,7 @@ TEST(MapHttpErrorTest, VimmerseV2InsufficientCredit) {
   EXPECT_EQ(s.message(),
             "Vimmerse POST /v2/media: HTTP 402 INSUFFICIENT_CREDIT: Not enough "
             "credits for this job.");
-  EXPECT_FALSE(GetRetryInfo(s).has_value());
+  EXPECT_FALSE(rpc::GetRetryInfo(s).has_value());
 }
 
 TEST(MapHttpErrorTest, VimmerseV2NotFoundKeepsItsCode) {
@@ -79,7 +82,7 @@ TEST(MapHttpErrorTest, VimmerseV1MessageOnlyShapes) {
   absl::Status bad = Map(400, R"({"message": "BAD_REQUEST"})");
   EXPECT_EQ(bad.code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(Reason(bad), "BAD_REQUEST");
-  EXPECT_FALSE(GetBadRequest(bad).has_value());
+  EXPECT_FALSE(rpc::GetBadRequest(bad).has_value());
   absl::Status nf = Map(404, R"({"message": "NOT_FOUND"})");
   EXPECT_EQ(nf.code(), absl::StatusCode::kNotFound);
   EXPECT_EQ(Reason(nf), "NOT_FOUND");
@@ -96,7 +99,7 @@ TEST(MapHttpErrorTest, FastApiValidationBecomesFieldViolations) {
       {"loc": ["body", "audio_option", "narrator"], "msg": "unknown voice", "type": "enum"}]})");
   EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(Reason(s), "VALIDATION_ERROR");
-  auto br = GetBadRequest(s);
+  auto br = rpc::GetBadRequest(s);
   ASSERT_TRUE(br.has_value());
   ASSERT_EQ(br->field_violations_size(), 3);
   EXPECT_EQ(br->field_violations(0).field(), "media_items[1].url");
@@ -113,8 +116,8 @@ TEST(MapHttpErrorTest, ElevenLabsValidationDetailArray) {
       R"({"detail": [{"loc": ["body", "text"], "msg": "field required", "type": "missing"}]})",
       v1::PROVIDER_ELEVENLABS);
   EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ(GetErrorInfo(s)->domain(), "api.elevenlabs.io");
-  EXPECT_EQ(GetBadRequest(s)->field_violations(0).field(), "text");
+  EXPECT_EQ(rpc::GetErrorInfo(s)->domain(), "api.elevenlabs.io");
+  EXPECT_EQ(rpc::GetBadRequest(s)->field_violations(0).field(), "text");
 }
 
 TEST(MapHttpErrorTest, ElevenLabsDetailObjectWithParam) {
@@ -127,7 +130,7 @@ TEST(MapHttpErrorTest, ElevenLabsDetailObjectWithParam) {
   EXPECT_EQ(Reason(s), "INVALID_VOICE_SETTINGS");
   EXPECT_EQ(Md(s, "upstream_code"), "invalid_voice_settings");
   EXPECT_EQ(Md(s, "upstream_request_id"), "req-77");
-  auto br = GetBadRequest(s);
+  auto br = rpc::GetBadRequest(s);
   ASSERT_TRUE(br.has_value());
   EXPECT_EQ(br->field_violations(0).field(), "voice_settings.stability");
   EXPECT_EQ(br->field_violations(0).description(), "stability must be <= 1");
@@ -151,20 +154,20 @@ TEST(MapHttpErrorTest, ElevenLabs429KeepsItsCodeAndRetryAfter) {
       v1::PROVIDER_ELEVENLABS);
   EXPECT_EQ(conc.code(), absl::StatusCode::kResourceExhausted);
   EXPECT_EQ(Reason(conc), "CONCURRENT_LIMIT_EXCEEDED");
-  EXPECT_EQ(RetryDelay(conc), kDefaultRateLimitRetryDelay);
+  EXPECT_EQ(rpc::RetryDelay(conc), kDefaultRateLimitRetryDelay);
 
   absl::Status rate = Map(
       429,
       R"({"detail": {"code": "rate_limit_exceeded", "message": "slow down"}})",
       v1::PROVIDER_ELEVENLABS, {{"retry-after", "7"}});
   EXPECT_EQ(Reason(rate), "RATE_LIMIT_EXCEEDED");
-  EXPECT_EQ(RetryDelay(rate), absl::Seconds(7));
+  EXPECT_EQ(rpc::RetryDelay(rate), absl::Seconds(7));
   EXPECT_EQ(Md(rate, "retry_after"), "7");
   EXPECT_EQ(Md(conc, "retry_after"), "<absent>");
 
   absl::Status bare = Map(429, "", v1::PROVIDER_VIMMERSE);
   EXPECT_EQ(Reason(bare), "RATE_LIMIT_EXCEEDED");
-  EXPECT_EQ(RetryDelay(bare), kDefaultRateLimitRetryDelay);
+  EXPECT_EQ(rpc::RetryDelay(bare), kDefaultRateLimitRetryDelay);
 }
 
 TEST(MapHttpErrorTest, AimlapiEnvelope) {
@@ -174,7 +177,7 @@ TEST(MapHttpErrorTest, AimlapiEnvelope) {
   absl::Status credit = Map(403, envelope, v1::PROVIDER_AIMLAPI);
   EXPECT_EQ(credit.code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_EQ(Reason(credit), "INSUFFICIENT_CREDIT");
-  EXPECT_EQ(GetErrorInfo(credit)->domain(), "api.aimlapi.com");
+  EXPECT_EQ(rpc::GetErrorInfo(credit)->domain(), "api.aimlapi.com");
   EXPECT_EQ(Md(credit, "upstream_request_id"), "aiml-req-1");
   EXPECT_EQ(Md(credit, "provider"), "aimlapi");
 
@@ -190,7 +193,7 @@ TEST(MapHttpErrorTest, AimlapiEnvelope) {
           v1::PROVIDER_AIMLAPI);
   EXPECT_EQ(timeout.code(), absl::StatusCode::kUnavailable);
   EXPECT_EQ(Reason(timeout), "UPSTREAM_TIMEOUT");
-  EXPECT_EQ(RetryDelay(timeout), kDefaultUnavailableRetryDelay);
+  EXPECT_EQ(rpc::RetryDelay(timeout), kDefaultUnavailableRetryDelay);
 
   absl::Status list = Map(
       400,
@@ -214,7 +217,7 @@ TEST(MapHttpErrorTest, OtherStatuses) {
       500, R"({"message": "could not queue", "code": "JOB_CREATE_FAILED"})");
   EXPECT_EQ(job.code(), absl::StatusCode::kUnavailable);
   EXPECT_EQ(Reason(job), "JOB_CREATE_FAILED");
-  EXPECT_TRUE(RetryDelay(job).has_value());
+  EXPECT_TRUE(rpc::RetryDelay(job).has_value());
 }
 
 TEST(MapHttpErrorTest, GarbageAndHtmlBodiesDoNotCrash) {
@@ -251,7 +254,7 @@ TEST(MapHttpErrorTest, ConfiguredKeysAreScrubbedAndHeadersNeverShown) {
   EXPECT_FALSE(absl::StrContains(s.message(), kKey)) << s.message();
   EXPECT_FALSE(absl::StrContains(s.message(), kOtherKey)) << s.message();
   EXPECT_TRUE(absl::StrContains(s.message(), "[REDACTED]")) << s.message();
-  auto info = GetErrorInfo(s);
+  auto info = rpc::GetErrorInfo(s);
   for (const auto& [k, v] : info->metadata()) {
     EXPECT_FALSE(absl::StrContains(v, kKey)) << k;
   }
@@ -270,7 +273,8 @@ TEST(MapHttpErrorTest, EverySecretTheServerHoldsIsScrubbedNotOnlyTheCallers) {
   absl::Status s = MapHttpError(r, ctx, kNow);
   for (const char* secret : {"globex-key-ABC123", "whtoken-0f0f0f", kKey}) {
     EXPECT_FALSE(absl::StrContains(s.message(), secret)) << s.message();
-    EXPECT_FALSE(absl::StrContains(GetErrorInfo(s)->DebugString(), secret));
+    EXPECT_FALSE(
+        absl::StrContains(rpc::GetErrorInfo(s)->DebugString(), secret));
   }
   absl::Status t = MapTransportError(
       absl::UnavailableError("reset while sending globex-key-ABC123"), ctx);
@@ -299,7 +303,7 @@ TEST(MapTransportErrorTest, PassesCodesThroughWithErrorInfo) {
   EXPECT_EQ(refused.code(), absl::StatusCode::kUnavailable);
   EXPECT_EQ(Reason(refused), "UPSTREAM_UNREACHABLE");
   EXPECT_TRUE(http::RequestNotSent(refused));  // marker kept
-  EXPECT_EQ(GetErrorInfo(refused)->domain(), "api.aimlapi.com");
+  EXPECT_EQ(rpc::GetErrorInfo(refused)->domain(), "api.aimlapi.com");
 
   absl::Status reset =
       MapTransportError(absl::UnavailableError("connection reset"), ctx);
@@ -339,7 +343,7 @@ TEST(BadResponseErrorTest, ReadsAreRetryableCreatesAreUnknown) {
                            Idempotency::kIdempotent),
                        200, {}, "the body is not a JSON object");
   EXPECT_EQ(read.code(), absl::StatusCode::kUnavailable);
-  EXPECT_TRUE(RetryDelay(read).has_value());
+  EXPECT_TRUE(rpc::RetryDelay(read).has_value());
   absl::Status create = BadResponseError(
       Ctx(v1::PROVIDER_VIMMERSE, "POST /v2/media"), 200, {}, "no id");
   EXPECT_EQ(create.code(), absl::StatusCode::kUnknown);
@@ -421,6 +425,43 @@ TEST(RetryAfterTest, SecondsDatesAndGarbage) {
   EXPECT_EQ(
       ParseRetryAfter({{"retry-after", "Wed, 21 Oct 2015 07:28:30 GMT"}}, t),
       absl::Seconds(30));
+}
+
+// ---- Through the one gRPC conversion (proto/rpc/grpc_status.h) ----
+
+// What a client gets back from a mapped upstream failure: every detail the
+// mapping attached (moved here from grpc_status_test when the conversion
+// left this package).
+TEST(GrpcConversionTest, MappedErrorRoundTripsWithItsDetails) {
+  http::HttpResponse r;
+  r.status = 422;
+  r.body =
+      R"({"detail": [{"loc": ["body", "prompt"], "msg": "field required", "type": "missing"}]})";
+  ErrorContext ctx;
+  ctx.provider = v1::PROVIDER_VIMMERSE;
+  ctx.route = "POST /v2/media";
+  const absl::Status mapped = MapHttpError(r, ctx, absl::UnixEpoch());
+  grpc::Status g = rpc::ToGrpcStatus(mapped);
+  EXPECT_EQ(g.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(g.error_message(), std::string(mapped.message()));
+  absl::Status back = rpc::FromGrpcStatus(g);
+  EXPECT_EQ(back.code(), absl::StatusCode::kInvalidArgument);
+  ASSERT_TRUE(rpc::GetErrorInfo(back).has_value());
+  EXPECT_EQ(rpc::GetErrorInfo(back)->domain(), "api.vimmerse.net");
+  EXPECT_EQ(rpc::GetErrorInfo(back)->reason(), "VALIDATION_ERROR");
+  EXPECT_EQ(rpc::GetErrorInfo(back)->metadata().at("http_status"), "422");
+  ASSERT_TRUE(rpc::GetBadRequest(back).has_value());
+  EXPECT_EQ(rpc::GetBadRequest(back)->field_violations(0).field(), "prompt");
+}
+
+// The transport's request-not-sent marker drives the server's retries and
+// idempotency; it never reaches a caller.
+TEST(GrpcConversionTest, NotSentMarkerStaysOnTheServer) {
+  absl::Status s = http::MarkNotSent(absl::UnavailableError("refused"));
+  grpc::Status g = rpc::ToGrpcStatus(s);
+  EXPECT_EQ(g.error_code(), grpc::StatusCode::UNAVAILABLE);
+  EXPECT_TRUE(g.error_details().empty());
+  EXPECT_FALSE(http::RequestNotSent(rpc::FromGrpcStatus(g)));
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 #include "service/upstream/resource_name.h"
 
 #include "gtest/gtest.h"
+#include "proto/rpc/error_details.h"
 #include "service/upstream/errors.h"
 
 namespace mediagen::upstream {
@@ -10,7 +11,7 @@ void ExpectRejected(absl::string_view name) {
   absl::StatusOr<ResourceName> r = ParseResourceName(name);
   ASSERT_FALSE(r.ok()) << name;
   EXPECT_EQ(r.status().code(), absl::StatusCode::kInvalidArgument);
-  auto br = GetBadRequest(r.status());
+  auto br = rpc::GetBadRequest(r.status());
   ASSERT_TRUE(br.has_value()) << name;
   ASSERT_EQ(br->field_violations_size(), 1);
   EXPECT_EQ(br->field_violations(0).field(), "name");
@@ -54,7 +55,8 @@ TEST(ResourceNameTest, ExpectedCollectionIsEnforced) {
   auto wrong = ParseResourceId("assets/x", ResourceKind::kMedia, "name");
   ASSERT_FALSE(wrong.ok());
   EXPECT_EQ(wrong.status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ(GetBadRequest(wrong.status())->field_violations(0).field(), "name");
+  EXPECT_EQ(rpc::GetBadRequest(wrong.status())->field_violations(0).field(),
+            "name");
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <utility>
 
+#include "proto/rpc/error_details.h"
 #include "service/http/transport.h"
 #include "service/upstream/errors.h"
 
@@ -78,11 +79,11 @@ RetryDecision DecideRetry(RetryPolicy& retry, BackoffPolicy& backoff,
   absl::Duration delay = backoff.OnCompletion();
   // A rate limit is waited out (Retry-After, else the RetryInfo default);
   // other failures wait longer than the backoff only when upstream said so.
-  std::optional<google::rpc::ErrorInfo> info = GetErrorInfo(status);
+  std::optional<google::rpc::ErrorInfo> info = rpc::GetErrorInfo(status);
   const bool upstream_asked =
       info.has_value() && info->metadata().count("retry_after") > 0;
   if (status.code() == absl::StatusCode::kResourceExhausted || upstream_asked) {
-    if (std::optional<absl::Duration> asked = RetryDelay(status)) {
+    if (std::optional<absl::Duration> asked = rpc::RetryDelay(status)) {
       delay = std::max(delay, *asked);
     }
   }

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "gtest/gtest.h"
+#include "proto/rpc/error_details.h"
 #include "service/http/transport.h"
 #include "service/upstream/errors.h"
 
@@ -94,14 +95,14 @@ TEST(DecideRetryTest, HonoursRateLimitsAndDeadline) {
   ExponentialBackoffPolicy backoff(absl::Seconds(1), absl::Seconds(8), 2.0,
                                    Sequence({0.5, 0.5, 0.5, 0.5}));
   absl::Status limited = absl::ResourceExhaustedError("429");
-  SetRetryInfo(&limited, absl::Seconds(5));
+  rpc::SetRetryInfo(&limited, absl::Seconds(5));
   RetryDecision d = DecideRetry(retry, backoff, Idempotency::kIdempotent,
                                 limited, kT0, kT0 + absl::Minutes(1));
   EXPECT_TRUE(d.retry);
   EXPECT_EQ(d.delay, absl::Seconds(5));  // not the 0.5 s backoff
 
   absl::Status unavailable = absl::UnavailableError("503");
-  SetRetryInfo(&unavailable, absl::Seconds(30));  // our default hint only
+  rpc::SetRetryInfo(&unavailable, absl::Seconds(30));  // our default hint only
   d = DecideRetry(retry, backoff, Idempotency::kIdempotent, unavailable, kT0,
                   kT0 + absl::Minutes(1));
   EXPECT_TRUE(d.retry);

@@ -13,6 +13,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "google/rpc/error_details.pb.h"
+#include "proto/rpc/error_details.h"
 #include "service/upstream/errors.h"
 #include "service/upstream/json_codec.h"
 #include "service/upstream/resource_name.h"
@@ -251,7 +252,7 @@ class Checker {
 
  private:
   void Merge(const absl::Status& status) {
-    std::optional<google::rpc::BadRequest> br = GetBadRequest(status);
+    std::optional<google::rpc::BadRequest> br = rpc::GetBadRequest(status);
     if (!br.has_value()) return;
     for (const auto& v : br->field_violations()) violations_.push_back(v);
   }

@@ -19,6 +19,7 @@
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/message.h"
 #include "gtest/gtest.h"
+#include "proto/rpc/error_details.h"
 #include "service/upstream/errors.h"
 
 namespace mediagen::upstream {
@@ -31,7 +32,7 @@ namespace {
   if (s.code() != absl::StatusCode::kInvalidArgument) {
     return ::testing::AssertionFailure() << "not INVALID_ARGUMENT: " << s;
   }
-  auto br = GetBadRequest(s);
+  auto br = rpc::GetBadRequest(s);
   if (!br.has_value()) return ::testing::AssertionFailure() << "no BadRequest";
   for (const auto& v : br->field_violations()) {
     if (v.field() == field) {
@@ -549,7 +550,7 @@ std::string SetAt(google::protobuf::Message* m, const FieldPath& path,
 }
 
 bool HasViolationOn(const absl::Status& s, const std::string& field) {
-  std::optional<google::rpc::BadRequest> br = GetBadRequest(s);
+  std::optional<google::rpc::BadRequest> br = rpc::GetBadRequest(s);
   if (!br.has_value()) return false;
   for (const auto& v : br->field_violations()) {
     if (v.field() == field) return true;
@@ -633,7 +634,7 @@ TEST(ValidateTest, EveryViolationIsReported) {
   g.set_steps(0);
   g.set_seconds_total(100);
   absl::Status s = Validate(g);
-  auto br = GetBadRequest(s);
+  auto br = rpc::GetBadRequest(s);
   ASSERT_TRUE(br.has_value());
   EXPECT_EQ(br->field_violations_size(), 3);
   EXPECT_TRUE(absl::StrContains(s.message(), "(and 2 more)")) << s.message();

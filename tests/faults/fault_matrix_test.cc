@@ -38,8 +38,8 @@
 #include "mediagen/v1/jobs.grpc.pb.h"
 #include "mediagen/v1/media.grpc.pb.h"
 #include "mediagen/v1/video.grpc.pb.h"
-#include "service/upstream/errors.h"
-#include "service/upstream/grpc_status.h"
+#include "proto/rpc/error_details.h"
+#include "proto/rpc/grpc_status.h"
 #include "tests/integration/harness.h"
 #include "tests/integration/watch_client.h"
 
@@ -271,12 +271,12 @@ struct Observed {
 };
 
 std::string Describe(const grpc::Status& s) {
-  absl::Status a = upstream::FromGrpcStatus(s);
+  absl::Status a = rpc::FromGrpcStatus(s);
   std::string out = absl::StatusCodeToString(a.code());
-  if (auto info = upstream::GetErrorInfo(a)) {
+  if (auto info = rpc::GetErrorInfo(a)) {
     absl::StrAppend(&out, " ", info->reason());
   }
-  if (upstream::GetRetryInfo(a)) absl::StrAppend(&out, " +RetryInfo");
+  if (rpc::GetRetryInfo(a)) absl::StrAppend(&out, " +RetryInfo");
   return out;
 }
 
@@ -494,14 +494,14 @@ class FaultMatrixTest : public ::testing::Test {
   // Checks `o` against `e`; returns the problems found.
   std::vector<std::string> Check(const Expect& e, Observed& o) {
     std::vector<std::string> p = std::move(o.problems);
-    absl::Status got = upstream::FromGrpcStatus(o.status);
+    absl::Status got = rpc::FromGrpcStatus(o.status);
     if (o.status.error_code() != e.code) {
       p.push_back(absl::StrCat("code ", o.status.error_code(), " (",
                                o.status.error_message(), ")"));
     }
     const bool speech = e.call == Call::kSpeech;
     if (e.code != OK) {
-      std::optional<google::rpc::ErrorInfo> info = upstream::GetErrorInfo(got);
+      std::optional<google::rpc::ErrorInfo> info = rpc::GetErrorInfo(got);
       if (!info.has_value()) {
         p.push_back("no ErrorInfo");
       } else {
@@ -531,7 +531,7 @@ class FaultMatrixTest : public ::testing::Test {
           p.push_back("watch end without last_version");
         }
       }
-      if (upstream::GetRetryInfo(got).has_value() != e.retry_info) {
+      if (rpc::GetRetryInfo(got).has_value() != e.retry_info) {
         p.push_back(e.retry_info ? "no RetryInfo" : "unexpected RetryInfo");
       }
       for (const char* key : {"vimmerse-demo-key", "elevenlabs-demo-key"}) {

@@ -43,9 +43,9 @@
 #include "mediagen/v1/media.grpc.pb.h"
 #include "mediagen/v1/stable_audio.grpc.pb.h"
 #include "mediagen/v1/video.grpc.pb.h"
+#include "proto/rpc/error_details.h"
+#include "proto/rpc/grpc_status.h"
 #include "service/common/sha256.h"
-#include "service/upstream/errors.h"
-#include "service/upstream/grpc_status.h"
 #include "tests/integration/harness.h"
 #include "tests/integration/watch_client.h"
 
@@ -586,7 +586,7 @@ TEST_F(SecurityTest, EveryUrlFieldRejectsNonHttpAndControlCharactersBeforeUpstre
             << PathOf(method) << " " << field << " = " << absl::CEscape(url)
             << ": " << Describe(s);
         std::optional<google::rpc::BadRequest> br =
-            upstream::GetBadRequest(upstream::FromGrpcStatus(s));
+            rpc::GetBadRequest(rpc::FromGrpcStatus(s));
         ASSERT_TRUE(br.has_value()) << PathOf(method);
         bool named = false;
         for (const auto& v : br->field_violations()) named |= v.field() == field;

@@ -1,12 +1,14 @@
 // The google.rpc error details mediagen attaches to a status (ErrorInfo,
 // RetryInfo, BadRequest), stored as absl::Status payloads under their type
 // URLs, which is the form grpc_status.h turns into `grpc-status-details-bin`
-// and back. Shared by the server and the client library.
+// and back. Shared by the server and the client library: it is part of the
+// API's wire contract (which details a status carries, and how), so it sits
+// beside the protos and depends on nothing of either side.
 //
-//   std::optional<google::rpc::ErrorInfo> info = GetErrorInfo(status);
+//   std::optional<google::rpc::ErrorInfo> info = rpc::GetErrorInfo(status);
 //   if (info && info->reason() == "INSUFFICIENT_CREDIT") ...
-#ifndef MEDIAGEN_SERVICE_UPSTREAM_ERROR_DETAILS_H_
-#define MEDIAGEN_SERVICE_UPSTREAM_ERROR_DETAILS_H_
+#ifndef MEDIAGEN_PROTO_RPC_ERROR_DETAILS_H_
+#define MEDIAGEN_PROTO_RPC_ERROR_DETAILS_H_
 
 #include <optional>
 
@@ -15,7 +17,7 @@
 #include "absl/time/time.h"
 #include "google/rpc/error_details.pb.h"
 
-namespace mediagen::upstream {
+namespace mediagen::rpc {
 
 inline constexpr absl::string_view kTypeUrlPrefix = "type.googleapis.com/";
 
@@ -30,6 +32,6 @@ std::optional<google::rpc::BadRequest> GetBadRequest(
 // RetryInfo's delay, if any.
 std::optional<absl::Duration> RetryDelay(const absl::Status& status);
 
-}  // namespace mediagen::upstream
+}  // namespace mediagen::rpc
 
-#endif  // MEDIAGEN_SERVICE_UPSTREAM_ERROR_DETAILS_H_
+#endif  // MEDIAGEN_PROTO_RPC_ERROR_DETAILS_H_

@@ -1,23 +1,31 @@
-#include "service/upstream/grpc_status.h"
+#include "proto/rpc/grpc_status.h"
+
+#include <string>
 
 #include "absl/strings/cord.h"
 #include "google/rpc/error_details.pb.h"
 #include "gtest/gtest.h"
-#include "service/http/transport.h"
-#include "service/upstream/errors.h"
+#include "proto/rpc/error_details.h"
 
-namespace mediagen::upstream {
+namespace mediagen::rpc {
 namespace {
 
+// The shape of an upstream validation failure as the server builds it:
+// ErrorInfo and BadRequest payloads. (The server's own mapping of a real
+// HTTP 422 through this conversion is tested in
+// //service/upstream/providers:errors_test.)
 absl::Status RichError() {
-  http::HttpResponse r;
-  r.status = 422;
-  r.body =
-      R"({"detail": [{"loc": ["body", "prompt"], "msg": "field required", "type": "missing"}]})";
-  ErrorContext ctx;
-  ctx.provider = v1::PROVIDER_VIMMERSE;
-  ctx.route = "POST /v2/media";
-  return MapHttpError(r, ctx, absl::UnixEpoch());
+  absl::Status s =
+      absl::InvalidArgumentError("Vimmerse POST /v2/media: HTTP 422");
+  google::rpc::ErrorInfo info;
+  info.set_domain("api.vimmerse.net");
+  info.set_reason("VALIDATION_ERROR");
+  (*info.mutable_metadata())["http_status"] = "422";
+  SetErrorInfo(&s, info);
+  google::rpc::BadRequest br;
+  br.add_field_violations()->set_field("prompt");
+  SetBadRequest(&s, br);
+  return s;
 }
 
 TEST(GrpcStatusTest, CarriesDetailsInStatusDetailsBin) {
@@ -62,12 +70,16 @@ TEST(GrpcStatusTest, RoundTripsBackToAbslWithDetails) {
   EXPECT_EQ(GetBadRequest(back)->field_violations(0).field(), "prompt");
 }
 
+// Payloads not keyed by a type URL are the server's internal markers (such
+// as the transport's request-not-sent marker): they never leave.
 TEST(GrpcStatusTest, InternalMarkersStayBehind) {
-  absl::Status s = http::MarkNotSent(absl::UnavailableError("refused"));
+  constexpr char kMarker[] = "mediagen.internal/request-not-sent";
+  absl::Status s = absl::UnavailableError("refused");
+  s.SetPayload(kMarker, absl::Cord("1"));
   grpc::Status g = ToGrpcStatus(s);
   EXPECT_EQ(g.error_code(), grpc::StatusCode::UNAVAILABLE);
   EXPECT_TRUE(g.error_details().empty());
-  EXPECT_FALSE(http::RequestNotSent(FromGrpcStatus(g)));
+  EXPECT_FALSE(FromGrpcStatus(g).GetPayload(kMarker).has_value());
 }
 
 TEST(GrpcStatusTest, OkStaysOk) {
@@ -76,5 +88,14 @@ TEST(GrpcStatusTest, OkStaysOk) {
   EXPECT_EQ(ToRpcStatus(absl::NotFoundError("x")).code(), 5);
 }
 
+// A status whose details cannot be parsed keeps its code and message.
+TEST(GrpcStatusTest, UnreadableDetailsAreDropped) {
+  absl::Status back = FromGrpcStatus(grpc::Status(
+      grpc::StatusCode::ABORTED, "conflict", "\xff\xff not proto"));
+  EXPECT_EQ(back.code(), absl::StatusCode::kAborted);
+  EXPECT_EQ(back.message(), "conflict");
+  EXPECT_FALSE(GetErrorInfo(back).has_value());
+}
+
 }  // namespace
-}  // namespace mediagen::upstream
+}  // namespace mediagen::rpc

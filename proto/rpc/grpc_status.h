@@ -4,17 +4,17 @@
 // google.rpc.Status sent in `grpc-status-details-bin`; other payloads
 // (internal markers) stay behind.
 //
-//   grpc::Status s = ToGrpcStatus(engine_result.status());   // in a handler
-//   absl::Status back = FromGrpcStatus(s);                    // in a client
-//   std::optional<google::rpc::ErrorInfo> info = GetErrorInfo(back);
-#ifndef MEDIAGEN_SERVICE_UPSTREAM_GRPC_STATUS_H_
-#define MEDIAGEN_SERVICE_UPSTREAM_GRPC_STATUS_H_
+//   grpc::Status s = rpc::ToGrpcStatus(engine_result.status());  // handler
+//   absl::Status back = rpc::FromGrpcStatus(s);                   // client
+//   std::optional<google::rpc::ErrorInfo> info = rpc::GetErrorInfo(back);
+#ifndef MEDIAGEN_PROTO_RPC_GRPC_STATUS_H_
+#define MEDIAGEN_PROTO_RPC_GRPC_STATUS_H_
 
 #include "absl/status/status.h"
 #include "google/rpc/status.pb.h"
 #include "grpcpp/support/status.h"
 
-namespace mediagen::upstream {
+namespace mediagen::rpc {
 
 // absl -> google.rpc.Status: code, message, and the type-URL payloads as
 // Any details.
@@ -28,6 +28,6 @@ grpc::Status ToGrpcStatus(const absl::Status& status);
 // its type URL (so GetErrorInfo and friends work on the client side).
 absl::Status FromGrpcStatus(const grpc::Status& status);
 
-}  // namespace mediagen::upstream
+}  // namespace mediagen::rpc
 
-#endif  // MEDIAGEN_SERVICE_UPSTREAM_GRPC_STATUS_H_
+#endif  // MEDIAGEN_PROTO_RPC_GRPC_STATUS_H_

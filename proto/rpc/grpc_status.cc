@@ -1,13 +1,13 @@
-#include "service/upstream/grpc_status.h"
+#include "proto/rpc/grpc_status.h"
 
 #include <string>
 
 #include "absl/strings/cord.h"
 #include "absl/strings/match.h"
 #include "google/protobuf/any.pb.h"
-#include "service/upstream/error_details.h"
+#include "proto/rpc/error_details.h"
 
-namespace mediagen::upstream {
+namespace mediagen::rpc {
 
 google::rpc::Status ToRpcStatus(const absl::Status& status) {
   google::rpc::Status out;
@@ -47,4 +47,4 @@ absl::Status FromGrpcStatus(const grpc::Status& status) {
   return out;
 }
 
-}  // namespace mediagen::upstream
+}  // namespace mediagen::rpc

@@ -1,4 +1,4 @@
-#include "service/upstream/error_details.h"
+#include "proto/rpc/error_details.h"
 
 #include <cstdint>
 #include <string>
@@ -6,7 +6,7 @@
 #include "absl/strings/cord.h"
 #include "absl/strings/str_cat.h"
 
-namespace mediagen::upstream {
+namespace mediagen::rpc {
 namespace {
 
 using ::google::rpc::BadRequest;
@@ -72,4 +72,4 @@ std::optional<absl::Duration> RetryDelay(const absl::Status& status) {
          absl::Nanoseconds(info->retry_delay().nanos());
 }
 
-}  // namespace mediagen::upstream
+}  // namespace mediagen::rpc
