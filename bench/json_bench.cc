@@ -13,10 +13,10 @@
 #include "benchmark/benchmark.h"
 #include "mediagen/v1/media.pb.h"
 #include "nlohmann/json.hpp"
-#include "service/upstream/config.h"
-#include "service/upstream/json_codec.h"
-#include "service/upstream/validation.h"
-#include "service/upstream/vimmerse.h"
+#include "service/upstream/providers/endpoints.h"
+#include "service/upstream/providers/json_codec.h"
+#include "service/upstream/providers/validation.h"
+#include "service/upstream/providers/vimmerse.h"
 
 namespace mediagen::bench {
 namespace {

@@ -17,7 +17,7 @@
 #include "service/auth/tenant_directory.h"
 #include "service/idempotency/idempotency_store.h"
 #include "service/jobs/job_registry.h"
-#include "service/upstream/engine.h"
+#include "service/upstream/engine/engine.h"
 
 namespace mediagen::api {
 

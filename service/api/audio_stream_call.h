@@ -18,7 +18,7 @@
 #include "grpcpp/grpcpp.h"
 #include "proto/rpc/grpc_status.h"
 #include "service/api/api_context.h"
-#include "service/upstream/engine.h"
+#include "service/upstream/engine/engine.h"
 
 namespace mediagen::api {
 

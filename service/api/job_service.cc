@@ -10,8 +10,8 @@
 #include "proto/rpc/error_details.h"
 #include "proto/rpc/grpc_status.h"
 #include "service/api/unary_call.h"
-#include "service/upstream/errors.h"
-#include "service/upstream/validation.h"
+#include "service/upstream/providers/errors.h"
+#include "service/upstream/providers/validation.h"
 
 namespace mediagen::api {
 namespace {

@@ -1,6 +1,6 @@
 #include "service/api/unary_call.h"
 
-#include "service/upstream/errors.h"
+#include "service/upstream/providers/errors.h"
 
 namespace mediagen::api {
 

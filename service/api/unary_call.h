@@ -27,8 +27,8 @@
 #include "service/api/api_context.h"
 #include "service/http/transport.h"
 #include "service/idempotency/fingerprint.h"
-#include "service/upstream/engine.h"
-#include "service/upstream/validation.h"
+#include "service/upstream/engine/engine.h"
+#include "service/upstream/providers/validation.h"
 
 namespace mediagen::api {
 

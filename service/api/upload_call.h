@@ -25,8 +25,8 @@
 #include "service/api/unary_call.h"
 #include "service/http/body_pipe.h"
 #include "service/idempotency/fingerprint.h"
-#include "service/upstream/engine.h"
-#include "service/upstream/validation.h"
+#include "service/upstream/engine/engine.h"
+#include "service/upstream/providers/validation.h"
 
 namespace mediagen::api {
 

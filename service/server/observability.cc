@@ -16,8 +16,8 @@
 #include "proto/rpc/error_details.h"
 #include "proto/rpc/grpc_status.h"
 #include "service/telemetry/trace_context.h"
-#include "service/upstream/config.h"
-#include "service/upstream/errors.h"
+#include "service/upstream/providers/endpoints.h"
+#include "service/upstream/providers/errors.h"
 
 namespace mediagen::server {
 

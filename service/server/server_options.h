@@ -13,7 +13,7 @@
 #include "service/idempotency/in_memory_store.h"
 #include "service/jobs/job_registry.h"
 #include "service/telemetry/log.h"
-#include "service/upstream/config.h"
+#include "service/upstream/providers/endpoints.h"
 
 namespace mediagen::server {
 

@@ -2,7 +2,7 @@
 // every kind of call, through the real server binary over loopback.
 //
 // For each cell the caller must get exactly the gRPC status of README.md's
-// "Errors" table (service/upstream/errors.h), with ErrorInfo (reason,
+// "Errors" table (service/upstream/providers/errors.h), with ErrorInfo (reason,
 // provider domain, route, HTTP status) and RetryInfo where the table gives
 // one. Creates and uploads are retried by the "client" with the same
 // request_id, twice while the fault holds and once after it is gone, and

@@ -26,8 +26,8 @@
 #include "absl/time/time.h"
 #include "proto/rpc/error_details.h"
 #include "service/http/transport.h"
-#include "service/upstream/config.h"
-#include "service/upstream/errors.h"
+#include "service/upstream/providers/endpoints.h"
+#include "service/upstream/providers/errors.h"
 #include "tests/fuzz/fuzz_util.h"
 
 namespace {
