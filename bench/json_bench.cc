@@ -15,6 +15,7 @@
 #include "nlohmann/json.hpp"
 #include "service/upstream/providers/endpoints.h"
 #include "service/upstream/providers/json_codec.h"
+#include "service/upstream/providers/route_table.h"
 #include "service/upstream/providers/validation.h"
 #include "service/upstream/providers/vimmerse.h"
 
@@ -109,7 +110,7 @@ void BM_CreateMediaRequestToHttp(benchmark::State& state) {
   size_t bytes = 0;
   for (auto _ : state) {
     absl::Status valid = upstream::Validate(req);
-    auto up = upstream::vimmerse::BuildRequest(endpoints, "k", req);
+    auto up = upstream::BuildRequest(endpoints, "k", req);
     benchmark::DoNotOptimize(valid);
     bytes = up->http.body.size();
     benchmark::DoNotOptimize(up);

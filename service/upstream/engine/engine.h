@@ -1,18 +1,25 @@
-// Engine: the asynchronous facade the server calls, one method per unary
-// RPC. Inside each call: validation, the tenant's key check, translation
-// (../providers), then one Operation (operation.h: the HTTP transport,
-// retries through a Scheduler so no thread sleeps, the deadline,
-// cancellation, error mapping). The completion runs exactly once: on a
-// transport or scheduler thread, or on the calling thread before the method
-// returns when the call fails before anything is sent (validation, missing key,
-// deadline already passed).
+// Engine: the asynchronous facade the server calls. Every RPC that makes
+// one upstream call is a row of the route table
+// (../providers/route_table.h); the engine serves each kind of row the same
+// way: Call (unary), Upload (client stream) and Stream (audio streamed
+// back), typed by the row's request and response. Inside each call:
+// validation, the tenant's key check, the row's translator, then one
+// Operation (operation.h: the HTTP transport, retries through a Scheduler so
+// no thread sleeps, the deadline, cancellation, error mapping) and the
+// row's answer reader. GetJob is the one method of its own: it picks a row
+// by resource name.
+//
+// The completion runs exactly once: on a transport or scheduler thread, or
+// on the calling thread before the method returns when the call fails
+// before anything is sent (validation, missing key, deadline already
+// passed); then the status carries http::MarkNotSent.
 //
 //   Engine engine(Engine::Options{}, &curl_transport, &thread_scheduler);
 //   CallContext ctx;
 //   ctx.credentials = tenant.keys;
 //   ctx.deadline = grpc_context->deadline();            // absolute
 //   ctx.extra_headers = {{"traceparent", traceparent}};
-//   Engine::Handle h = engine.CreateMedia(ctx, request,
+//   Engine::Handle h = engine.Call(ctx, create_media_request,
 //       [reactor](absl::StatusOr<v1::CreateMediaResponse> r) {
 //         reactor->Finish(r.ok() ? grpc::Status::OK
 //                                : rpc::ToGrpcStatus(r.status()));
@@ -34,24 +41,22 @@
 
 #include <memory>
 #include <string>
-#include <vector>
+#include <utility>
 
 #include "absl/functional/any_invocable.h"
+#include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
-#include "absl/time/time.h"
-#include "mediagen/v1/audio.pb.h"
-#include "mediagen/v1/elevenlabs.pb.h"
 #include "mediagen/v1/jobs.pb.h"
-#include "mediagen/v1/media.pb.h"
-#include "mediagen/v1/stable_audio.pb.h"
-#include "mediagen/v1/video.pb.h"
 #include "service/common/scheduler.h"
 #include "service/http/transport.h"
 #include "service/upstream/engine/operation.h"
 #include "service/upstream/engine/retry_policy.h"
 #include "service/upstream/providers/endpoints.h"
+#include "service/upstream/providers/route.h"
+#include "service/upstream/providers/route_table.h"
+#include "service/upstream/providers/validation.h"
 
 namespace mediagen::upstream {
 
@@ -74,106 +79,148 @@ class Engine {
 
   const Options& options() const { return options_; }
 
-  // MediaService.
-  Handle CreateMedia(const CallContext& ctx, const v1::CreateMediaRequest& r,
-                     Done<v1::CreateMediaResponse> done);
-  Handle GetMedia(const CallContext& ctx, const v1::GetMediaRequest& r,
-                  Done<v1::GetMediaResponse> done);
-  Handle UpdateMedia(const CallContext& ctx, const v1::UpdateMediaRequest& r,
-                     Done<v1::UpdateMediaResponse> done);
+  // A unary RPC of the route table, by its request type:
+  //   engine.Call(ctx, reframe_video_request,
+  //               [](absl::StatusOr<v1::ReframeVideoResponse> r) { ... });
+  template <typename Req>
+  Handle Call(const CallContext& ctx, const Req& request,
+              Done<ResponseOf<Req>> done);
 
-  // VideoService.
-  Handle StartVideoUpload(const CallContext& ctx,
-                          const v1::UploadVideoMetadata& metadata,
-                          std::shared_ptr<http::BodySource> file,
-                          Done<v1::UploadVideoResponse> done);
-  Handle EstimateVideoCredits(const CallContext& ctx,
-                              const v1::EstimateVideoCreditsRequest& r,
-                              Done<v1::EstimateVideoCreditsResponse> done);
-  Handle CropToAspectRatio(const CallContext& ctx,
-                           const v1::CropToAspectRatioRequest& r,
-                           Done<v1::CropToAspectRatioResponse> done);
-  Handle ReframeVideo(const CallContext& ctx, const v1::ReframeVideoRequest& r,
-                      Done<v1::ReframeVideoResponse> done);
-  Handle EnhanceVideo(const CallContext& ctx, const v1::EnhanceVideoRequest& r,
-                      Done<v1::EnhanceVideoResponse> done);
-  Handle AddSoundEffect(const CallContext& ctx,
-                        const v1::AddSoundEffectRequest& r,
-                        Done<v1::AddSoundEffectResponse> done);
-  Handle AvatarLipSync(const CallContext& ctx,
-                       const v1::AvatarLipSyncRequest& r,
-                       Done<v1::AvatarLipSyncResponse> done);
-  Handle LipSync(const CallContext& ctx, const v1::LipSyncRequest& r,
-                 Done<v1::LipSyncResponse> done);
-  Handle GenerateVideoEffect(const CallContext& ctx,
-                             const v1::GenerateVideoEffectRequest& r,
-                             Done<v1::GenerateVideoEffectResponse> done);
-  Handle ReplaceBackground(const CallContext& ctx,
-                           const v1::ReplaceBackgroundRequest& r,
-                           Done<v1::ReplaceBackgroundResponse> done);
-  Handle ReferenceToVideo(const CallContext& ctx,
-                          const v1::ReferenceToVideoRequest& r,
-                          Done<v1::ReferenceToVideoResponse> done);
-  Handle VideoToVideo(const CallContext& ctx, const v1::VideoToVideoRequest& r,
-                      Done<v1::VideoToVideoResponse> done);
-  Handle AttachAudio(const CallContext& ctx, const v1::AttachAudioRequest& r,
-                     Done<v1::AttachAudioResponse> done);
+  // An upload of the route table (UploadVideo, UploadAudio), by its
+  // metadata type; `file` is sent inside a streamed multipart body, and
+  // sent again only if the first attempt never read from it.
+  template <typename Meta>
+  Handle Upload(const CallContext& ctx, const Meta& metadata,
+                std::shared_ptr<http::BodySource> file,
+                Done<ResponseOf<Meta>> done);
 
-  // AudioService.
-  Handle StartAudioUpload(const CallContext& ctx,
-                          const v1::UploadAudioMetadata& metadata,
-                          std::shared_ptr<http::BodySource> file,
-                          Done<v1::UploadAudioResponse> done);
-  Handle EstimateAudioCredits(const CallContext& ctx,
-                              const v1::EstimateAudioCreditsRequest& r,
-                              Done<v1::EstimateAudioCreditsResponse> done);
-  Handle TextToSpeech(const CallContext& ctx, const v1::TextToSpeechRequest& r,
-                      Done<v1::TextToSpeechResponse> done);
-  Handle TextToSoundEffect(const CallContext& ctx,
-                           const v1::TextToSoundEffectRequest& r,
-                           Done<v1::TextToSoundEffectResponse> done);
-  Handle TextToMusic(const CallContext& ctx, const v1::TextToMusicRequest& r,
-                     Done<v1::TextToMusicResponse> done);
-
-  // ElevenLabsService (streamed). Never repeated once the request may have
-  // left (each call is billed).
-  Handle SynthesizeSpeech(const CallContext& ctx,
-                          const v1::SynthesizeSpeechRequest& r,
-                          std::shared_ptr<AudioSink> sink);
-  Handle GenerateSoundEffect(const CallContext& ctx,
-                             const v1::GenerateSoundEffectRequest& r,
-                             std::shared_ptr<AudioSink> sink);
-
-  // StableAudioService.
-  Handle GenerateAudio(const CallContext& ctx,
-                       const v1::GenerateAudioRequest& r,
-                       Done<v1::GenerateAudioResponse> done);
-  Handle GetGeneration(const CallContext& ctx,
-                       const v1::GetGenerationRequest& r,
-                       Done<v1::GetGenerationResponse> done);
+  // Streamed audio of the route table (the ElevenLabs RPCs). Never repeated
+  // once the request may have left (each call is billed).
+  template <typename Req>
+  Handle Stream(const CallContext& ctx, const Req& request,
+                std::shared_ptr<AudioSink> sink);
 
   // JobService: reads `media/{id}`, `assets/{id}` or `generations/{id}`
-  // from upstream (GET /v2/media/{id}, the asset poll path, or GET
-  // /v2/generate/audio?generation_id=) as a normalized Job (version 0).
+  // from upstream (the GetMedia row, the asset poll path, or the
+  // GetGeneration row) as a normalized Job (version 0).
   Handle GetJob(const CallContext& ctx, absl::string_view name,
                 Done<v1::Job> done);
 
  private:
-  template <typename Req, typename Resp, typename Parse>
-  Handle Unary(const CallContext& ctx, const Req& request,
-               v1::Provider provider, Parse parse, Done<Resp> done);
-  template <typename Meta, typename Resp>
-  Handle Upload(const CallContext& ctx, const Meta& metadata,
-                std::shared_ptr<http::BodySource> file, absl::string_view field,
-                Done<Resp> done);
-  template <typename Req>
-  Handle Audio(const CallContext& ctx, const Req& request,
-               std::shared_ptr<AudioSink> sink);
+  // The translated request of a call, given the tenant's key for the row's
+  // provider. Called at most once, before the start method returns.
+  using Translate = absl::FunctionRef<absl::StatusOr<UpstreamRequest>(
+      const Endpoints& endpoints, absl::string_view key)>;
+  // An upload's request around the multipart `body` of one attempt.
+  using TranslateUpload = absl::AnyInvocable<UpstreamRequest(
+      const Endpoints& endpoints, const Route& route, absl::string_view key,
+      std::shared_ptr<http::BodySource> body,
+      absl::string_view body_content_type)>;
+
+  // The typed entry points above, after the table lookup, without types:
+  // `valid` is the request's validation; the answer is read by `read` and
+  // delivered by `done`, or the error given to `done`.
+  Handle StartCall(const CallContext& ctx, absl::Status valid,
+                   v1::Provider provider, Translate translate,
+                   UnaryOperation::ReadAnswer read,
+                   UnaryOperation::Completion done);
+  Handle StartUpload(const CallContext& ctx, absl::Status valid, Route route,
+                     absl::string_view file_field, std::string file_name,
+                     std::string content_type,
+                     std::shared_ptr<http::BodySource> file,
+                     TranslateUpload translate, UnaryOperation::ReadAnswer read,
+                     UnaryOperation::Completion done);
+  Handle StartStream(const CallContext& ctx, absl::Status valid,
+                     v1::Provider provider, Translate translate,
+                     std::string output_format,
+                     std::shared_ptr<AudioSink> sink);
+
+  // `read` as a ReadAnswer that keeps the response in `answer`, and `done`
+  // as the Completion that hands it over.
+  template <typename Resp>
+  static UnaryOperation::ReadAnswer ReadInto(std::shared_ptr<Resp> answer,
+                                             AnswerReader<Resp> read);
+  template <typename Resp>
+  static UnaryOperation::Completion Deliver(std::shared_ptr<Resp> answer,
+                                            Done<Resp> done);
 
   const Options options_;
   http::HttpTransport* const transport_;
   Scheduler* const scheduler_;
 };
+
+// ---- Implementation of the templates ----
+
+template <typename Resp>
+UnaryOperation::ReadAnswer Engine::ReadInto(std::shared_ptr<Resp> answer,
+                                            AnswerReader<Resp> read) {
+  return [answer = std::move(answer), read = std::move(read)](
+             const http::HttpResponse& response) mutable -> absl::Status {
+    absl::StatusOr<Resp> parsed = read(response);
+    if (!parsed.ok()) return parsed.status();
+    *answer = *std::move(parsed);
+    return absl::OkStatus();
+  };
+}
+
+template <typename Resp>
+UnaryOperation::Completion Engine::Deliver(std::shared_ptr<Resp> answer,
+                                           Done<Resp> done) {
+  return [answer = std::move(answer),
+          done = std::move(done)](absl::Status status) mutable {
+    if (status.ok()) {
+      std::move(done)(std::move(*answer));
+    } else {
+      std::move(done)(std::move(status));
+    }
+  };
+}
+
+template <typename Req>
+Engine::Handle Engine::Call(const CallContext& ctx, const Req& request,
+                            Done<ResponseOf<Req>> done) {
+  using Resp = ResponseOf<Req>;
+  const UnaryRoute<Req, Resp>& row = RouteFor<Req>();
+  auto answer = std::make_shared<Resp>();
+  return StartCall(
+      ctx, Validate(request), row.route.provider,
+      [&row, &request](const Endpoints& endpoints, absl::string_view key) {
+        return row.translate(endpoints, row.route.ToRoute(), key, request);
+      },
+      ReadInto(answer, row.answer(request)), Deliver(answer, std::move(done)));
+}
+
+template <typename Meta>
+Engine::Handle Engine::Upload(const CallContext& ctx, const Meta& metadata,
+                              std::shared_ptr<http::BodySource> file,
+                              Done<ResponseOf<Meta>> done) {
+  using Resp = ResponseOf<Meta>;
+  const UploadRoute<Meta, Resp>& row = RouteFor<Meta>();
+  auto answer = std::make_shared<Resp>();
+  return StartUpload(
+      ctx, Validate(metadata), row.route.ToRoute(), row.file_field,
+      metadata.file_name(), metadata.content_type(), std::move(file),
+      [&row, metadata](const Endpoints& endpoints, const Route& route,
+                       absl::string_view key,
+                       std::shared_ptr<http::BodySource> body,
+                       absl::string_view body_content_type) {
+        return row.translate(endpoints, route, key, metadata, std::move(body),
+                             body_content_type);
+      },
+      ReadInto(answer, row.answer(metadata)), Deliver(answer, std::move(done)));
+}
+
+template <typename Req>
+Engine::Handle Engine::Stream(const CallContext& ctx, const Req& request,
+                              std::shared_ptr<AudioSink> sink) {
+  const AudioRoute<Req>& row = RouteFor<Req>();
+  return StartStream(
+      ctx, Validate(request), row.route.provider,
+      [&row, &request](const Endpoints& endpoints, absl::string_view key) {
+        return row.translate(endpoints, row.route.ToRoute(), key, request);
+      },
+      row.output_format(request), std::move(sink));
+}
 
 }  // namespace mediagen::upstream
 

@@ -178,7 +178,7 @@ TEST_F(EngineTest, ReadRetriedOn503ThenSucceedsWithJitteredBackoff) {
   fake_.Push(R{503, {}, "<html>busy</html>"});
   fake_.Push(R{200, {}, kMediaJson});
   Outcome<v1::GetMediaResponse> out;
-  engine_.GetMedia(Ctx(), GetMediaReq(), out.Callback());
+  engine_.Call(Ctx(), GetMediaReq(), out.Callback());
   EXPECT_EQ(fake_.call_count(), 1u);
   EXPECT_EQ(out.calls, 0);
   EXPECT_EQ(sched_.pending(), 1u);  // the wait goes through the scheduler
@@ -238,7 +238,7 @@ TEST_F(ObservedEngineTest, EveryAttemptIsReportedToBothObservers) {
   CallContext ctx = Ctx();
   ctx.observer = per_call;
   Outcome<v1::GetMediaResponse> out;
-  engine_.GetMedia(ctx, GetMediaReq(), out.Callback());
+  engine_.Call(ctx, GetMediaReq(), out.Callback());
   AdvanceUntilCalls(3, absl::Seconds(10));
   ASSERT_EQ(out.calls, 1);
   ASSERT_TRUE(out.value->ok());
@@ -263,7 +263,7 @@ TEST_F(ObservedEngineTest, EveryAttemptIsReportedToBothObservers) {
 TEST_F(ObservedEngineTest, ReportedRequestIdsAreScrubbedOfKeys) {
   fake_.Push(R{401, {{"request-id", absl::StrCat("id-", kVimKey)}}, ""});
   Outcome<v1::GetMediaResponse> out;
-  engine_.GetMedia(Ctx(), GetMediaReq(), out.Callback());
+  engine_.Call(Ctx(), GetMediaReq(), out.Callback());
   ASSERT_EQ(out.calls, 1);
   ASSERT_EQ(Global()->seen.size(), 1u);
   EXPECT_EQ(Global()->seen[0].upstream_request_id, "id-[REDACTED]");
@@ -273,7 +273,7 @@ TEST_F(ObservedEngineTest, CallsThatNeverLeaveReportNoAttempt) {
   CallContext ctx = Ctx();
   ctx.credentials.vimmerse_api_key.clear();
   Outcome<v1::GetMediaResponse> out;
-  engine_.GetMedia(ctx, GetMediaReq(), out.Callback());
+  engine_.Call(ctx, GetMediaReq(), out.Callback());
   ASSERT_EQ(out.calls, 1);
   EXPECT_TRUE(Global()->seen.empty());
 }
@@ -298,7 +298,7 @@ TEST_F(RandomJitterEngineTest, DelaysStayWithinFullJitterBounds) {
     for (int i = 0; i < 3; ++i) fake_.Push(R{502, {}, ""});
     fake_.Push(R{200, {}, kMediaJson});
     Outcome<v1::GetMediaResponse> out;
-    engine_.GetMedia(Ctx(), GetMediaReq(), out.Callback());
+    engine_.Call(Ctx(), GetMediaReq(), out.Callback());
     absl::Duration ceiling = absl::Seconds(1);
     for (size_t n = 2; n <= 4; ++n) {
       const absl::Duration waited =
@@ -314,7 +314,7 @@ TEST_F(RandomJitterEngineTest, DelaysStayWithinFullJitterBounds) {
 TEST_F(EngineTest, AttemptsAreCapped) {
   for (int i = 0; i < 10; ++i) fake_.Push(R{500, {}, ""});
   Outcome<v1::GetMediaResponse> out;
-  engine_.GetMedia(Ctx(), GetMediaReq(), out.Callback());
+  engine_.Call(Ctx(), GetMediaReq(), out.Callback());
   sched_.AdvanceBy(absl::Minutes(1));
   EXPECT_EQ(fake_.call_count(), 4u);  // max_attempts
   ASSERT_EQ(out.calls, 1);
@@ -327,7 +327,7 @@ TEST_F(EngineTest, RetriesNeverPassTheDeadline) {
   CallContext ctx = Ctx();
   ctx.deadline = sched_.clock().Now() + absl::Milliseconds(1600);
   Outcome<v1::GetMediaResponse> out;
-  engine_.GetMedia(ctx, GetMediaReq(), out.Callback());
+  engine_.Call(ctx, GetMediaReq(), out.Callback());
   sched_.AdvanceBy(absl::Minutes(1));
   // Waits of 0.5 s and 1 s fit (1.5 s); the next (2 s) would not.
   EXPECT_EQ(fake_.call_count(), 3u);
@@ -340,7 +340,7 @@ TEST_F(EngineTest, RateLimitedReadWaitsForRetryAfter) {
   fake_.Push(R{429, {{"Retry-After", "3"}}, ""});
   fake_.Push(R{200, {}, kMediaJson});
   Outcome<v1::GetMediaResponse> out;
-  engine_.GetMedia(Ctx(), GetMediaReq(), out.Callback());
+  engine_.Call(Ctx(), GetMediaReq(), out.Callback());
   const absl::Duration waited = AdvanceUntilCalls(2, absl::Seconds(10));
   EXPECT_GE(waited, absl::Seconds(3));
   EXPECT_LE(waited, absl::Seconds(3) + absl::Milliseconds(10));
@@ -351,14 +351,14 @@ TEST_F(EngineTest, GarbledReadIsRetriedGarbledCreateIsUnknown) {
   fake_.Push(R{200, {}, "<html>oops</html>"});
   fake_.Push(R{200, {}, kMediaJson});
   Outcome<v1::GetMediaResponse> read;
-  engine_.GetMedia(Ctx(), GetMediaReq(), read.Callback());
+  engine_.Call(Ctx(), GetMediaReq(), read.Callback());
   sched_.AdvanceBy(absl::Seconds(5));
   EXPECT_TRUE(read.value->ok());
   EXPECT_EQ(fake_.call_count(), 2u);
 
   fake_.Push(R{200, {}, R"({"no": "id"})"});
   Outcome<v1::CreateMediaResponse> create;
-  engine_.CreateMedia(Ctx(), CreateMediaReq(), create.Callback());
+  engine_.Call(Ctx(), CreateMediaReq(), create.Callback());
   sched_.AdvanceBy(absl::Seconds(5));
   EXPECT_EQ(fake_.call_count(), 3u);
   EXPECT_EQ(create.status().code(), absl::StatusCode::kUnknown);
@@ -409,7 +409,7 @@ TEST_F(EngineTest, CreateIsSentExactlyOnceWhenItMayHaveArrived) {
     Outcome<v1::CreateMediaResponse> out;
     CallContext ctx = Ctx();
     ctx.deadline = sched.clock().Now() + absl::Minutes(2);
-    engine.CreateMedia(ctx, CreateMediaReq(), out.Callback());
+    engine.Call(ctx, CreateMediaReq(), out.Callback());
     sched.AdvanceBy(absl::Minutes(1));
     EXPECT_EQ(fake.call_count(), 1u) << c.name;
     ASSERT_EQ(out.calls, 1) << c.name;
@@ -423,7 +423,7 @@ TEST_F(EngineTest, CreateRetriedWhenProvablyNotSent) {
   fake_.Push(http::MarkNotSent(absl::UnavailableError("dns failure")));
   fake_.Push(R{200, {}, kMediaJson});
   Outcome<v1::CreateMediaResponse> out;
-  engine_.CreateMedia(Ctx(), CreateMediaReq(), out.Callback());
+  engine_.Call(Ctx(), CreateMediaReq(), out.Callback());
   sched_.AdvanceBy(absl::Seconds(10));
   EXPECT_EQ(fake_.call_count(), 3u);
   ASSERT_EQ(out.calls, 1);
@@ -442,7 +442,7 @@ TEST_F(EngineTest, NotSentRetriesAreCappedToo) {
   Outcome<v1::TextToMusicResponse> out;
   v1::TextToMusicRequest r;
   r.set_prompt("calm");
-  engine_.TextToMusic(Ctx(), r, out.Callback());
+  engine_.Call(Ctx(), r, out.Callback());
   sched_.AdvanceBy(absl::Minutes(1));
   EXPECT_EQ(fake_.call_count(), 4u);
   EXPECT_EQ(out.status().code(), absl::StatusCode::kUnavailable);
@@ -453,7 +453,7 @@ TEST_F(EngineTest, DeadlineAlreadyPassedSendsNothing) {
   CallContext ctx = Ctx();
   ctx.deadline = sched_.clock().Now();
   Outcome<v1::GetMediaResponse> out;
-  engine_.GetMedia(ctx, GetMediaReq(), out.Callback());
+  engine_.Call(ctx, GetMediaReq(), out.Callback());
   EXPECT_EQ(fake_.call_count(), 0u);
   EXPECT_EQ(out.status().code(), absl::StatusCode::kDeadlineExceeded);
 }
@@ -464,7 +464,7 @@ TEST_F(EngineTest, CancelDuringRetryWaitCompletesOnceAndSendsNothingMore) {
   fake_.Push(R{503, {}, ""});
   fake_.Push(R{200, {}, kMediaJson});
   Outcome<v1::GetMediaResponse> out;
-  Engine::Handle h = engine_.GetMedia(Ctx(), GetMediaReq(), out.Callback());
+  Engine::Handle h = engine_.Call(Ctx(), GetMediaReq(), out.Callback());
   EXPECT_EQ(sched_.pending(), 1u);
   h->Cancel();
   EXPECT_EQ(sched_.pending(), 0u);
@@ -485,7 +485,7 @@ TEST(EngineHoldingTest, CancelInFlightAbortsTheTransfer) {
   Outcome<v1::CreateMediaResponse> out;
   v1::CreateMediaRequest r;
   r.set_prompt("x");
-  Engine::Handle h = engine.CreateMedia(ctx, r, out.Callback());
+  Engine::Handle h = engine.Call(ctx, r, out.Callback());
   ASSERT_EQ(transport.requests.size(), 1u);
   h->ResumeReceive();
   EXPECT_EQ(transport.calls[0]->resumes, 1);
@@ -507,7 +507,7 @@ TEST(EngineHoldingTest, CompletionRunsOnceEvenIfTheAnswerRacesACancel) {
   Outcome<v1::GetMediaResponse> out;
   v1::GetMediaRequest r;
   r.set_name("media/m1");
-  Engine::Handle h = engine.GetMedia(ctx, r, out.Callback());
+  Engine::Handle h = engine.Call(ctx, r, out.Callback());
   h->Cancel();
   http::HttpResponse ok;
   ok.status = 200;
@@ -529,12 +529,12 @@ TEST(EngineShutdownTest, CallDroppedByAStoppingSchedulerStillCompletes) {
   fake.Push(R{503, {}, ""});
   v1::GetMediaRequest r;
   r.set_name("media/m1");
-  engine.GetMedia(ctx, r, out.Callback());  // handle not kept
+  engine.Call(ctx, r, out.Callback());  // handle not kept
   auto sink = std::make_shared<RecordingSink>();
   fake.Push(http::MarkNotSent(absl::UnavailableError("refused")));
   v1::GenerateSoundEffectRequest s;
   s.set_text("boom");
-  engine.GenerateSoundEffect(ctx, s, sink);
+  engine.Stream(ctx, s, sink);
   EXPECT_EQ(sched->pending(), 2u);
   EXPECT_EQ(out.calls, 0);
   sched.reset();  // the scheduler goes, and both retry timers with it
@@ -553,7 +553,7 @@ TEST_F(EngineTest, MissingKeyFailsBeforeAnyCallNamingTheProvider) {
   Outcome<v1::GenerateAudioResponse> out;
   v1::GenerateAudioRequest r;
   r.set_prompt("x");
-  engine_.GenerateAudio(ctx, r, out.Callback());
+  engine_.Call(ctx, r, out.Callback());
   EXPECT_EQ(out.status().code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_TRUE(absl::StrContains(out.status().message(), "AIMLAPI"));
   // Marked as never sent, so an idempotency lease is released and the
@@ -573,7 +573,7 @@ TEST_F(EngineTest, MissingKeyFailsBeforeAnyCallNamingTheProvider) {
   auto sink = std::make_shared<RecordingSink>();
   v1::GenerateSoundEffectRequest s;
   s.set_text("boom");
-  engine_.GenerateSoundEffect(ctx, s, sink);
+  engine_.Stream(ctx, s, sink);
   ASSERT_EQ(sink->done.size(), 1u);
   EXPECT_EQ(sink->done[0].code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_TRUE(absl::StrContains(sink->done[0].message(), "ElevenLabs"));
@@ -583,7 +583,7 @@ TEST_F(EngineTest, MissingKeyFailsBeforeAnyCallNamingTheProvider) {
   ctx = Ctx();
   ctx.credentials.vimmerse_api_key = "bad\nkey";
   Outcome<v1::GetMediaResponse> bad;
-  engine_.GetMedia(ctx, GetMediaReq(), bad.Callback());
+  engine_.Call(ctx, GetMediaReq(), bad.Callback());
   EXPECT_EQ(bad.status().code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_FALSE(absl::StrContains(bad.status().message(), "bad\nkey"));
   EXPECT_EQ(fake_.call_count(), 0u);
@@ -603,14 +603,14 @@ TEST_F(EngineTest, InvalidRequestsAreNeverSent) {
   };
   add("prompt", [&] {
     Outcome<v1::CreateMediaResponse> o;
-    engine_.CreateMedia(Ctx(), v1::CreateMediaRequest(), o.Callback());
+    engine_.Call(Ctx(), v1::CreateMediaRequest(), o.Callback());
     return wait(o);
   });
   add("name", [&] {
     Outcome<v1::GetMediaResponse> o;
     v1::GetMediaRequest r;
     r.set_name("media/a/b");
-    engine_.GetMedia(Ctx(), r, o.Callback());
+    engine_.Call(Ctx(), r, o.Callback());
     return wait(o);
   });
   add("audio_option.narration_url", [&] {
@@ -618,14 +618,14 @@ TEST_F(EngineTest, InvalidRequestsAreNeverSent) {
     v1::UpdateMediaRequest r;
     r.set_name("media/m1");
     r.mutable_audio_option()->set_narration_url("narration.mp3");
-    engine_.UpdateMedia(Ctx(), r, o.Callback());
+    engine_.Call(Ctx(), r, o.Callback());
     return wait(o);
   });
   add("file_name", [&] {
     Outcome<v1::UploadVideoResponse> o;
     v1::UploadVideoMetadata m;
     m.set_content_type("video/mp4");
-    engine_.StartVideoUpload(Ctx(), m, nullptr, o.Callback());
+    engine_.Upload(Ctx(), m, nullptr, o.Callback());
     return wait(o);
   });
   add("quantity", [&] {
@@ -633,7 +633,7 @@ TEST_F(EngineTest, InvalidRequestsAreNeverSent) {
     v1::EstimateVideoCreditsRequest r;
     r.set_option("KlingO");
     r.set_quantity(5);
-    engine_.EstimateVideoCredits(Ctx(), r, o.Callback());
+    engine_.Call(Ctx(), r, o.Callback());
     return wait(o);
   });
   add("aspect_ratio", [&] {
@@ -641,12 +641,12 @@ TEST_F(EngineTest, InvalidRequestsAreNeverSent) {
     v1::CropToAspectRatioRequest r;
     r.set_video_url("https://e/v.mp4");
     r.set_aspect_ratio("wide");
-    engine_.CropToAspectRatio(Ctx(), r, o.Callback());
+    engine_.Call(Ctx(), r, o.Callback());
     return wait(o);
   });
   add("video_url", [&] {
     Outcome<v1::ReframeVideoResponse> o;
-    engine_.ReframeVideo(Ctx(), v1::ReframeVideoRequest(), o.Callback());
+    engine_.Call(Ctx(), v1::ReframeVideoRequest(), o.Callback());
     return wait(o);
   });
   add("enhance_mode", [&] {
@@ -654,7 +654,7 @@ TEST_F(EngineTest, InvalidRequestsAreNeverSent) {
     v1::EnhanceVideoRequest r;
     r.set_video_url("https://e/v.mp4");
     r.set_enhance_mode("3X");
-    engine_.EnhanceVideo(Ctx(), r, o.Callback());
+    engine_.Call(Ctx(), r, o.Callback());
     return wait(o);
   });
   add("webhook_url", [&] {
@@ -662,21 +662,21 @@ TEST_F(EngineTest, InvalidRequestsAreNeverSent) {
     v1::AddSoundEffectRequest r;
     r.set_video_url("https://e/v.mp4");
     r.set_webhook_url("hooks.example/x");
-    engine_.AddSoundEffect(Ctx(), r, o.Callback());
+    engine_.Call(Ctx(), r, o.Callback());
     return wait(o);
   });
   add("show_caption", [&] {
     Outcome<v1::AvatarLipSyncResponse> o;
     v1::AvatarLipSyncRequest r;
     r.set_show_caption("Yes");
-    engine_.AvatarLipSync(Ctx(), r, o.Callback());
+    engine_.Call(Ctx(), r, o.Callback());
     return wait(o);
   });
   add("image_url", [&] {
     Outcome<v1::LipSyncResponse> o;
     v1::LipSyncRequest r;
     r.set_audio_url("https://e/a.mp3");
-    engine_.LipSync(Ctx(), r, o.Callback());
+    engine_.Call(Ctx(), r, o.Callback());
     return wait(o);
   });
   add("option", [&] {
@@ -684,7 +684,7 @@ TEST_F(EngineTest, InvalidRequestsAreNeverSent) {
     v1::GenerateVideoEffectRequest r;
     r.set_image_url("https://e/a.png");
     r.set_option("Nope");
-    engine_.GenerateVideoEffect(Ctx(), r, o.Callback());
+    engine_.Call(Ctx(), r, o.Callback());
     return wait(o);
   });
   add("chroma_tolerance", [&] {
@@ -692,7 +692,7 @@ TEST_F(EngineTest, InvalidRequestsAreNeverSent) {
     v1::ReplaceBackgroundRequest r;
     r.set_video_url("https://e/v.mp4");
     r.set_chroma_tolerance("5");
-    engine_.ReplaceBackground(Ctx(), r, o.Callback());
+    engine_.Call(Ctx(), r, o.Callback());
     return wait(o);
   });
   add("duration", [&] {
@@ -700,7 +700,7 @@ TEST_F(EngineTest, InvalidRequestsAreNeverSent) {
     v1::ReferenceToVideoRequest r;
     r.add_image_urls("https://e/a.png");
     r.set_duration(0);
-    engine_.ReferenceToVideo(Ctx(), r, o.Callback());
+    engine_.Call(Ctx(), r, o.Callback());
     return wait(o);
   });
   add("image_url", [&] {
@@ -708,28 +708,28 @@ TEST_F(EngineTest, InvalidRequestsAreNeverSent) {
     v1::VideoToVideoRequest r;
     r.set_video_url("https://e/v.mp4");
     r.set_image_url("ftp://e/a.png");
-    engine_.VideoToVideo(Ctx(), r, o.Callback());
+    engine_.Call(Ctx(), r, o.Callback());
     return wait(o);
   });
   add("audio_url", [&] {
     Outcome<v1::AttachAudioResponse> o;
     v1::AttachAudioRequest r;
     r.set_video_url("https://e/v.mp4");
-    engine_.AttachAudio(Ctx(), r, o.Callback());
+    engine_.Call(Ctx(), r, o.Callback());
     return wait(o);
   });
   add("content_type", [&] {
     Outcome<v1::UploadAudioResponse> o;
     v1::UploadAudioMetadata m;
     m.set_file_name("a.mp3");
-    engine_.StartAudioUpload(Ctx(), m, nullptr, o.Callback());
+    engine_.Upload(Ctx(), m, nullptr, o.Callback());
     return wait(o);
   });
   add("app_name", [&] {
     Outcome<v1::EstimateAudioCreditsResponse> o;
     v1::EstimateAudioCreditsRequest r;
     r.set_option("AutoA");
-    engine_.EstimateAudioCredits(Ctx(), r, o.Callback());
+    engine_.Call(Ctx(), r, o.Callback());
     return wait(o);
   });
   add("voice", [&] {
@@ -737,7 +737,7 @@ TEST_F(EngineTest, InvalidRequestsAreNeverSent) {
     v1::TextToSpeechRequest r;
     r.set_prompt("hi");
     r.set_voice("Zed");
-    engine_.TextToSpeech(Ctx(), r, o.Callback());
+    engine_.Call(Ctx(), r, o.Callback());
     return wait(o);
   });
   add("request_id", [&] {
@@ -745,12 +745,12 @@ TEST_F(EngineTest, InvalidRequestsAreNeverSent) {
     v1::TextToSoundEffectRequest r;
     r.set_prompt("boom");
     r.set_request_id(std::string(129, 'x'));
-    engine_.TextToSoundEffect(Ctx(), r, o.Callback());
+    engine_.Call(Ctx(), r, o.Callback());
     return wait(o);
   });
   add("prompt", [&] {
     Outcome<v1::TextToMusicResponse> o;
-    engine_.TextToMusic(Ctx(), v1::TextToMusicRequest(), o.Callback());
+    engine_.Call(Ctx(), v1::TextToMusicRequest(), o.Callback());
     return wait(o);
   });
   add("optimize_streaming_latency", [&] {
@@ -759,7 +759,7 @@ TEST_F(EngineTest, InvalidRequestsAreNeverSent) {
     r.set_voice_id("v");
     r.set_text("t");
     r.set_optimize_streaming_latency(9);
-    engine_.SynthesizeSpeech(Ctx(), r, sink);
+    engine_.Stream(Ctx(), r, sink);
     EXPECT_TRUE(sink->infos.empty());
     return sink->done.size() == 1 ? sink->done[0]
                                   : absl::InternalError("no OnDone");
@@ -769,7 +769,7 @@ TEST_F(EngineTest, InvalidRequestsAreNeverSent) {
     v1::GenerateSoundEffectRequest r;
     r.set_text("t");
     r.set_duration_seconds(30);
-    engine_.GenerateSoundEffect(Ctx(), r, sink);
+    engine_.Stream(Ctx(), r, sink);
     return sink->done.size() == 1 ? sink->done[0]
                                   : absl::InternalError("no OnDone");
   });
@@ -778,14 +778,14 @@ TEST_F(EngineTest, InvalidRequestsAreNeverSent) {
     v1::GenerateAudioRequest r;
     r.set_prompt("p");
     r.set_seconds_total(60);
-    engine_.GenerateAudio(Ctx(), r, o.Callback());
+    engine_.Call(Ctx(), r, o.Callback());
     return wait(o);
   });
   add("name", [&] {
     Outcome<v1::GetGenerationResponse> o;
     v1::GetGenerationRequest r;
     r.set_name("media/x");
-    engine_.GetGeneration(Ctx(), r, o.Callback());
+    engine_.Call(Ctx(), r, o.Callback());
     return wait(o);
   });
   add("name", [&] {
@@ -828,77 +828,73 @@ TEST_F(EngineTest, EveryAssetRouteIsWired) {
   routes.push_back({base + "/v2/video/crop-to-aspect-ratio", [&](auto done) {
                       v1::CropToAspectRatioRequest r;
                       r.set_video_url("https://e/v.mp4");
-                      return engine_.CropToAspectRatio(Ctx(), r,
-                                                       asset_of(done));
+                      return engine_.Call(Ctx(), r, asset_of(done));
                     }});
   routes.push_back({base + "/v2/video/reframe", [&](auto done) {
                       v1::ReframeVideoRequest r;
                       r.set_video_url("https://e/v.mp4");
-                      return engine_.ReframeVideo(Ctx(), r, asset_of(done));
+                      return engine_.Call(Ctx(), r, asset_of(done));
                     }});
   routes.push_back({base + "/v2/video/enhance", [&](auto done) {
                       v1::EnhanceVideoRequest r;
                       r.set_video_url("https://e/v.mp4");
-                      return engine_.EnhanceVideo(Ctx(), r, asset_of(done));
+                      return engine_.Call(Ctx(), r, asset_of(done));
                     }});
   routes.push_back({base + "/v2/video/sound-effect", [&](auto done) {
                       v1::AddSoundEffectRequest r;
                       r.set_video_url("https://e/v.mp4");
-                      return engine_.AddSoundEffect(Ctx(), r, asset_of(done));
+                      return engine_.Call(Ctx(), r, asset_of(done));
                     }});
   routes.push_back({base + "/v2/video/avatars/lip-sync", [&](auto done) {
-                      return engine_.AvatarLipSync(
-                          Ctx(), v1::AvatarLipSyncRequest(), asset_of(done));
+                      return engine_.Call(Ctx(), v1::AvatarLipSyncRequest(),
+                                          asset_of(done));
                     }});
   routes.push_back({base + "/v2/video/lip-sync", [&](auto done) {
                       v1::LipSyncRequest r;
                       r.set_image_url("https://e/f.png");
                       r.set_prompt("hi");
-                      return engine_.LipSync(Ctx(), r, asset_of(done));
+                      return engine_.Call(Ctx(), r, asset_of(done));
                     }});
   routes.push_back({base + "/v2/video/video-effects", [&](auto done) {
                       v1::GenerateVideoEffectRequest r;
                       r.set_image_url("https://e/a.png");
-                      return engine_.GenerateVideoEffect(Ctx(), r,
-                                                         asset_of(done));
+                      return engine_.Call(Ctx(), r, asset_of(done));
                     }});
   routes.push_back({base + "/v2/video/replace-background", [&](auto done) {
                       v1::ReplaceBackgroundRequest r;
                       r.set_video_url("https://e/v.mp4");
-                      return engine_.ReplaceBackground(Ctx(), r,
-                                                       asset_of(done));
+                      return engine_.Call(Ctx(), r, asset_of(done));
                     }});
   routes.push_back({base + "/v2/video/reference-to-video", [&](auto done) {
                       v1::ReferenceToVideoRequest r;
                       r.add_image_urls("https://e/a.png");
-                      return engine_.ReferenceToVideo(Ctx(), r, asset_of(done));
+                      return engine_.Call(Ctx(), r, asset_of(done));
                     }});
   routes.push_back({base + "/v2/video/video-to-video", [&](auto done) {
                       v1::VideoToVideoRequest r;
                       r.set_video_url("https://e/v.mp4");
-                      return engine_.VideoToVideo(Ctx(), r, asset_of(done));
+                      return engine_.Call(Ctx(), r, asset_of(done));
                     }});
   routes.push_back({base + "/v2/video/audio", [&](auto done) {
                       v1::AttachAudioRequest r;
                       r.set_video_url("https://e/v.mp4");
                       r.set_audio_url("https://e/a.mp3");
-                      return engine_.AttachAudio(Ctx(), r, asset_of(done));
+                      return engine_.Call(Ctx(), r, asset_of(done));
                     }});
   routes.push_back({base + "/v2/audio/text-2-speech", [&](auto done) {
                       v1::TextToSpeechRequest r;
                       r.set_prompt("hi");
-                      return engine_.TextToSpeech(Ctx(), r, asset_of(done));
+                      return engine_.Call(Ctx(), r, asset_of(done));
                     }});
   routes.push_back({base + "/v2/audio/text-2-sound-effect", [&](auto done) {
                       v1::TextToSoundEffectRequest r;
                       r.set_prompt("boom");
-                      return engine_.TextToSoundEffect(Ctx(), r,
-                                                       asset_of(done));
+                      return engine_.Call(Ctx(), r, asset_of(done));
                     }});
   routes.push_back({base + "/v2/audio/text-2-music", [&](auto done) {
                       v1::TextToMusicRequest r;
                       r.set_prompt("calm");
-                      return engine_.TextToMusic(Ctx(), r, asset_of(done));
+                      return engine_.Call(Ctx(), r, asset_of(done));
                     }});
 
   for (size_t i = 0; i < routes.size(); ++i) {
@@ -921,7 +917,7 @@ TEST_F(EngineTest, EveryAssetRouteIsWired) {
 TEST_F(EngineTest, MediaEstimateAndStableAudioRoutes) {
   fake_.Push(R{200, {}, kMediaJson});
   Outcome<v1::CreateMediaResponse> create;
-  engine_.CreateMedia(Ctx(), CreateMediaReq(), create.Callback());
+  engine_.Call(Ctx(), CreateMediaReq(), create.Callback());
   EXPECT_EQ(fake_.requests().back().url, "https://api.vimmerse.net/v2/media");
   EXPECT_EQ((*create.value)->media().state(), v1::JOB_STATE_QUEUED);
 
@@ -931,7 +927,7 @@ TEST_F(EngineTest, MediaEstimateAndStableAudioRoutes) {
   v1::UpdateMediaRequest u;
   u.set_name("media/m7");
   u.set_title("t");
-  engine_.UpdateMedia(Ctx(), u, update.Callback());
+  engine_.Call(Ctx(), u, update.Callback());
   EXPECT_EQ(fake_.requests().back().method, "PUT");
   ASSERT_TRUE(update.value->ok()) << update.status();
   EXPECT_EQ((*update.value)->media().name(), "media/m7");  // id from the name
@@ -940,7 +936,7 @@ TEST_F(EngineTest, MediaEstimateAndStableAudioRoutes) {
   Outcome<v1::EstimateVideoCreditsResponse> ev;
   v1::EstimateVideoCreditsRequest e;
   e.set_option("KlingO");
-  engine_.EstimateVideoCredits(Ctx(), e, ev.Callback());
+  engine_.Call(Ctx(), e, ev.Callback());
   EXPECT_EQ((*ev.value)->total_credits(), 12);
 
   fake_.Push(R{200, {}, R"({"total_credits": "3", "breakdown": {}})"});
@@ -948,7 +944,7 @@ TEST_F(EngineTest, MediaEstimateAndStableAudioRoutes) {
   v1::EstimateAudioCreditsRequest a;
   a.set_app_name("text-to-music");
   a.set_option("Lyria");
-  engine_.EstimateAudioCredits(Ctx(), a, ea.Callback());
+  engine_.Call(Ctx(), a, ea.Callback());
   EXPECT_EQ(fake_.requests().back().url,
             "https://api.vimmerse.net/v2/audio/estimate-credits");
   EXPECT_EQ((*ea.value)->total_credits(), 3);
@@ -957,7 +953,7 @@ TEST_F(EngineTest, MediaEstimateAndStableAudioRoutes) {
   Outcome<v1::GenerateAudioResponse> gen;
   v1::GenerateAudioRequest g;
   g.set_prompt("lofi");
-  engine_.GenerateAudio(Ctx(), g, gen.Callback());
+  engine_.Call(Ctx(), g, gen.Callback());
   EXPECT_EQ(Header(fake_.requests().back().headers, "Authorization"),
             std::string("Bearer ") + kAimlKey);
   ASSERT_TRUE(gen.value->ok()) << gen.status();
@@ -969,7 +965,7 @@ TEST_F(EngineTest, MediaEstimateAndStableAudioRoutes) {
   Outcome<v1::GetGenerationResponse> poll;
   v1::GetGenerationRequest p;
   p.set_name("generations/g1:stable-audio");
-  engine_.GetGeneration(Ctx(), p, poll.Callback());
+  engine_.Call(Ctx(), p, poll.Callback());
   EXPECT_EQ(fake_.requests().back().url,
             "https://api.aimlapi.com/v2/generate/"
             "audio?generation_id=g1%3Astable-audio");
@@ -983,7 +979,7 @@ TEST_F(EngineTest, ErrorsComeBackMappedAndConvertibleToGrpc) {
         absl::StrCat(R"({"message": "key )", kVimKey,
                      R"( has no credit", "code": "INSUFFICIENT_CREDIT"})")});
   Outcome<v1::CreateMediaResponse> out;
-  engine_.CreateMedia(Ctx(), CreateMediaReq(), out.Callback());
+  engine_.Call(Ctx(), CreateMediaReq(), out.Callback());
   EXPECT_EQ(out.status().code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_FALSE(absl::StrContains(out.status().message(), kVimKey));
   grpc::Status g = rpc::ToGrpcStatus(out.status());
@@ -1014,7 +1010,7 @@ TEST(EngineSecretsTest, OtherTenantsSecretsAreScrubbedFromErrorsToo) {
   ctx.credentials.vimmerse_api_key = kVimKey;
   v1::CreateMediaRequest r;
   r.set_prompt("x");
-  engine.CreateMedia(ctx, r, out.Callback());
+  engine.Call(ctx, r, out.Callback());
   ASSERT_EQ(out.calls, 1);
   const std::string all = absl::StrCat(
       out.status().message(), rpc::GetErrorInfo(out.status())->DebugString());
@@ -1031,7 +1027,7 @@ TEST_F(EngineTest, ExtraHeadersForwardedReservedOnesDropped) {
                        {"x-evil", "a\r\nInjected: 1"},
                        {"bad name", "v"}};
   Outcome<v1::GetMediaResponse> out;
-  engine_.GetMedia(ctx, GetMediaReq(), out.Callback());
+  engine_.Call(ctx, GetMediaReq(), out.Callback());
   const auto req = fake_.requests().back();
   EXPECT_EQ(Header(req.headers, "traceparent"), "00-abc-def-01");
   EXPECT_EQ(HeaderCount(req.headers, "Authorization"), 0);
@@ -1056,7 +1052,7 @@ TEST_F(EngineTest, SpeechStreamsInfoThenChunksThenDone) {
   v1::SynthesizeSpeechRequest r;
   r.set_voice_id("JBFqnCBsd6RMkjVDRZzb");
   r.set_text("Hello");
-  engine_.SynthesizeSpeech(Ctx(), r, sink);
+  engine_.Stream(Ctx(), r, sink);
   ASSERT_EQ(fake_.call_count(), 1u);
   const auto req = fake_.requests()[0];
   EXPECT_TRUE(req.streamed_response);
@@ -1087,7 +1083,7 @@ TEST_F(EngineTest, SpeechInfoHeadersAreScrubbedOfKeys) {
   v1::SynthesizeSpeechRequest r;
   r.set_voice_id("JBFqnCBsd6RMkjVDRZzb");
   r.set_text("Hello");
-  engine_.SynthesizeSpeech(Ctx(), r, sink);
+  engine_.Stream(Ctx(), r, sink);
   ASSERT_EQ(sink->infos.size(), 1u);
   EXPECT_EQ(sink->infos[0].content_type(), "audio/mpeg; k=[REDACTED]");
   EXPECT_EQ(sink->infos[0].upstream_request_id(), "[REDACTED]");
@@ -1104,7 +1100,7 @@ TEST_F(EngineTest, SpeechErrorBodyIsParsedNeverStreamedNorRetried) {
   v1::GenerateSoundEffectRequest r;
   r.set_text("boom");
   r.set_output_format("pcm_16000");
-  engine_.GenerateSoundEffect(Ctx(), r, sink);
+  engine_.Stream(Ctx(), r, sink);
   sched_.AdvanceBy(absl::Minutes(1));
   EXPECT_EQ(fake_.call_count(), 1u);
   EXPECT_TRUE(sink->infos.empty());
@@ -1125,7 +1121,7 @@ TEST_F(EngineTest, SpeechAnsweredWithSomethingElseThanAudioIsABadResponse) {
   v1::SynthesizeSpeechRequest r;
   r.set_voice_id("v");
   r.set_text("t");
-  engine_.SynthesizeSpeech(Ctx(), r, sink);
+  engine_.Stream(Ctx(), r, sink);
   sched_.AdvanceBy(absl::Seconds(5));
   EXPECT_EQ(fake_.call_count(), 1u);
   EXPECT_TRUE(sink->infos.empty());
@@ -1142,7 +1138,7 @@ TEST_F(EngineTest, SpeechAnsweredWithSomethingElseThanAudioIsABadResponse) {
         http::Headers{}}) {
     fake_.Push(R{200, h, "pcm"});
     auto ok = std::make_shared<RecordingSink>();
-    engine_.SynthesizeSpeech(Ctx(), r, ok);
+    engine_.Stream(Ctx(), r, ok);
     ASSERT_EQ(ok->done.size(), 1u);
     EXPECT_TRUE(ok->done[0].ok()) << ok->done[0];
     EXPECT_EQ(ok->audio, "pcm");
@@ -1157,7 +1153,7 @@ TEST_F(EngineTest, SpeechRetriedOnlyWhenNotSent) {
   r.set_voice_id("v");
   r.set_text("t");
   r.set_stream(false);
-  engine_.SynthesizeSpeech(Ctx(), r, sink);
+  engine_.Stream(Ctx(), r, sink);
   sched_.AdvanceBy(absl::Seconds(5));
   EXPECT_EQ(fake_.call_count(), 2u);
   EXPECT_EQ(fake_.requests()[1].url,
@@ -1168,7 +1164,7 @@ TEST_F(EngineTest, SpeechRetriedOnlyWhenNotSent) {
 
   fake_.Push(absl::UnavailableError("connection reset"));
   auto sink2 = std::make_shared<RecordingSink>();
-  engine_.SynthesizeSpeech(Ctx(), r, sink2);
+  engine_.Stream(Ctx(), r, sink2);
   sched_.AdvanceBy(absl::Seconds(5));
   EXPECT_EQ(fake_.call_count(), 3u);
   ASSERT_EQ(sink2->done.size(), 1u);
@@ -1191,7 +1187,7 @@ TEST(EngineHoldingTest, PausedStreamResumesThroughTheHandle) {
   v1::SynthesizeSpeechRequest r;
   r.set_voice_id("v");
   r.set_text("t");
-  Engine::Handle h = engine.SynthesizeSpeech(ctx, r, sink);
+  Engine::Handle h = engine.Stream(ctx, r, sink);
   ASSERT_EQ(transport.requests.size(), 1u);
   auto stream = transport.requests[0].response_stream;
   ASSERT_NE(stream, nullptr);

@@ -106,8 +106,8 @@ TEST(EngineThreadsTest, CancelRacingAnswersAndRetriesCompletesOnce) {
   absl::BitGen gen;
   std::vector<Engine::Handle> handles;
   for (int i = 0; i < kCalls; ++i) {
-    handles.push_back(engine.GetMedia(
-        ctx, request, [&](absl::StatusOr<v1::GetMediaResponse> r) {
+    handles.push_back(
+        engine.Call(ctx, request, [&](absl::StatusOr<v1::GetMediaResponse> r) {
           std::lock_guard<std::mutex> lock(mu);
           ++completions;
           if (r.ok()) {

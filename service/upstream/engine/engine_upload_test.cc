@@ -115,7 +115,7 @@ TEST(EngineUploadTest, VideoUploadIsOneMultipartPartWithQueryParams) {
   fake.Push(Ok(kAssetJson));
   const std::string bytes("\x00\x01video-bytes\r\n--not-a-boundary\xff", 32);
   std::optional<absl::StatusOr<v1::UploadVideoResponse>> got;
-  engine.StartVideoUpload(
+  engine.Upload(
       Ctx(), VideoMeta(), std::make_shared<StringSource>(bytes),
       [&](absl::StatusOr<v1::UploadVideoResponse> r) { got = std::move(r); });
   ASSERT_EQ(fake.call_count(), 1u);
@@ -149,7 +149,7 @@ TEST(EngineUploadTest, AudioUploadUsesAudioFileField) {
   m.set_file_name("voiceover.mp3");
   m.set_content_type("audio/mpeg");
   std::optional<absl::StatusOr<v1::UploadAudioResponse>> got;
-  engine.StartAudioUpload(
+  engine.Upload(
       Ctx(), m, std::make_shared<StringSource>("ID3abc"),
       [&](absl::StatusOr<v1::UploadAudioResponse> r) { got = std::move(r); });
   ASSERT_EQ(fake.call_count(), 1u);
@@ -176,7 +176,7 @@ TEST(EngineUploadTest, UploadFailingAfterItWasSentIsNotRepeated) {
     fake.Push(error);
     fake.Push(Ok(kAssetJson));
     std::optional<absl::StatusOr<v1::UploadVideoResponse>> got;
-    engine.StartVideoUpload(
+    engine.Upload(
         Ctx(), VideoMeta(), std::make_shared<StringSource>("bytes"),
         [&](absl::StatusOr<v1::UploadVideoResponse> r) { got = std::move(r); });
     sched.AdvanceBy(absl::Minutes(1));
@@ -192,7 +192,7 @@ TEST(EngineUploadTest, UploadNeverReadIsRetriedWithAFreshBody) {
   Engine engine(Engine::Options{}, &transport, &sched);
   auto file = std::make_shared<StringSource>("payload");
   std::optional<absl::StatusOr<v1::UploadVideoResponse>> got;
-  engine.StartVideoUpload(
+  engine.Upload(
       Ctx(), VideoMeta(), file,
       [&](absl::StatusOr<v1::UploadVideoResponse> r) { got = std::move(r); });
   ASSERT_EQ(transport.requests.size(), 1u);
@@ -221,7 +221,7 @@ TEST(EngineUploadTest, BrokenClientStreamFailsTheUpload) {
   FakeScheduler sched;
   Engine engine(Engine::Options{}, &fake, &sched);
   std::optional<absl::StatusOr<v1::UploadVideoResponse>> got;
-  engine.StartVideoUpload(
+  engine.Upload(
       Ctx(), VideoMeta(), std::make_shared<StringSource>("x", /*fail=*/true),
       [&](absl::StatusOr<v1::UploadVideoResponse> r) { got = std::move(r); });
   ASSERT_TRUE(got.has_value());

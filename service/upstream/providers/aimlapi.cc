@@ -10,38 +10,29 @@
 namespace mediagen::upstream::aimlapi {
 namespace {
 
-constexpr absl::string_view kPath = "/v2/generate/audio";
 constexpr absl::string_view kJson = "application/json";
 
 }  // namespace
 
-absl::StatusOr<UpstreamRequest> BuildRequest(
-    const Endpoints& e, absl::string_view key,
+absl::StatusOr<UpstreamRequest> TranslateGenerateAudio(
+    const Endpoints& e, const Route& route, absl::string_view key,
     const v1::GenerateAudioRequest& r) {
   Json body = EncodeMessage(r, {"request_id"});
   if (!r.has_model()) body["model"] = std::string(kStableAudioModel);
   const std::string text = Serialize(body);
-  return MakeRequest(Route{v1::PROVIDER_AIMLAPI, "POST", std::string(kPath),
-                           Idempotency::kNonIdempotent},
-                     BuildUrl(e.aimlapi, kPath), key, kJson, &text);
+  return MakeRequest(route, BuildUrl(e.aimlapi, route.path), key, kJson, &text);
 }
 
-absl::StatusOr<UpstreamRequest> BuildRequest(
-    const Endpoints& e, absl::string_view key,
+absl::StatusOr<UpstreamRequest> TranslateGetGeneration(
+    const Endpoints& e, const Route& route, absl::string_view key,
     const v1::GetGenerationRequest& r) {
   absl::StatusOr<std::string> id =
       ParseResourceId(r.name(), ResourceKind::kGeneration);
   if (!id.ok()) return id.status();
-  return BuildGetGeneration(e, key, *id);
-}
-
-UpstreamRequest BuildGetGeneration(const Endpoints& e, absl::string_view key,
-                                   absl::string_view generation_id) {
-  return MakeRequest(Route{v1::PROVIDER_AIMLAPI, "GET",
-                           absl::StrCat(kPath, "?generation_id={id}"),
-                           Idempotency::kIdempotent},
-                     BuildUrl(e.aimlapi, kPath,
-                              {{"generation_id", std::string(generation_id)}}),
+  // The documented route carries its query ("...?generation_id={id}").
+  const absl::string_view path =
+      absl::string_view(route.path).substr(0, route.path.find('?'));
+  return MakeRequest(route, BuildUrl(e.aimlapi, path, {{"generation_id", *id}}),
                      key, kJson);
 }
 

@@ -1,6 +1,7 @@
 #include "service/upstream/providers/aimlapi.h"
 
 #include "gtest/gtest.h"
+#include "service/upstream/providers/route_table.h"
 #include "service/upstream/providers/test_util.h"
 
 namespace mediagen::upstream::aimlapi {

@@ -5,6 +5,8 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
+#include "absl/strings/strip.h"
 #include "service/upstream/providers/errors.h"
 #include "service/upstream/providers/json_codec.h"
 
@@ -17,20 +19,17 @@ constexpr absl::string_view kAccept = "*/*";
 // Content types and request ids are short; anything longer is cut.
 constexpr size_t kMaxHeaderTextBytes = 128;
 
-Route ElevenLabsRoute(absl::string_view path) {
-  // Every call synthesizes (and bills characters): never repeated once it
-  // may have been sent.
-  return Route{v1::PROVIDER_ELEVENLABS, "POST", std::string(path),
-               Idempotency::kNonIdempotent};
-}
-
 }  // namespace
 
-absl::StatusOr<UpstreamRequest> BuildRequest(
-    const Endpoints& e, absl::string_view key,
+absl::StatusOr<UpstreamRequest> TranslateSpeech(
+    const Endpoints& e, const Route& route, absl::string_view key,
     const v1::SynthesizeSpeechRequest& r) {
   const bool stream = !r.has_stream() || r.stream();
-  const std::string suffix = stream ? "/stream" : "";
+  Route chosen = route;
+  if (!stream) {
+    // The same call answered in one piece: the route without `/stream`.
+    chosen.path = std::string(absl::StripSuffix(route.path, "/stream"));
+  }
   QueryParams query;
   if (r.has_enable_logging()) {
     query.emplace_back("enable_logging", r.enable_logging() ? "true" : "false");
@@ -44,24 +43,20 @@ absl::StatusOr<UpstreamRequest> BuildRequest(
   const std::string body = Serialize(
       EncodeMessage(r, {"voice_id", "output_format", "stream", "enable_logging",
                         "optimize_streaming_latency"}));
-  return MakeRequest(
-      ElevenLabsRoute(absl::StrCat("/v1/text-to-speech/{voice_id}", suffix)),
-      BuildUrl(e.elevenlabs,
-               absl::StrCat("/v1/text-to-speech/", PercentEncode(r.voice_id()),
-                            suffix),
-               query),
-      key, kAccept, &body);
+  const std::string path = absl::StrReplaceAll(
+      chosen.path, {{"{voice_id}", PercentEncode(r.voice_id())}});
+  return MakeRequest(std::move(chosen), BuildUrl(e.elevenlabs, path, query),
+                     key, kAccept, &body);
 }
 
-absl::StatusOr<UpstreamRequest> BuildRequest(
-    const Endpoints& e, absl::string_view key,
+absl::StatusOr<UpstreamRequest> TranslateSoundEffect(
+    const Endpoints& e, const Route& route, absl::string_view key,
     const v1::GenerateSoundEffectRequest& r) {
   QueryParams query;
   if (r.has_output_format())
     query.emplace_back("output_format", r.output_format());
   const std::string body = Serialize(EncodeMessage(r, {"output_format"}));
-  return MakeRequest(ElevenLabsRoute("/v1/sound-generation"),
-                     BuildUrl(e.elevenlabs, "/v1/sound-generation", query), key,
+  return MakeRequest(route, BuildUrl(e.elevenlabs, route.path, query), key,
                      kAccept, &body);
 }
 

@@ -3,7 +3,7 @@
 // the audio bytes.
 //
 //   absl::StatusOr<UpstreamRequest> up =
-//       elevenlabs::BuildRequest(endpoints, key, speech_request);
+//       BuildRequest(endpoints, key, speech_request);  // route_table.h
 //   // on 2xx headers:
 //   v1::AudioStreamInfo info = elevenlabs::StreamInfoFromHeaders(
 //       headers, elevenlabs::OutputFormatOf(speech_request));
@@ -24,21 +24,24 @@ namespace mediagen::upstream::elevenlabs {
 // Upstream's default `output_format`.
 inline constexpr absl::string_view kDefaultOutputFormat = "mp3_44100_128";
 
-// POST /v1/text-to-speech/{voice_id}/stream (or without /stream when
-// `stream` is false). Query, when set and in the documented order:
-// `enable_logging`, `optimize_streaming_latency`, `output_format`. Body:
-// every other set field (text, model_id, language_code, voice_settings,
-// pronunciation_dictionary_locators, seed, previous_text, next_text,
-// previous_request_ids, next_request_ids, use_pvc_as_ivc,
-// apply_text_normalization).
-absl::StatusOr<UpstreamRequest> BuildRequest(
-    const Endpoints& e, absl::string_view key,
+// Translators of the route table (route_table.h).
+
+// POST /v1/text-to-speech/{voice_id}/stream (the row's route), or without
+// /stream when `stream` is false. Query, when set and in the documented
+// order: `enable_logging`, `optimize_streaming_latency`, `output_format`.
+// Body: every other set field (text, model_id, language_code,
+// voice_settings, pronunciation_dictionary_locators, seed, previous_text,
+// next_text, previous_request_ids, next_request_ids, use_pvc_as_ivc,
+// apply_text_normalization). Every call synthesizes (and bills
+// characters): the row makes it non-idempotent.
+absl::StatusOr<UpstreamRequest> TranslateSpeech(
+    const Endpoints& e, const Route& route, absl::string_view key,
     const v1::SynthesizeSpeechRequest& r);
 
 // POST /v1/sound-generation[?output_format=...]; body text,
 // duration_seconds, prompt_influence when set.
-absl::StatusOr<UpstreamRequest> BuildRequest(
-    const Endpoints& e, absl::string_view key,
+absl::StatusOr<UpstreamRequest> TranslateSoundEffect(
+    const Endpoints& e, const Route& route, absl::string_view key,
     const v1::GenerateSoundEffectRequest& r);
 
 // The requested output format, or upstream's default.

@@ -6,6 +6,10 @@
 
 namespace mediagen::upstream {
 
+Route RouteSpec::ToRoute() const {
+  return Route{provider, std::string(method), std::string(path), idempotency};
+}
+
 std::string PercentEncode(absl::string_view in) {
   static constexpr char kHex[] = "0123456789ABCDEF";
   std::string out;

@@ -14,6 +14,8 @@
 #include <utility>
 #include <vector>
 
+#include "absl/functional/any_invocable.h"
+#include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "mediagen/v1/common.pb.h"
 #include "service/http/transport.h"
@@ -37,10 +39,28 @@ struct Route {
   std::string Label() const { return method + " " + path; }
 };
 
+// The constant part of a Route, as literal data for the route table
+// (route_table.h): one per RPC.
+struct RouteSpec {
+  v1::Provider provider = v1::PROVIDER_UNSPECIFIED;
+  absl::string_view method;
+  absl::string_view path;
+  Idempotency idempotency = Idempotency::kNonIdempotent;
+
+  Route ToRoute() const;
+};
+
 struct UpstreamRequest {
   Route route;
   http::HttpRequest http;
 };
+
+// Reads a 2xx answer into an RPC's response; an error is our short reason
+// why the answer is unusable (never upstream text). One is made per call,
+// so it may hold what the answer lacks (GetMedia's id).
+template <typename Resp>
+using AnswerReader =
+    absl::AnyInvocable<absl::StatusOr<Resp>(const http::HttpResponse&)>;
 
 using QueryParams = std::vector<std::pair<std::string, std::string>>;
 

@@ -5,6 +5,16 @@
 namespace mediagen::upstream {
 namespace {
 
+TEST(RouteSpecTest, BecomesTheRouteItDescribes) {
+  constexpr RouteSpec kSpec{v1::PROVIDER_AIMLAPI, "GET",
+                            "/v2/generate/audio?generation_id={id}",
+                            Idempotency::kIdempotent};
+  const Route route = kSpec.ToRoute();
+  EXPECT_EQ(route.provider, v1::PROVIDER_AIMLAPI);
+  EXPECT_EQ(route.Label(), "GET /v2/generate/audio?generation_id={id}");
+  EXPECT_EQ(route.idempotency, Idempotency::kIdempotent);
+}
+
 TEST(PercentEncodeTest, KeepsUnreservedEncodesEverythingElse) {
   EXPECT_EQ(PercentEncode("AZaz09-._~"), "AZaz09-._~");
   EXPECT_EQ(PercentEncode("e6dcf61f-d3e5:stable-audio"),

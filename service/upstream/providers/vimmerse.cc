@@ -16,28 +16,6 @@ namespace {
 
 constexpr absl::string_view kJson = "application/json";
 
-Route VimmerseRoute(absl::string_view method, absl::string_view path,
-                    Idempotency idempotency) {
-  return Route{v1::PROVIDER_VIMMERSE, std::string(method), std::string(path),
-               idempotency};
-}
-
-// POST `path` with the request's set fields (minus `skip`) as JSON.
-UpstreamRequest JsonPost(
-    const Endpoints& e, absl::string_view key, absl::string_view path,
-    const google::protobuf::Message& request, Idempotency idempotency,
-    const std::vector<std::string>& skip = {"request_id"}) {
-  const std::string body = Serialize(EncodeMessage(request, skip));
-  return MakeRequest(VimmerseRoute("POST", path, idempotency),
-                     BuildUrl(e.vimmerse, path), key, kJson, &body);
-}
-
-UpstreamRequest Create(const Endpoints& e, absl::string_view key,
-                       absl::string_view path,
-                       const google::protobuf::Message& request) {
-  return JsonPost(e, key, path, request, Idempotency::kNonIdempotent);
-}
-
 void ClampProgress(google::protobuf::Message* m) {
   // Both Media and Asset name it `progress_percentage` (optional int32).
   const auto* f = m->GetDescriptor()->FindFieldByName("progress_percentage");
@@ -56,15 +34,17 @@ absl::Status UsableId(ResourceKind kind, const std::string& id) {
 
 }  // namespace
 
-absl::StatusOr<UpstreamRequest> BuildRequest(const Endpoints& e,
-                                             absl::string_view key,
-                                             const v1::CreateMediaRequest& r) {
-  return Create(e, key, "/v2/media", r);
+absl::StatusOr<UpstreamRequest> PostMessageJson(
+    const Endpoints& e, const Route& route, absl::string_view key,
+    const google::protobuf::Message& request) {
+  const std::string body = Serialize(EncodeMessage(request, {"request_id"}));
+  return MakeRequest(route, BuildUrl(e.vimmerse, route.path), key, kJson,
+                     &body);
 }
 
-absl::StatusOr<UpstreamRequest> BuildRequest(const Endpoints& e,
-                                             absl::string_view key,
-                                             const v1::GetMediaRequest& r) {
+absl::StatusOr<UpstreamRequest> TranslateGetMedia(
+    const Endpoints& e, const Route& route, absl::string_view key,
+    const v1::GetMediaRequest& r) {
   absl::StatusOr<std::string> id =
       ParseResourceId(r.name(), ResourceKind::kMedia);
   if (!id.ok()) return id.status();
@@ -72,137 +52,34 @@ absl::StatusOr<UpstreamRequest> BuildRequest(const Endpoints& e,
   if (r.fields_size() > 0)
     query.emplace_back("fields", absl::StrJoin(r.fields(), ","));
   return MakeRequest(
-      VimmerseRoute("GET", "/v2/media/{id}", Idempotency::kIdempotent),
-      BuildUrl(e.vimmerse, absl::StrCat("/v2/media/", PercentEncode(*id)),
+      route,
+      BuildUrl(e.vimmerse,
+               absl::StrReplaceAll(route.path, {{"{id}", PercentEncode(*id)}}),
                query),
       key, kJson);
 }
 
-absl::StatusOr<UpstreamRequest> BuildRequest(const Endpoints& e,
-                                             absl::string_view key,
-                                             const v1::UpdateMediaRequest& r) {
+absl::StatusOr<UpstreamRequest> TranslateUpdateMedia(
+    const Endpoints& e, const Route& route, absl::string_view key,
+    const v1::UpdateMediaRequest& r) {
   absl::StatusOr<std::string> id =
       ParseResourceId(r.name(), ResourceKind::kMedia);
   if (!id.ok()) return id.status();
   const std::string body = Serialize(EncodeMessage(r, {"name", "request_id"}));
+  Route update = route;
+  update.method = e.media_update_method;
   return MakeRequest(
-      VimmerseRoute(e.media_update_method, "/v2/media/{id}",
-                    Idempotency::kNonIdempotent),
-      BuildUrl(e.vimmerse, absl::StrCat("/v2/media/", PercentEncode(*id))), key,
-      kJson, &body);
+      update,
+      BuildUrl(e.vimmerse,
+               absl::StrReplaceAll(route.path, {{"{id}", PercentEncode(*id)}})),
+      key, kJson, &body);
 }
 
-absl::StatusOr<UpstreamRequest> BuildRequest(
-    const Endpoints& e, absl::string_view key,
-    const v1::EstimateVideoCreditsRequest& r) {
-  // Prices only; creates nothing, so it may be repeated.
-  return JsonPost(e, key, "/v2/video/estimate-credits", r,
-                  Idempotency::kIdempotent);
-}
-
-absl::StatusOr<UpstreamRequest> BuildRequest(
-    const Endpoints& e, absl::string_view key,
-    const v1::CropToAspectRatioRequest& r) {
-  return Create(e, key, "/v2/video/crop-to-aspect-ratio", r);
-}
-
-absl::StatusOr<UpstreamRequest> BuildRequest(const Endpoints& e,
-                                             absl::string_view key,
-                                             const v1::ReframeVideoRequest& r) {
-  return Create(e, key, "/v2/video/reframe", r);
-}
-
-absl::StatusOr<UpstreamRequest> BuildRequest(const Endpoints& e,
-                                             absl::string_view key,
-                                             const v1::EnhanceVideoRequest& r) {
-  return Create(e, key, "/v2/video/enhance", r);
-}
-
-absl::StatusOr<UpstreamRequest> BuildRequest(
-    const Endpoints& e, absl::string_view key,
-    const v1::AddSoundEffectRequest& r) {
-  return Create(e, key, "/v2/video/sound-effect", r);
-}
-
-absl::StatusOr<UpstreamRequest> BuildRequest(
-    const Endpoints& e, absl::string_view key,
-    const v1::AvatarLipSyncRequest& r) {
-  return Create(e, key, "/v2/video/avatars/lip-sync", r);
-}
-
-absl::StatusOr<UpstreamRequest> BuildRequest(const Endpoints& e,
-                                             absl::string_view key,
-                                             const v1::LipSyncRequest& r) {
-  return Create(e, key, "/v2/video/lip-sync", r);
-}
-
-absl::StatusOr<UpstreamRequest> BuildRequest(
-    const Endpoints& e, absl::string_view key,
-    const v1::GenerateVideoEffectRequest& r) {
-  return Create(e, key, "/v2/video/video-effects", r);
-}
-
-absl::StatusOr<UpstreamRequest> BuildRequest(
-    const Endpoints& e, absl::string_view key,
-    const v1::ReplaceBackgroundRequest& r) {
-  return Create(e, key, "/v2/video/replace-background", r);
-}
-
-absl::StatusOr<UpstreamRequest> BuildRequest(
-    const Endpoints& e, absl::string_view key,
-    const v1::ReferenceToVideoRequest& r) {
-  return Create(e, key, "/v2/video/reference-to-video", r);
-}
-
-absl::StatusOr<UpstreamRequest> BuildRequest(const Endpoints& e,
-                                             absl::string_view key,
-                                             const v1::VideoToVideoRequest& r) {
-  return Create(e, key, "/v2/video/video-to-video", r);
-}
-
-absl::StatusOr<UpstreamRequest> BuildRequest(const Endpoints& e,
-                                             absl::string_view key,
-                                             const v1::AttachAudioRequest& r) {
-  return Create(e, key, "/v2/video/audio", r);
-}
-
-absl::StatusOr<UpstreamRequest> BuildRequest(
-    const Endpoints& e, absl::string_view key,
-    const v1::EstimateAudioCreditsRequest& r) {
-  return JsonPost(e, key, "/v2/audio/estimate-credits", r,
-                  Idempotency::kIdempotent);
-}
-
-absl::StatusOr<UpstreamRequest> BuildRequest(const Endpoints& e,
-                                             absl::string_view key,
-                                             const v1::TextToSpeechRequest& r) {
-  return Create(e, key, "/v2/audio/text-2-speech", r);
-}
-
-absl::StatusOr<UpstreamRequest> BuildRequest(
-    const Endpoints& e, absl::string_view key,
-    const v1::TextToSoundEffectRequest& r) {
-  return Create(e, key, "/v2/audio/text-2-sound-effect", r);
-}
-
-absl::StatusOr<UpstreamRequest> BuildRequest(const Endpoints& e,
-                                             absl::string_view key,
-                                             const v1::TextToMusicRequest& r) {
-  return Create(e, key, "/v2/audio/text-2-music", r);
-}
-
-Route UploadVideoRoute() {
-  return VimmerseRoute("POST", "/v2/video", Idempotency::kNonIdempotent);
-}
-
-Route UploadAudioRoute() {
-  return VimmerseRoute("POST", "/v2/audio", Idempotency::kNonIdempotent);
-}
-
-UpstreamRequest BuildUpload(const Endpoints& e, absl::string_view key,
-                            const v1::UploadVideoMetadata& m,
-                            std::shared_ptr<http::BodySource> body,
-                            absl::string_view body_content_type) {
+UpstreamRequest TranslateUpload(const Endpoints& e, const Route& route,
+                                absl::string_view key,
+                                const v1::UploadVideoMetadata& m,
+                                std::shared_ptr<http::BodySource> body,
+                                absl::string_view body_content_type) {
   QueryParams query;
   if (m.has_option()) query.emplace_back("option", m.option());
   if (m.has_video_duration()) {
@@ -216,19 +93,20 @@ UpstreamRequest BuildUpload(const Endpoints& e, absl::string_view key,
   if (m.has_removing_asset_args()) {
     query.emplace_back("removing_asset_args", m.removing_asset_args());
   }
-  UpstreamRequest up = MakeRequest(
-      UploadVideoRoute(), BuildUrl(e.vimmerse, "/v2/video", query), key, kJson);
+  UpstreamRequest up =
+      MakeRequest(route, BuildUrl(e.vimmerse, route.path, query), key, kJson);
   up.http.headers.emplace_back("Content-Type", std::string(body_content_type));
   up.http.body_source = std::move(body);
   return up;
 }
 
-UpstreamRequest BuildUpload(const Endpoints& e, absl::string_view key,
-                            const v1::UploadAudioMetadata& /*metadata*/,
-                            std::shared_ptr<http::BodySource> body,
-                            absl::string_view body_content_type) {
-  UpstreamRequest up = MakeRequest(
-      UploadAudioRoute(), BuildUrl(e.vimmerse, "/v2/audio"), key, kJson);
+UpstreamRequest TranslateUpload(const Endpoints& e, const Route& route,
+                                absl::string_view key,
+                                const v1::UploadAudioMetadata& /*metadata*/,
+                                std::shared_ptr<http::BodySource> body,
+                                absl::string_view body_content_type) {
+  UpstreamRequest up =
+      MakeRequest(route, BuildUrl(e.vimmerse, route.path), key, kJson);
   up.http.headers.emplace_back("Content-Type", std::string(body_content_type));
   up.http.body_source = std::move(body);
   return up;
@@ -238,9 +116,9 @@ UpstreamRequest BuildGetAsset(const Endpoints& e, absl::string_view key,
                               absl::string_view asset_id) {
   const std::string path = absl::StrReplaceAll(
       e.asset_path_template, {{"{asset_id}", PercentEncode(asset_id)}});
-  return MakeRequest(
-      VimmerseRoute("GET", e.asset_path_template, Idempotency::kIdempotent),
-      BuildUrl(e.vimmerse, path), key, kJson);
+  return MakeRequest(Route{v1::PROVIDER_VIMMERSE, "GET", e.asset_path_template,
+                           Idempotency::kIdempotent},
+                     BuildUrl(e.vimmerse, path), key, kJson);
 }
 
 absl::StatusOr<v1::Media> ParseMedia(absl::string_view body,

@@ -1,11 +1,13 @@
 // Vimmerse translators: every MediaService, VideoService and AudioService
 // RPC to its exact v2 REST call, and Vimmerse's JSON answers back to protos.
-// Requests are assumed validated (validation.h); the builders still never
-// emit a malformed URL (ids are percent-encoded) and fail only on a bad
-// resource name.
+// Which RPC uses which translator and reader, on which route, is the route
+// table's (route_table.h). Requests are assumed validated (validation.h);
+// the translators still never emit a malformed URL (ids are
+// percent-encoded) and fail only on a bad resource name.
 //
-//   absl::StatusOr<UpstreamRequest> up =
-//       vimmerse::BuildRequest(endpoints, key, create_media_request);
+//   absl::StatusOr<UpstreamRequest> up = vimmerse::PostJson(
+//       endpoints, RouteFor<v1::CreateMediaRequest>().route.ToRoute(), key,
+//       create_media_request);          // or BuildRequest (route_table.h)
 //   ... send up->http ...
 //   absl::StatusOr<v1::Media> media = vimmerse::ParseMedia(response.body);
 #ifndef MEDIAGEN_SERVICE_UPSTREAM_PROVIDERS_VIMMERSE_H_
@@ -13,6 +15,7 @@
 
 #include <memory>
 #include <string>
+#include <utility>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
@@ -23,104 +26,63 @@
 #include "mediagen/v1/video.pb.h"
 #include "service/http/transport.h"
 #include "service/upstream/providers/endpoints.h"
+#include "service/upstream/providers/resource_name.h"
 #include "service/upstream/providers/route.h"
 
 namespace mediagen::upstream::vimmerse {
 
-// Multipart field names of the two upload routes.
-inline constexpr absl::string_view kVideoFileField = "video_file";
-inline constexpr absl::string_view kAudioFileField = "audio_file";
+// ---- Requests ----
+// Translators of the route table (route_table.h): each gets its RPC's
+// Route (the documented method and path) and builds the exact request.
 
-// MediaService. Bodies are every set field under its own name, except
-// `request_id` (the gateway's idempotency key, never sent) and `name` (in
-// the path). GetMedia's `fields` become `?fields=a,b`.
-absl::StatusOr<UpstreamRequest> BuildRequest(const Endpoints& e,
-                                             absl::string_view key,
-                                             const v1::CreateMediaRequest& r);
-absl::StatusOr<UpstreamRequest> BuildRequest(const Endpoints& e,
-                                             absl::string_view key,
-                                             const v1::GetMediaRequest& r);
-absl::StatusOr<UpstreamRequest> BuildRequest(const Endpoints& e,
-                                             absl::string_view key,
-                                             const v1::UpdateMediaRequest& r);
+// Every JSON route that POSTs the request as it is (CreateMedia, the
+// VideoService and AudioService JSON routes, the credit estimates): a JSON
+// body of every set field under its own name, except `request_id` (the
+// gateway's idempotency key, never sent), to `route.path`.
+absl::StatusOr<UpstreamRequest> PostMessageJson(
+    const Endpoints& e, const Route& route, absl::string_view key,
+    const google::protobuf::Message& request);
+template <typename Req>
+absl::StatusOr<UpstreamRequest> PostJson(const Endpoints& e, const Route& route,
+                                         absl::string_view key,
+                                         const Req& request) {
+  return PostMessageJson(e, route, key, request);
+}
 
-// VideoService JSON routes (POST /v2/video/...): every set field but
-// `request_id`.
-absl::StatusOr<UpstreamRequest> BuildRequest(
-    const Endpoints& e, absl::string_view key,
-    const v1::EstimateVideoCreditsRequest& r);
-absl::StatusOr<UpstreamRequest> BuildRequest(
-    const Endpoints& e, absl::string_view key,
-    const v1::CropToAspectRatioRequest& r);
-absl::StatusOr<UpstreamRequest> BuildRequest(const Endpoints& e,
-                                             absl::string_view key,
-                                             const v1::ReframeVideoRequest& r);
-absl::StatusOr<UpstreamRequest> BuildRequest(const Endpoints& e,
-                                             absl::string_view key,
-                                             const v1::EnhanceVideoRequest& r);
-absl::StatusOr<UpstreamRequest> BuildRequest(
-    const Endpoints& e, absl::string_view key,
-    const v1::AddSoundEffectRequest& r);
-absl::StatusOr<UpstreamRequest> BuildRequest(const Endpoints& e,
-                                             absl::string_view key,
-                                             const v1::AvatarLipSyncRequest& r);
-absl::StatusOr<UpstreamRequest> BuildRequest(const Endpoints& e,
-                                             absl::string_view key,
-                                             const v1::LipSyncRequest& r);
-absl::StatusOr<UpstreamRequest> BuildRequest(
-    const Endpoints& e, absl::string_view key,
-    const v1::GenerateVideoEffectRequest& r);
-absl::StatusOr<UpstreamRequest> BuildRequest(
-    const Endpoints& e, absl::string_view key,
-    const v1::ReplaceBackgroundRequest& r);
-absl::StatusOr<UpstreamRequest> BuildRequest(
-    const Endpoints& e, absl::string_view key,
-    const v1::ReferenceToVideoRequest& r);
-absl::StatusOr<UpstreamRequest> BuildRequest(const Endpoints& e,
-                                             absl::string_view key,
-                                             const v1::VideoToVideoRequest& r);
-absl::StatusOr<UpstreamRequest> BuildRequest(const Endpoints& e,
-                                             absl::string_view key,
-                                             const v1::AttachAudioRequest& r);
-
-// AudioService JSON routes (POST /v2/audio/...).
-absl::StatusOr<UpstreamRequest> BuildRequest(
-    const Endpoints& e, absl::string_view key,
-    const v1::EstimateAudioCreditsRequest& r);
-absl::StatusOr<UpstreamRequest> BuildRequest(const Endpoints& e,
-                                             absl::string_view key,
-                                             const v1::TextToSpeechRequest& r);
-absl::StatusOr<UpstreamRequest> BuildRequest(
-    const Endpoints& e, absl::string_view key,
-    const v1::TextToSoundEffectRequest& r);
-absl::StatusOr<UpstreamRequest> BuildRequest(const Endpoints& e,
-                                             absl::string_view key,
-                                             const v1::TextToMusicRequest& r);
+// GET /v2/media/{id} (`{id}` from `name`); `fields` become `?fields=a,b`.
+absl::StatusOr<UpstreamRequest> TranslateGetMedia(const Endpoints& e,
+                                                  const Route& route,
+                                                  absl::string_view key,
+                                                  const v1::GetMediaRequest& r);
+// /v2/media/{id} with Endpoints::media_update_method; body: every set
+// field but `name` (in the path) and `request_id`.
+absl::StatusOr<UpstreamRequest> TranslateUpdateMedia(
+    const Endpoints& e, const Route& route, absl::string_view key,
+    const v1::UpdateMediaRequest& r);
 
 // Uploads: POST /v2/video and POST /v2/audio with `body` (a multipart body,
-// built by the caller around the file: http::MultipartBody with field
-// kVideoFileField / kAudioFileField) and its `body_content_type`
+// built by the caller around the file: http::MultipartBody with the row's
+// file field, `video_file` / `audio_file`) and its `body_content_type`
 // (`multipart/form-data; boundary=...`). For video, the metadata's query
 // fields (option, video_duration, asset_id, video_url, video_file_path,
 // removing_asset_args) become query parameters when set. The metadata's
 // request_id, file_name, content_type and size_bytes are not sent as such
 // (file name and type go in the multipart part).
-UpstreamRequest BuildUpload(const Endpoints& e, absl::string_view key,
-                            const v1::UploadVideoMetadata& metadata,
-                            std::shared_ptr<http::BodySource> body,
-                            absl::string_view body_content_type);
-UpstreamRequest BuildUpload(const Endpoints& e, absl::string_view key,
-                            const v1::UploadAudioMetadata& metadata,
-                            std::shared_ptr<http::BodySource> body,
-                            absl::string_view body_content_type);
+UpstreamRequest TranslateUpload(const Endpoints& e, const Route& route,
+                                absl::string_view key,
+                                const v1::UploadVideoMetadata& metadata,
+                                std::shared_ptr<http::BodySource> body,
+                                absl::string_view body_content_type);
+UpstreamRequest TranslateUpload(const Endpoints& e, const Route& route,
+                                absl::string_view key,
+                                const v1::UploadAudioMetadata& metadata,
+                                std::shared_ptr<http::BodySource> body,
+                                absl::string_view body_content_type);
 
-// JobService on `assets/{id}`: GET on Endpoints::asset_path_template.
+// JobService on `assets/{id}`: GET on Endpoints::asset_path_template (not a
+// row of the table: no RPC of its own).
 UpstreamRequest BuildGetAsset(const Endpoints& e, absl::string_view key,
                               absl::string_view asset_id);
-
-// Route of each upload (also for errors raised before a request exists).
-Route UploadVideoRoute();
-Route UploadAudioRoute();
 
 // ---- Responses ----
 // Each fails (with a short reason of ours, never upstream text) only when
@@ -139,6 +101,58 @@ absl::StatusOr<v1::Asset> ParseAsset(absl::string_view body,
 // Estimate{Video,Audio}CreditsResponse. Fails without `total_credits`.
 absl::Status ParseEstimate(absl::string_view body,
                            google::protobuf::Message* response);
+
+// ---- Answer readers of the route table ----
+
+// A Media answer (CreateMedia).
+template <typename Req, typename Resp>
+AnswerReader<Resp> MediaAnswer(const Req& /*request*/) {
+  return [](const http::HttpResponse& r) -> absl::StatusOr<Resp> {
+    absl::StatusOr<v1::Media> media = ParseMedia(r.body);
+    if (!media.ok()) return media.status();
+    Resp out;
+    *out.mutable_media() = *std::move(media);
+    return out;
+  };
+}
+
+// A Media answer to a request that names the media (Get/UpdateMedia): its
+// id stands in for one the answer leaves out (GetMedia with `fields`).
+template <typename Req, typename Resp>
+AnswerReader<Resp> NamedMediaAnswer(const Req& request) {
+  absl::StatusOr<std::string> id =
+      ParseResourceId(request.name(), ResourceKind::kMedia);
+  return [known_id = id.ok() ? *id : std::string()](
+             const http::HttpResponse& r) -> absl::StatusOr<Resp> {
+    absl::StatusOr<v1::Media> media = ParseMedia(r.body, known_id);
+    if (!media.ok()) return media.status();
+    Resp out;
+    *out.mutable_media() = *std::move(media);
+    return out;
+  };
+}
+
+// An Asset answer (the video and audio generations, uploads).
+template <typename Req, typename Resp>
+AnswerReader<Resp> AssetAnswer(const Req& /*request*/) {
+  return [](const http::HttpResponse& r) -> absl::StatusOr<Resp> {
+    absl::StatusOr<v1::Asset> asset = ParseAsset(r.body);
+    if (!asset.ok()) return asset.status();
+    Resp out;
+    *out.mutable_asset() = *std::move(asset);
+    return out;
+  };
+}
+
+// An estimate answer (Estimate{Video,Audio}Credits).
+template <typename Req, typename Resp>
+AnswerReader<Resp> EstimateAnswer(const Req& /*request*/) {
+  return [](const http::HttpResponse& r) -> absl::StatusOr<Resp> {
+    Resp out;
+    if (absl::Status s = ParseEstimate(r.body, &out); !s.ok()) return s;
+    return out;
+  };
+}
 
 }  // namespace mediagen::upstream::vimmerse
 

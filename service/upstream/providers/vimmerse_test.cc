@@ -7,6 +7,7 @@
 
 #include "absl/strings/match.h"
 #include "gtest/gtest.h"
+#include "service/upstream/providers/route_table.h"
 #include "service/upstream/providers/test_util.h"
 
 namespace mediagen::upstream::vimmerse {
