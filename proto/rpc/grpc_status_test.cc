@@ -3,12 +3,16 @@
 #include <string>
 
 #include "absl/strings/cord.h"
+#include "gmock/gmock.h"
 #include "google/rpc/error_details.pb.h"
 #include "gtest/gtest.h"
 #include "proto/rpc/error_details.h"
+#include "tests/testing_util/status_matchers.h"
 
 namespace mediagen::rpc {
 namespace {
+
+using ::mediagen::testing::StatusIs;
 
 // The shape of an upstream validation failure as the server builds it:
 // ErrorInfo and BadRequest payloads. (The server's own mapping of a real
@@ -32,7 +36,7 @@ TEST(GrpcStatusTest, CarriesDetailsInStatusDetailsBin) {
   absl::Status s = RichError();
   SetRetryInfo(&s, absl::Milliseconds(1500));
   grpc::Status g = ToGrpcStatus(s);
-  EXPECT_EQ(g.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(g, StatusIs(grpc::StatusCode::INVALID_ARGUMENT));
   EXPECT_EQ(g.error_message(), std::string(s.message()));
   google::rpc::Status rpc;
   ASSERT_TRUE(rpc.ParseFromString(g.error_details()));
@@ -63,7 +67,7 @@ TEST(GrpcStatusTest, CarriesDetailsInStatusDetailsBin) {
 
 TEST(GrpcStatusTest, RoundTripsBackToAbslWithDetails) {
   absl::Status back = FromGrpcStatus(ToGrpcStatus(RichError()));
-  EXPECT_EQ(back.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(back, StatusIs(absl::StatusCode::kInvalidArgument));
   ASSERT_TRUE(GetErrorInfo(back).has_value());
   EXPECT_EQ(GetErrorInfo(back)->domain(), "api.vimmerse.net");
   ASSERT_TRUE(GetBadRequest(back).has_value());
@@ -77,7 +81,7 @@ TEST(GrpcStatusTest, InternalMarkersStayBehind) {
   absl::Status s = absl::UnavailableError("refused");
   s.SetPayload(kMarker, absl::Cord("1"));
   grpc::Status g = ToGrpcStatus(s);
-  EXPECT_EQ(g.error_code(), grpc::StatusCode::UNAVAILABLE);
+  EXPECT_THAT(g, StatusIs(grpc::StatusCode::UNAVAILABLE));
   EXPECT_TRUE(g.error_details().empty());
   EXPECT_FALSE(FromGrpcStatus(g).GetPayload(kMarker).has_value());
 }
@@ -92,7 +96,7 @@ TEST(GrpcStatusTest, OkStaysOk) {
 TEST(GrpcStatusTest, UnreadableDetailsAreDropped) {
   absl::Status back = FromGrpcStatus(grpc::Status(
       grpc::StatusCode::ABORTED, "conflict", "\xff\xff not proto"));
-  EXPECT_EQ(back.code(), absl::StatusCode::kAborted);
+  EXPECT_THAT(back, StatusIs(absl::StatusCode::kAborted));
   EXPECT_EQ(back.message(), "conflict");
   EXPECT_FALSE(GetErrorInfo(back).has_value());
 }

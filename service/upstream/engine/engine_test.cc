@@ -14,16 +14,19 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "proto/rpc/error_details.h"
 #include "proto/rpc/grpc_status.h"
 #include "service/http/fake_transport.h"
 #include "service/upstream/providers/errors.h"
 #include "service/upstream/providers/test_util.h"
+#include "tests/testing_util/status_matchers.h"
 
 namespace mediagen::upstream {
 namespace {
 
+using ::mediagen::testing::StatusIs;
 using ::mediagen::upstream::testing::Header;
 using ::mediagen::upstream::testing::HeaderCount;
 using ::mediagen::upstream::testing::JsonEquals;
@@ -318,7 +321,7 @@ TEST_F(EngineTest, AttemptsAreCapped) {
   sched_.AdvanceBy(absl::Minutes(1));
   EXPECT_EQ(fake_.call_count(), 4u);  // max_attempts
   ASSERT_EQ(out.calls, 1);
-  EXPECT_EQ(out.status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_THAT(out.status(), StatusIs(absl::StatusCode::kUnavailable));
   EXPECT_EQ(sched_.pending(), 0u);
 }
 
@@ -332,7 +335,7 @@ TEST_F(EngineTest, RetriesNeverPassTheDeadline) {
   // Waits of 0.5 s and 1 s fit (1.5 s); the next (2 s) would not.
   EXPECT_EQ(fake_.call_count(), 3u);
   ASSERT_EQ(out.calls, 1);
-  EXPECT_EQ(out.status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_THAT(out.status(), StatusIs(absl::StatusCode::kUnavailable));
   for (const auto& r : fake_.requests()) EXPECT_EQ(r.deadline, ctx.deadline);
 }
 
@@ -361,7 +364,7 @@ TEST_F(EngineTest, GarbledReadIsRetriedGarbledCreateIsUnknown) {
   engine_.Call(Ctx(), CreateMediaReq(), create.Callback());
   sched_.AdvanceBy(absl::Seconds(5));
   EXPECT_EQ(fake_.call_count(), 3u);
-  EXPECT_EQ(create.status().code(), absl::StatusCode::kUnknown);
+  EXPECT_THAT(create.status(), StatusIs(absl::StatusCode::kUnknown));
   EXPECT_EQ(rpc::GetErrorInfo(create.status())->reason(),
             "UPSTREAM_BAD_RESPONSE");
 }
@@ -413,7 +416,7 @@ TEST_F(EngineTest, CreateIsSentExactlyOnceWhenItMayHaveArrived) {
     sched.AdvanceBy(absl::Minutes(1));
     EXPECT_EQ(fake.call_count(), 1u) << c.name;
     ASSERT_EQ(out.calls, 1) << c.name;
-    EXPECT_EQ(out.status().code(), c.want) << c.name << ": " << out.status();
+    EXPECT_THAT(out.status(), StatusIs(c.want)) << c.name;
     EXPECT_TRUE(rpc::GetErrorInfo(out.status()).has_value()) << c.name;
   }
 }
@@ -445,7 +448,7 @@ TEST_F(EngineTest, NotSentRetriesAreCappedToo) {
   engine_.Call(Ctx(), r, out.Callback());
   sched_.AdvanceBy(absl::Minutes(1));
   EXPECT_EQ(fake_.call_count(), 4u);
-  EXPECT_EQ(out.status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_THAT(out.status(), StatusIs(absl::StatusCode::kUnavailable));
   EXPECT_EQ(rpc::GetErrorInfo(out.status())->reason(), "UPSTREAM_UNREACHABLE");
 }
 
@@ -455,7 +458,7 @@ TEST_F(EngineTest, DeadlineAlreadyPassedSendsNothing) {
   Outcome<v1::GetMediaResponse> out;
   engine_.Call(ctx, GetMediaReq(), out.Callback());
   EXPECT_EQ(fake_.call_count(), 0u);
-  EXPECT_EQ(out.status().code(), absl::StatusCode::kDeadlineExceeded);
+  EXPECT_THAT(out.status(), StatusIs(absl::StatusCode::kDeadlineExceeded));
 }
 
 // ---- Cancellation ----
@@ -469,7 +472,7 @@ TEST_F(EngineTest, CancelDuringRetryWaitCompletesOnceAndSendsNothingMore) {
   h->Cancel();
   EXPECT_EQ(sched_.pending(), 0u);
   ASSERT_EQ(out.calls, 1);
-  EXPECT_EQ(out.status().code(), absl::StatusCode::kCancelled);
+  EXPECT_THAT(out.status(), StatusIs(absl::StatusCode::kCancelled));
   h->Cancel();  // idempotent
   sched_.AdvanceBy(absl::Minutes(1));
   EXPECT_EQ(fake_.call_count(), 1u);
@@ -494,7 +497,7 @@ TEST(EngineHoldingTest, CancelInFlightAbortsTheTransfer) {
   EXPECT_EQ(out.calls, 0);  // the transport reports the abort
   transport.Answer(0, absl::CancelledError("aborted"));
   ASSERT_EQ(out.calls, 1);
-  EXPECT_EQ(out.status().code(), absl::StatusCode::kCancelled);
+  EXPECT_THAT(out.status(), StatusIs(absl::StatusCode::kCancelled));
   EXPECT_EQ(transport.requests.size(), 1u);
 }
 
@@ -539,9 +542,9 @@ TEST(EngineShutdownTest, CallDroppedByAStoppingSchedulerStillCompletes) {
   EXPECT_EQ(out.calls, 0);
   sched.reset();  // the scheduler goes, and both retry timers with it
   ASSERT_EQ(out.calls, 1);
-  EXPECT_EQ(out.status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_THAT(out.status(), StatusIs(absl::StatusCode::kUnavailable));
   ASSERT_EQ(sink->done.size(), 1u);
-  EXPECT_EQ(sink->done[0].code(), absl::StatusCode::kUnavailable);
+  EXPECT_THAT(sink->done[0], StatusIs(absl::StatusCode::kUnavailable));
   EXPECT_TRUE(sink->infos.empty());
 }
 
@@ -554,7 +557,7 @@ TEST_F(EngineTest, MissingKeyFailsBeforeAnyCallNamingTheProvider) {
   v1::GenerateAudioRequest r;
   r.set_prompt("x");
   engine_.Call(ctx, r, out.Callback());
-  EXPECT_EQ(out.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(out.status(), StatusIs(absl::StatusCode::kFailedPrecondition));
   EXPECT_TRUE(absl::StrContains(out.status().message(), "AIMLAPI"));
   // Marked as never sent, so an idempotency lease is released and the
   // retry, once the key is configured, goes upstream.
@@ -565,7 +568,7 @@ TEST_F(EngineTest, MissingKeyFailsBeforeAnyCallNamingTheProvider) {
   ctx.credentials.vimmerse_api_key.clear();
   Outcome<v1::Job> job;
   engine_.GetJob(ctx, "assets/a1", job.Callback());
-  EXPECT_EQ(job.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(job.status(), StatusIs(absl::StatusCode::kFailedPrecondition));
   EXPECT_TRUE(absl::StrContains(job.status().message(), "Vimmerse"));
 
   ctx = Ctx();
@@ -575,7 +578,7 @@ TEST_F(EngineTest, MissingKeyFailsBeforeAnyCallNamingTheProvider) {
   s.set_text("boom");
   engine_.Stream(ctx, s, sink);
   ASSERT_EQ(sink->done.size(), 1u);
-  EXPECT_EQ(sink->done[0].code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(sink->done[0], StatusIs(absl::StatusCode::kFailedPrecondition));
   EXPECT_TRUE(absl::StrContains(sink->done[0].message(), "ElevenLabs"));
   EXPECT_TRUE(http::RequestNotSent(sink->done[0]));
   EXPECT_EQ(fake_.call_count(), 0u);
@@ -584,7 +587,7 @@ TEST_F(EngineTest, MissingKeyFailsBeforeAnyCallNamingTheProvider) {
   ctx.credentials.vimmerse_api_key = "bad\nkey";
   Outcome<v1::GetMediaResponse> bad;
   engine_.Call(ctx, GetMediaReq(), bad.Callback());
-  EXPECT_EQ(bad.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(bad.status(), StatusIs(absl::StatusCode::kFailedPrecondition));
   EXPECT_FALSE(absl::StrContains(bad.status().message(), "bad\nkey"));
   EXPECT_EQ(fake_.call_count(), 0u);
 }
@@ -797,7 +800,7 @@ TEST_F(EngineTest, InvalidRequestsAreNeverSent) {
   EXPECT_EQ(cases.size(), 26u);  // every RPC the engine serves
   for (const Case& c : cases) {
     absl::Status s = c.run();
-    EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument)
+    EXPECT_THAT(s, StatusIs(absl::StatusCode::kInvalidArgument))
         << c.field << ": " << s;
     auto br = rpc::GetBadRequest(s);
     ASSERT_TRUE(br.has_value()) << c.field;
@@ -980,10 +983,10 @@ TEST_F(EngineTest, ErrorsComeBackMappedAndConvertibleToGrpc) {
                      R"( has no credit", "code": "INSUFFICIENT_CREDIT"})")});
   Outcome<v1::CreateMediaResponse> out;
   engine_.Call(Ctx(), CreateMediaReq(), out.Callback());
-  EXPECT_EQ(out.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(out.status(), StatusIs(absl::StatusCode::kFailedPrecondition));
   EXPECT_FALSE(absl::StrContains(out.status().message(), kVimKey));
   grpc::Status g = rpc::ToGrpcStatus(out.status());
-  EXPECT_EQ(g.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_THAT(g, StatusIs(grpc::StatusCode::FAILED_PRECONDITION));
   absl::Status back = rpc::FromGrpcStatus(g);
   auto info = rpc::GetErrorInfo(back);
   ASSERT_TRUE(info.has_value());
@@ -1106,7 +1109,7 @@ TEST_F(EngineTest, SpeechErrorBodyIsParsedNeverStreamedNorRetried) {
   EXPECT_TRUE(sink->infos.empty());
   EXPECT_TRUE(sink->audio.empty());
   ASSERT_EQ(sink->done.size(), 1u);
-  EXPECT_EQ(sink->done[0].code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_THAT(sink->done[0], StatusIs(absl::StatusCode::kResourceExhausted));
   EXPECT_EQ(rpc::GetErrorInfo(sink->done[0])->reason(),
             "CONCURRENT_LIMIT_EXCEEDED");
 }
@@ -1127,7 +1130,7 @@ TEST_F(EngineTest, SpeechAnsweredWithSomethingElseThanAudioIsABadResponse) {
   EXPECT_TRUE(sink->infos.empty());
   EXPECT_TRUE(sink->audio.empty());
   ASSERT_EQ(sink->done.size(), 1u);
-  EXPECT_EQ(sink->done[0].code(), absl::StatusCode::kUnknown);
+  EXPECT_THAT(sink->done[0], StatusIs(absl::StatusCode::kUnknown));
   EXPECT_EQ(rpc::GetErrorInfo(sink->done[0])->reason(),
             "UPSTREAM_BAD_RESPONSE");
 
@@ -1168,7 +1171,7 @@ TEST_F(EngineTest, SpeechRetriedOnlyWhenNotSent) {
   sched_.AdvanceBy(absl::Seconds(5));
   EXPECT_EQ(fake_.call_count(), 3u);
   ASSERT_EQ(sink2->done.size(), 1u);
-  EXPECT_EQ(sink2->done[0].code(), absl::StatusCode::kUnavailable);
+  EXPECT_THAT(sink2->done[0], StatusIs(absl::StatusCode::kUnavailable));
 }
 
 TEST(EngineHoldingTest, PausedStreamResumesThroughTheHandle) {
@@ -1247,7 +1250,7 @@ TEST_F(EngineTest, GetJobReadsEachKind) {
   fake_.Push(R{404, {}, R"({"message": "gone", "code": "MEDIA_NOT_FOUND"})"});
   Outcome<v1::Job> missing;
   engine_.GetJob(Ctx(), "media/zzz", missing.Callback());
-  EXPECT_EQ(missing.status().code(), absl::StatusCode::kNotFound);
+  EXPECT_THAT(missing.status(), StatusIs(absl::StatusCode::kNotFound));
   EXPECT_EQ(rpc::GetErrorInfo(missing.status())->reason(), "MEDIA_NOT_FOUND");
   EXPECT_EQ(fake_.call_count(), 4u);  // a 404 is not retried
 }

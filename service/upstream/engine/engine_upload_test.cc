@@ -6,6 +6,7 @@
 #include <utility>
 #include <vector>
 
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "proto/rpc/error_details.h"
 #include "service/common/scheduler.h"
@@ -13,10 +14,12 @@
 #include "service/upstream/engine/engine.h"
 #include "service/upstream/providers/errors.h"
 #include "service/upstream/providers/test_util.h"
+#include "tests/testing_util/status_matchers.h"
 
 namespace mediagen::upstream {
 namespace {
 
+using ::mediagen::testing::StatusIs;
 using ::mediagen::upstream::testing::Header;
 using ::mediagen::upstream::testing::MultipartPart;
 using ::mediagen::upstream::testing::ParseMultipart;
@@ -182,7 +185,7 @@ TEST(EngineUploadTest, UploadFailingAfterItWasSentIsNotRepeated) {
     sched.AdvanceBy(absl::Minutes(1));
     EXPECT_EQ(fake.call_count(), 1u) << error;
     ASSERT_TRUE(got.has_value());
-    EXPECT_EQ(got->status().code(), absl::StatusCode::kUnavailable);
+    EXPECT_THAT(got->status(), StatusIs(absl::StatusCode::kUnavailable));
   }
 }
 
@@ -225,7 +228,7 @@ TEST(EngineUploadTest, BrokenClientStreamFailsTheUpload) {
       Ctx(), VideoMeta(), std::make_shared<StringSource>("x", /*fail=*/true),
       [&](absl::StatusOr<v1::UploadVideoResponse> r) { got = std::move(r); });
   ASSERT_TRUE(got.has_value());
-  EXPECT_EQ(got->status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(got->status(), StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_EQ(rpc::GetErrorInfo(got->status())->reason(), "REQUEST_BODY_FAILED");
   EXPECT_EQ(fake.call_count(), 1u);
 }

@@ -1,12 +1,15 @@
 #include "service/upstream/providers/aimlapi.h"
 
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "service/upstream/providers/route_table.h"
 #include "service/upstream/providers/test_util.h"
+#include "tests/testing_util/status_matchers.h"
 
 namespace mediagen::upstream::aimlapi {
 namespace {
 
+using ::mediagen::testing::StatusIs;
 using ::mediagen::upstream::testing::Header;
 using ::mediagen::upstream::testing::JsonEquals;
 
@@ -60,8 +63,8 @@ TEST(AimlapiRequestTest, PollEncodesTheGenerationId) {
   EXPECT_EQ(up->route.Label(), "GET /v2/generate/audio?generation_id={id}");
 
   r.set_name("media/x");
-  EXPECT_EQ(BuildRequest(Endpoints{}, kKey, r).status().code(),
-            absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(BuildRequest(Endpoints{}, kKey, r).status(),
+              StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
 TEST(AimlapiResponseTest, CreateAnswersBothShapes) {

@@ -4,11 +4,15 @@
 #include <string>
 #include <vector>
 
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "proto/rpc/error_details.h"
+#include "tests/testing_util/status_matchers.h"
 
 namespace mediagen::upstream {
 namespace {
+
+using ::mediagen::testing::StatusIs;
 
 // The violations of `s` as "field: description" lines, in order.
 std::vector<std::string> Violations(const absl::Status& s) {
@@ -58,7 +62,7 @@ TEST(FieldCheckerTest, EveryViolationIsKeptInOrderInOneBadRequest) {
   c.Url("webhook_url", "ftp://x");
   c.IntRange("quantity", true, 5, 1, 4);
   const absl::Status s = c.Done();
-  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(s, StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_EQ(
       Violations(s),
       (std::vector<std::string>{
@@ -78,7 +82,7 @@ TEST(FieldCheckerTest, RequestIdIsBoundedPrintableAscii) {
                 "request_id: `request_id` must be at most 128 characters"});
   FieldChecker control;
   control.RequestId("r\n1");
-  EXPECT_EQ(control.Done().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(control.Done(), StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
 TEST(FieldCheckerTest, NumbersMustBeFiniteAndInRange) {

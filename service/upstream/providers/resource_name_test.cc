@@ -1,16 +1,20 @@
 #include "service/upstream/providers/resource_name.h"
 
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "proto/rpc/error_details.h"
 #include "service/upstream/providers/errors.h"
+#include "tests/testing_util/status_matchers.h"
 
 namespace mediagen::upstream {
 namespace {
 
+using ::mediagen::testing::StatusIs;
+
 void ExpectRejected(absl::string_view name) {
   absl::StatusOr<ResourceName> r = ParseResourceName(name);
   ASSERT_FALSE(r.ok()) << name;
-  EXPECT_EQ(r.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(r.status(), StatusIs(absl::StatusCode::kInvalidArgument));
   auto br = rpc::GetBadRequest(r.status());
   ASSERT_TRUE(br.has_value()) << name;
   ASSERT_EQ(br->field_violations_size(), 1);
@@ -54,7 +58,7 @@ TEST(ResourceNameTest, ExpectedCollectionIsEnforced) {
   EXPECT_TRUE(ParseResourceId("media/x", ResourceKind::kMedia).ok());
   auto wrong = ParseResourceId("assets/x", ResourceKind::kMedia, "name");
   ASSERT_FALSE(wrong.ok());
-  EXPECT_EQ(wrong.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(wrong.status(), StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_EQ(rpc::GetBadRequest(wrong.status())->field_violations(0).field(),
             "name");
 }

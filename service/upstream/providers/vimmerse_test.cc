@@ -6,13 +6,16 @@
 #include <string>
 
 #include "absl/strings/match.h"
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "service/upstream/providers/route_table.h"
 #include "service/upstream/providers/test_util.h"
+#include "tests/testing_util/status_matchers.h"
 
 namespace mediagen::upstream::vimmerse {
 namespace {
 
+using ::mediagen::testing::StatusIs;
 using ::mediagen::upstream::testing::Header;
 using ::mediagen::upstream::testing::HeaderCount;
 using ::mediagen::upstream::testing::JsonEquals;
@@ -125,8 +128,8 @@ TEST(VimmerseRequestTest, GetMediaEncodesIdAndFields) {
 TEST(VimmerseRequestTest, GetMediaRejectsOtherNames) {
   v1::GetMediaRequest r;
   r.set_name("assets/x");
-  EXPECT_EQ(BuildRequest(Endpoints{}, kKey, r).status().code(),
-            absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(BuildRequest(Endpoints{}, kKey, r).status(),
+              StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
 TEST(VimmerseRequestTest, UpdateMediaIsPutWithOnlySetFields) {
