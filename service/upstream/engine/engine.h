@@ -184,7 +184,8 @@ Engine::Handle Engine::Call(const CallContext& ctx, const Req& request,
   auto answer = std::make_shared<Resp>();
   return StartCall(
       ctx, Validate(request), row.route.provider,
-      [&row, &request](const Endpoints& endpoints, absl::string_view key) {
+      [&request](const Endpoints& endpoints, absl::string_view key) {
+        const auto& row = RouteFor<Req>();
         return row.translate(endpoints, row.route.ToRoute(), key, request);
       },
       ReadInto(answer, row.answer(request)), Deliver(answer, std::move(done)));
@@ -200,12 +201,11 @@ Engine::Handle Engine::Upload(const CallContext& ctx, const Meta& metadata,
   return StartUpload(
       ctx, Validate(metadata), row.route.ToRoute(), row.file_field,
       metadata.file_name(), metadata.content_type(), std::move(file),
-      [&row, metadata](const Endpoints& endpoints, const Route& route,
-                       absl::string_view key,
-                       std::shared_ptr<http::BodySource> body,
-                       absl::string_view body_content_type) {
-        return row.translate(endpoints, route, key, metadata, std::move(body),
-                             body_content_type);
+      [metadata](const Endpoints& endpoints, const Route& route,
+                 absl::string_view key, std::shared_ptr<http::BodySource> body,
+                 absl::string_view body_content_type) {
+        return RouteFor<Meta>().translate(endpoints, route, key, metadata,
+                                          std::move(body), body_content_type);
       },
       ReadInto(answer, row.answer(metadata)), Deliver(answer, std::move(done)));
 }
@@ -216,7 +216,8 @@ Engine::Handle Engine::Stream(const CallContext& ctx, const Req& request,
   const AudioRoute<Req>& row = RouteFor<Req>();
   return StartStream(
       ctx, Validate(request), row.route.provider,
-      [&row, &request](const Endpoints& endpoints, absl::string_view key) {
+      [&request](const Endpoints& endpoints, absl::string_view key) {
+        const auto& row = RouteFor<Req>();
         return row.translate(endpoints, row.route.ToRoute(), key, request);
       },
       row.output_format(request), std::move(sink));

@@ -8,12 +8,14 @@
 
 #include <fstream>
 #include <map>
-#include <regex>
 #include <set>
 #include <sstream>
 #include <string>
 #include <vector>
 
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_split.h"
 #include "google/protobuf/descriptor.h"
 #include "gtest/gtest.h"
 #include "mediagen/v1/jobs.pb.h"
@@ -129,15 +131,20 @@ TEST(RouteTableTest, EachRowHasItsRpcsOwnMessages) {
   }
 }
 
-// "mediagen.v1.VideoService/ReframeVideo" -> the README row's text.
+// "mediagen.v1.VideoService/ReframeVideo" -> the text of the second cell of
+// its row in the README's RPC table ("| `RPC` | `POST /...` | Provider |").
 std::map<std::string, std::string> ReadmeRows() {
+  constexpr absl::string_view kRowStart = "| `mediagen.v1.";
   std::map<std::string, std::string> rows;
-  const std::regex row(R"(^\|\s*`(mediagen\.v1\.\w+/\w+)`\s*\|([^|]*)\|)");
   std::istringstream lines(ReadFile("README.md"));
   std::string line;
   while (std::getline(lines, line)) {
-    std::smatch m;
-    if (std::regex_search(line, m, row)) rows[m[1]] = m[2];
+    if (!absl::StartsWith(line, kRowStart)) continue;
+    std::vector<std::string> cells = absl::StrSplit(line, '|');
+    // "", " `RPC` ", " routes ", " provider ", ""
+    if (cells.size() < 4) continue;
+    const std::string rpc(absl::StripAsciiWhitespace(cells[1]));
+    rows[rpc.substr(1, rpc.size() - 2)] = cells[2];
   }
   return rows;
 }
