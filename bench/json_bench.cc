@@ -13,10 +13,11 @@
 #include "benchmark/benchmark.h"
 #include "mediagen/v1/media.pb.h"
 #include "nlohmann/json.hpp"
-#include "service/upstream/config.h"
-#include "service/upstream/json_codec.h"
-#include "service/upstream/validation.h"
-#include "service/upstream/vimmerse.h"
+#include "service/upstream/providers/endpoints.h"
+#include "service/upstream/providers/json_codec.h"
+#include "service/upstream/providers/route_table.h"
+#include "service/upstream/providers/validation.h"
+#include "service/upstream/providers/vimmerse.h"
 
 namespace mediagen::bench {
 namespace {
@@ -109,7 +110,7 @@ void BM_CreateMediaRequestToHttp(benchmark::State& state) {
   size_t bytes = 0;
   for (auto _ : state) {
     absl::Status valid = upstream::Validate(req);
-    auto up = upstream::vimmerse::BuildRequest(endpoints, "k", req);
+    auto up = upstream::BuildRequest(endpoints, "k", req);
     benchmark::DoNotOptimize(valid);
     bytes = up->http.body.size();
     benchmark::DoNotOptimize(up);

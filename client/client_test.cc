@@ -6,6 +6,7 @@
 #include "gmock/gmock.h"
 #include "google/rpc/error_details.pb.h"
 #include "gtest/gtest.h"
+#include "proto/rpc/error_details.h"
 #include "tests/testing_util/status_matchers.h"
 
 namespace mediagen::client {
@@ -136,7 +137,7 @@ TEST(ClientTest, CreateRetriesStopBeforeTheDeadline) {
         EXPECT_EQ(call.deadline, kStart + absl::Milliseconds(50));
         absl::Status status = absl::UnavailableError("down");
         // The server asks for 2 s; that is past the deadline.
-        upstream::SetRetryInfo(&status, absl::Seconds(2));
+        rpc::SetRetryInfo(&status, absl::Seconds(2));
         return status;
       });
   CallOptions options;

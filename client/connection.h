@@ -117,7 +117,7 @@ struct ConnectionOptions {
   // Plaintext by default: inside a mesh the sidecar adds mTLS.
   std::shared_ptr<grpc::ChannelCredentials> credentials;
   // The channel's service config (retries of reads). Empty: the published
-  // deploy/grpc_service_config.json.
+  // proto/mediagen/v1/mediagen_grpc_service_config.json.
   std::string service_config_json;
   // Prepended to gRPC's user agent.
   std::string user_agent_prefix = "mediagen-cpp/1";

@@ -1,5 +1,6 @@
-// The gRPC service config mediagen publishes (deploy/grpc_service_config.json)
-// and the retry policy read from it.
+// The gRPC service config mediagen publishes
+// (proto/mediagen/v1/mediagen_grpc_service_config.json) and the retry policy
+// read from it.
 //
 // The channel applies the published config to the read RPCs it lists. The
 // client library applies the same RetryPolicy itself to creates that carry a
@@ -15,7 +16,8 @@
 
 namespace mediagen::client {
 
-// The contents of deploy/grpc_service_config.json, as built in.
+// The contents of proto/mediagen/v1/mediagen_grpc_service_config.json, as
+// built in.
 absl::string_view PublishedServiceConfig();
 
 struct RetryPolicy {

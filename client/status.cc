@@ -28,7 +28,7 @@ std::string OneLine(std::string text) {
 }  // namespace
 
 absl::Status FromGrpcStatus(const grpc::Status& status) {
-  return upstream::FromGrpcStatus(status);
+  return rpc::FromGrpcStatus(status);
 }
 
 std::string DescribeError(const absl::Status& status) {

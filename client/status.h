@@ -13,15 +13,15 @@
 
 #include "absl/status/status.h"
 #include "grpcpp/support/status.h"
-#include "service/upstream/error_details.h"
-#include "service/upstream/grpc_status.h"
+#include "proto/rpc/error_details.h"
+#include "proto/rpc/grpc_status.h"
 
 namespace mediagen::client {
 
-using ::mediagen::upstream::GetBadRequest;
-using ::mediagen::upstream::GetErrorInfo;
-using ::mediagen::upstream::GetRetryInfo;
-using ::mediagen::upstream::RetryDelay;
+using ::mediagen::rpc::GetBadRequest;
+using ::mediagen::rpc::GetErrorInfo;
+using ::mediagen::rpc::GetRetryInfo;
+using ::mediagen::rpc::RetryDelay;
 
 // gRPC -> absl, keeping every detail the server sent.
 absl::Status FromGrpcStatus(const grpc::Status& status);

@@ -2,6 +2,8 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "proto/rpc/error_details.h"
+#include "proto/rpc/grpc_status.h"
 #include "tests/testing_util/status_matchers.h"
 
 namespace mediagen::client {
@@ -16,7 +18,7 @@ TEST(StatusTest, DescribesReasonProviderHttpStatusAndRequestId) {
   (*info.mutable_metadata())["provider"] = "vimmerse";
   (*info.mutable_metadata())["http_status"] = "402";
   (*info.mutable_metadata())["upstream_request_id"] = "r-1";
-  upstream::SetErrorInfo(&status, info);
+  rpc::SetErrorInfo(&status, info);
   EXPECT_EQ(DescribeError(status),
             "FAILED_PRECONDITION INSUFFICIENT_CREDIT (vimmerse, HTTP 402, "
             "upstream request r-1): not enough credits");
@@ -30,7 +32,7 @@ TEST(StatusTest, ListsFirstViolationsAndCountsTheRest) {
     v->set_field(field);
     v->set_description("bad");
   }
-  upstream::SetBadRequest(&status, bad);
+  rpc::SetBadRequest(&status, bad);
   EXPECT_EQ(DescribeError(status),
             "INVALID_ARGUMENT: prompt: is required [prompt: bad; duration: "
             "bad; aspect_ratio: bad; 1 more]");
@@ -43,8 +45,8 @@ TEST(StatusTest, AlwaysOneLine) {
 
 TEST(StatusTest, KeepsDetailsThroughGrpc) {
   absl::Status status = absl::ResourceExhaustedError("slow down");
-  upstream::SetRetryInfo(&status, absl::Milliseconds(1500));
-  absl::Status back = FromGrpcStatus(upstream::ToGrpcStatus(status));
+  rpc::SetRetryInfo(&status, absl::Milliseconds(1500));
+  absl::Status back = FromGrpcStatus(rpc::ToGrpcStatus(status));
   EXPECT_THAT(back, StatusIs(absl::StatusCode::kResourceExhausted));
   ASSERT_TRUE(RetryDelay(back).has_value());
   EXPECT_EQ(*RetryDelay(back), absl::Milliseconds(1500));

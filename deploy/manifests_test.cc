@@ -330,10 +330,10 @@ TEST_F(ManifestsTest, SelectorsPoliciesAndScalingPointAtThePods) {
   EXPECT_TRUE(container_["resources"]["limits"]["memory"]);
 }
 
-// The RPCs deploy/grpc_service_config.json lets clients retry.
+// The RPCs the published service config lets clients retry.
 std::set<std::string> RetriedReads() {
-  nlohmann::json config =
-      nlohmann::json::parse(ReadFile("deploy/grpc_service_config.json"));
+  nlohmann::json config = nlohmann::json::parse(
+      ReadFile("proto/mediagen/v1/mediagen_grpc_service_config.json"));
   std::set<std::string> out;
   for (const auto& mc : config["methodConfig"]) {
     if (!mc.contains("retryPolicy")) continue;
@@ -409,7 +409,8 @@ TEST_F(ManifestsTest, IstioNeverCutsWatchesNorRetriesACreate) {
         ASSERT_TRUE(m["uri"]["exact"]) << name << ": retries need exact RPCs";
         EXPECT_TRUE(reads.count(m["uri"]["exact"].as<std::string>()))
             << m["uri"]["exact"].as<std::string>()
-            << " is retried by the mesh but not in grpc_service_config.json";
+            << " is retried by the mesh but not in "
+               "mediagen_grpc_service_config.json";
       }
     }
   }

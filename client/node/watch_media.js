@@ -38,7 +38,7 @@ async function main() {
   const args = parseArgs(process.argv);
   const v1 = load();
   // The published retry policy (reads only), as any client should use it.
-  const serviceConfig = require('../../deploy/grpc_service_config.json');
+  const serviceConfig = require('../../proto/mediagen/v1/mediagen_grpc_service_config.json');
   const options = {'grpc.service_config': JSON.stringify(serviceConfig)};
   const creds = grpc.credentials.createInsecure();
   const media = new v1.MediaService(args.target, creds, options);

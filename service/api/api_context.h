@@ -3,7 +3,7 @@
 //   ApiContext api{&engine, &registry, &idempotency, &tenants, webhook_base};
 //   absl::StatusOr<ResolvedCall> call = ResolveCall(api, server_context);
 //   if (!call.ok()) return Finish(ToGrpcStatus(call.status()));
-//   engine.CreateMedia(call->upstream, request, ...);
+//   engine.Call(call->upstream, request, ...);
 #ifndef MEDIAGEN_SERVICE_API_API_CONTEXT_H_
 #define MEDIAGEN_SERVICE_API_API_CONTEXT_H_
 
@@ -18,7 +18,7 @@
 #include "service/auth/tenant_directory.h"
 #include "service/idempotency/idempotency_store.h"
 #include "service/jobs/job_registry.h"
-#include "service/upstream/engine.h"
+#include "service/upstream/engine/engine.h"
 
 namespace mediagen::api {
 

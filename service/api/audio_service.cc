@@ -4,41 +4,53 @@
 #include "service/api/upload_call.h"
 
 namespace mediagen::api {
+namespace {
 
-using upstream::Engine;
+// Audio generations may spend credits (kCreate); they answer synchronously
+// and have no webhook_url upstream. The upstream call is the request's row
+// of the route table.
+template <typename Req, typename Resp>
+grpc::ServerUnaryReactor* RunGeneration(const ApiContext& api,
+                                        grpc::CallbackServerContext* ctx,
+                                        const Req* req, Resp* resp) {
+  static const UnaryMethod<Req, Resp> m{CallKind::kCreate};
+  return RunUnary(api, ctx, req, resp, m);
+}
 
-// Audio generations answer synchronously and have no webhook_url upstream.
-#define MEDIAGEN_AUDIO_GENERATION(Rpc)                                       \
-  grpc::ServerUnaryReactor* AudioServiceImpl::Rpc(                           \
-      grpc::CallbackServerContext* ctx, const v1::Rpc##Request* req,         \
-      v1::Rpc##Response* resp) {                                             \
-    static const UnaryMethod<v1::Rpc##Request, v1::Rpc##Response> m{        \
-        "mediagen.v1.AudioService/" #Rpc, &Engine::Rpc, CallKind::kCreate}; \
-    return RunUnary(api_, ctx, req, resp, m);                                \
-  }
+}  // namespace
 
-MEDIAGEN_AUDIO_GENERATION(TextToSpeech)
-MEDIAGEN_AUDIO_GENERATION(TextToSoundEffect)
-MEDIAGEN_AUDIO_GENERATION(TextToMusic)
+grpc::ServerUnaryReactor* AudioServiceImpl::TextToSpeech(
+    grpc::CallbackServerContext* ctx, const v1::TextToSpeechRequest* req,
+    v1::TextToSpeechResponse* resp) {
+  return RunGeneration(api_, ctx, req, resp);
+}
 
-#undef MEDIAGEN_AUDIO_GENERATION
+grpc::ServerUnaryReactor* AudioServiceImpl::TextToSoundEffect(
+    grpc::CallbackServerContext* ctx, const v1::TextToSoundEffectRequest* req,
+    v1::TextToSoundEffectResponse* resp) {
+  return RunGeneration(api_, ctx, req, resp);
+}
+
+grpc::ServerUnaryReactor* AudioServiceImpl::TextToMusic(
+    grpc::CallbackServerContext* ctx, const v1::TextToMusicRequest* req,
+    v1::TextToMusicResponse* resp) {
+  return RunGeneration(api_, ctx, req, resp);
+}
 
 grpc::ServerUnaryReactor* AudioServiceImpl::EstimateAudioCredits(
-    grpc::CallbackServerContext* ctx, const v1::EstimateAudioCreditsRequest* req,
+    grpc::CallbackServerContext* ctx,
+    const v1::EstimateAudioCreditsRequest* req,
     v1::EstimateAudioCreditsResponse* resp) {
   static const UnaryMethod<v1::EstimateAudioCreditsRequest,
                            v1::EstimateAudioCreditsResponse>
-      m{"mediagen.v1.AudioService/EstimateAudioCredits",
-        &Engine::EstimateAudioCredits, CallKind::kRead};
+      m{CallKind::kRead};
   return RunUnary(api_, ctx, req, resp, m);
 }
 
 grpc::ServerReadReactor<v1::UploadAudioRequest>* AudioServiceImpl::UploadAudio(
     grpc::CallbackServerContext* ctx, v1::UploadAudioResponse* resp) {
-  static const UploadMethod<v1::UploadAudioMetadata, v1::UploadAudioResponse> m{
-      "mediagen.v1.AudioService/UploadAudio", &Engine::StartAudioUpload};
   return UploadReactor<v1::UploadAudioRequest, v1::UploadAudioMetadata,
-                           v1::UploadAudioResponse>::Create(api_, ctx, resp, m);
+                       v1::UploadAudioResponse>::Create(api_, ctx, resp);
 }
 
 }  // namespace mediagen::api

@@ -4,6 +4,13 @@
 // transfer is paused (AudioSink::OnChunk returns false) until the caller
 // has read enough. A slow reader therefore slows the download instead of
 // growing memory.
+//
+//   return new AudioStreamReactor<v1::SynthesizeSpeechRequest,
+//                                 v1::SynthesizeSpeechResponse>(api_, ctx,
+//                                                               *req);
+//
+// The upstream call is the request type's row of the route table
+// (upstream/providers/route_table.h), run by Engine::Stream.
 #ifndef MEDIAGEN_SERVICE_API_AUDIO_STREAM_CALL_H_
 #define MEDIAGEN_SERVICE_API_AUDIO_STREAM_CALL_H_
 
@@ -16,9 +23,9 @@
 
 #include "absl/status/status.h"
 #include "grpcpp/grpcpp.h"
+#include "proto/rpc/grpc_status.h"
 #include "service/api/api_context.h"
-#include "service/upstream/engine.h"
-#include "service/upstream/grpc_status.h"
+#include "service/upstream/engine/engine.h"
 
 namespace mediagen::api {
 
@@ -26,15 +33,10 @@ namespace mediagen::api {
 inline constexpr size_t kAudioQueueBytes = 256 << 10;
 
 template <typename Req, typename Resp>
-using AudioStart = upstream::Engine::Handle (upstream::Engine::*)(
-    const upstream::CallContext&, const Req&,
-    std::shared_ptr<upstream::AudioSink>);
-
-template <typename Req, typename Resp>
 class AudioStreamReactor : public grpc::ServerWriteReactor<Resp> {
  public:
   AudioStreamReactor(const ApiContext& api, grpc::CallbackServerContext* ctx,
-                     const Req& req, AudioStart<Req, Resp> start)
+                     const Req& req)
       : state_(std::make_shared<State>(this)) {
     absl::StatusOr<ResolvedCall> call = ResolveCall(api, ctx);
     if (!call.ok()) {
@@ -43,7 +45,7 @@ class AudioStreamReactor : public grpc::ServerWriteReactor<Resp> {
     }
     state_->SetRecord(call->record);
     upstream::Engine::Handle handle =
-        (api.engine->*start)(call->upstream, req, state_);
+        api.engine->Stream(call->upstream, req, state_);
     state_->SetHandle(std::move(handle));
   }
 
@@ -161,7 +163,7 @@ class AudioStreamReactor : public grpc::ServerWriteReactor<Resp> {
       }
       if (end_.has_value()) {
         finished_ = true;
-        reactor_->Finish(upstream::ToGrpcStatus(*end_));
+        reactor_->Finish(rpc::ToGrpcStatus(*end_));
       }
     }
 

@@ -6,7 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "google/protobuf/descriptor.h"
-#include "service/upstream/config.h"
+#include "service/upstream/providers/endpoints.h"
 
 namespace mediagen::api {
 namespace {

@@ -26,7 +26,7 @@
 #include "service/telemetry/log.h"
 #include "service/telemetry/metrics.h"
 #include "service/telemetry/trace_context.h"
-#include "service/upstream/engine.h"
+#include "service/upstream/engine/engine.h"
 
 namespace mediagen::api {
 

@@ -5,7 +5,7 @@
 
 #include "gtest/gtest.h"
 #include "mediagen/v1/media.pb.h"
-#include "service/upstream/route.h"
+#include "service/upstream/providers/route.h"
 
 namespace mediagen::api {
 namespace {

@@ -4,14 +4,11 @@
 
 namespace mediagen::api {
 
-using upstream::Engine;
-
 grpc::ServerWriteReactor<v1::SynthesizeSpeechResponse>*
 ElevenLabsServiceImpl::SynthesizeSpeech(grpc::CallbackServerContext* ctx,
                                         const v1::SynthesizeSpeechRequest* req) {
   return new AudioStreamReactor<v1::SynthesizeSpeechRequest,
-                                v1::SynthesizeSpeechResponse>(
-      api_, ctx, *req, &Engine::SynthesizeSpeech);
+                                v1::SynthesizeSpeechResponse>(api_, ctx, *req);
 }
 
 grpc::ServerWriteReactor<v1::GenerateSoundEffectResponse>*
@@ -19,8 +16,8 @@ ElevenLabsServiceImpl::GenerateSoundEffect(
     grpc::CallbackServerContext* ctx,
     const v1::GenerateSoundEffectRequest* req) {
   return new AudioStreamReactor<v1::GenerateSoundEffectRequest,
-                                v1::GenerateSoundEffectResponse>(
-      api_, ctx, *req, &Engine::GenerateSoundEffect);
+                                v1::GenerateSoundEffectResponse>(api_, ctx,
+                                                                 *req);
 }
 
 }  // namespace mediagen::api

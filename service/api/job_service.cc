@@ -8,10 +8,11 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "google/protobuf/timestamp.pb.h"
+#include "proto/rpc/error_details.h"
+#include "proto/rpc/grpc_status.h"
 #include "service/api/unary_call.h"
-#include "service/upstream/errors.h"
-#include "service/upstream/grpc_status.h"
-#include "service/upstream/validation.h"
+#include "service/upstream/providers/errors.h"
+#include "service/upstream/providers/validation.h"
 
 namespace mediagen::api {
 namespace {
@@ -56,7 +57,7 @@ class WatchState : public jobs::Watcher {
       // ErrorInfo metadata `last_version` is what to pass as
       // resume_from_version on the next WatchJob.
       google::rpc::ErrorInfo info;
-      if (auto existing = upstream::GetErrorInfo(status)) {
+      if (auto existing = rpc::GetErrorInfo(status)) {
         info = *existing;
       } else {
         info.set_reason(status.code() == absl::StatusCode::kUnavailable
@@ -66,7 +67,7 @@ class WatchState : public jobs::Watcher {
       }
       (*info.mutable_metadata())["last_version"] =
           absl::StrCat(newest_version_);
-      upstream::SetErrorInfo(&*end_, info);
+      rpc::SetErrorInfo(&*end_, info);
     }
     PumpLocked();
   }
@@ -125,7 +126,7 @@ class WatchState : public jobs::Watcher {
       pending_heartbeat_.reset();
     } else if (end_.has_value()) {
       finished_ = true;
-      reactor_->Finish(upstream::ToGrpcStatus(*end_));
+      reactor_->Finish(rpc::ToGrpcStatus(*end_));
       return;
     } else {
       return;

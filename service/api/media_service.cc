@@ -5,8 +5,6 @@
 namespace mediagen::api {
 namespace {
 
-using upstream::Engine;
-
 // mediagen's own receiver URL carries the tenant's webhook token: callers
 // never see it (they did not set it, and it is a secret).
 void HideOwnWebhook(const ApiContext& api, const ResolvedCall& call,
@@ -41,7 +39,6 @@ grpc::ServerUnaryReactor* MediaServiceImpl::CreateMedia(
     grpc::CallbackServerContext* ctx, const v1::CreateMediaRequest* req,
     v1::CreateMediaResponse* resp) {
   static const UnaryMethod<v1::CreateMediaRequest, v1::CreateMediaResponse> m{
-      "mediagen.v1.MediaService/CreateMedia", &Engine::CreateMedia,
       CallKind::kCreate, &UseOwnWebhook<v1::CreateMediaRequest>, &AfterCreate};
   return RunUnary(api_, ctx, req, resp, m);
 }
@@ -50,8 +47,7 @@ grpc::ServerUnaryReactor* MediaServiceImpl::GetMedia(
     grpc::CallbackServerContext* ctx, const v1::GetMediaRequest* req,
     v1::GetMediaResponse* resp) {
   static const UnaryMethod<v1::GetMediaRequest, v1::GetMediaResponse> m{
-      "mediagen.v1.MediaService/GetMedia", &Engine::GetMedia, CallKind::kRead,
-      nullptr, &AfterGet};
+      CallKind::kRead, nullptr, &AfterGet};
   return RunUnary(api_, ctx, req, resp, m);
 }
 
@@ -62,7 +58,6 @@ grpc::ServerUnaryReactor* MediaServiceImpl::UpdateMedia(
   // creates: request_id makes them idempotent, and they are never retried.
   // No webhook is injected: the media's existing one stays as it was.
   static const UnaryMethod<v1::UpdateMediaRequest, v1::UpdateMediaResponse> m{
-      "mediagen.v1.MediaService/UpdateMedia", &Engine::UpdateMedia,
       CallKind::kCreate, nullptr, &AfterUpdate};
   return RunUnary(api_, ctx, req, resp, m);
 }

@@ -4,14 +4,11 @@
 
 namespace mediagen::api {
 
-using upstream::Engine;
-
 grpc::ServerUnaryReactor* StableAudioServiceImpl::GenerateAudio(
     grpc::CallbackServerContext* ctx, const v1::GenerateAudioRequest* req,
     v1::GenerateAudioResponse* resp) {
   static const UnaryMethod<v1::GenerateAudioRequest, v1::GenerateAudioResponse>
-      m{"mediagen.v1.StableAudioService/GenerateAudio", &Engine::GenerateAudio,
-        CallKind::kCreate};
+      m{CallKind::kCreate};
   return RunUnary(api_, ctx, req, resp, m);
 }
 
@@ -19,8 +16,7 @@ grpc::ServerUnaryReactor* StableAudioServiceImpl::GetGeneration(
     grpc::CallbackServerContext* ctx, const v1::GetGenerationRequest* req,
     v1::GetGenerationResponse* resp) {
   static const UnaryMethod<v1::GetGenerationRequest, v1::GetGenerationResponse>
-      m{"mediagen.v1.StableAudioService/GetGeneration", &Engine::GetGeneration,
-        CallKind::kRead};
+      m{CallKind::kRead};
   return RunUnary(api_, ctx, req, resp, m);
 }
 

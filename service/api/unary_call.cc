@@ -1,6 +1,6 @@
 #include "service/api/unary_call.h"
 
-#include "service/upstream/errors.h"
+#include "service/upstream/providers/errors.h"
 
 namespace mediagen::api {
 
@@ -19,7 +19,7 @@ void UnaryState::Finish(const absl::Status& status,
   // Only this thread got past Claim, and gRPC keeps the response alive
   // until Finish, so writing it here is safe.
   if (status.ok() && response != nullptr) response_->CopyFrom(*response);
-  reactor->Finish(upstream::ToGrpcStatus(status));
+  reactor->Finish(rpc::ToGrpcStatus(status));
 }
 
 void UnaryState::FinishSerialized(const absl::Status& status,
@@ -27,11 +27,11 @@ void UnaryState::FinishSerialized(const absl::Status& status,
   grpc::ServerUnaryReactor* reactor = Claim();
   if (reactor == nullptr) return;
   if (status.ok() && !response_->ParseFromString(bytes)) {
-    reactor->Finish(upstream::ToGrpcStatus(
+    reactor->Finish(rpc::ToGrpcStatus(
         absl::InternalError("stored response for this request_id is corrupt")));
     return;
   }
-  reactor->Finish(upstream::ToGrpcStatus(status));
+  reactor->Finish(rpc::ToGrpcStatus(status));
 }
 
 void UnaryState::SetHandle(upstream::Engine::Handle handle) {

@@ -5,8 +5,13 @@
 //   grpc::ServerUnaryReactor* CreateMedia(grpc::CallbackServerContext* ctx,
 //                                         const v1::CreateMediaRequest* req,
 //                                         v1::CreateMediaResponse* resp) {
-//     return RunUnary(api_, ctx, req, resp, kCreateMediaMethod);
+//     static const UnaryMethod<v1::CreateMediaRequest,
+//                              v1::CreateMediaResponse> m{CallKind::kCreate};
+//     return RunUnary(api_, ctx, req, resp, m);
 //   }
+//
+// The engine call and the RPC's name come from the request type's row of
+// the route table (upstream/providers/route_table.h).
 //
 // No thread waits: the reactor returns at once and the engine's completion
 // (on a transport thread) finishes the RPC.
@@ -23,12 +28,12 @@
 #include "absl/strings/string_view.h"
 #include "google/protobuf/message.h"
 #include "grpcpp/grpcpp.h"
+#include "proto/rpc/grpc_status.h"
 #include "service/api/api_context.h"
 #include "service/http/transport.h"
 #include "service/idempotency/fingerprint.h"
-#include "service/upstream/engine.h"
-#include "service/upstream/grpc_status.h"
-#include "service/upstream/validation.h"
+#include "service/upstream/engine/engine.h"
+#include "service/upstream/providers/validation.h"
 
 namespace mediagen::api {
 
@@ -80,15 +85,10 @@ enum class CallKind {
   kCreate,  // may spend credits: request_id makes it idempotent
 };
 
-template <typename Req, typename Resp>
-using EngineMethod = upstream::Engine::Handle (upstream::Engine::*)(
-    const upstream::CallContext&, const Req&, upstream::Engine::Done<Resp>);
-
+// What a handler adds to its RPC's row of the route table
+// (upstream/providers/route_table.h: the RPC's name, its upstream call).
 template <typename Req, typename Resp>
 struct UnaryMethod {
-  // Full RPC name, e.g. "mediagen.v1.MediaService/CreateMedia".
-  absl::string_view name;
-  EngineMethod<Req, Resp> call;
   CallKind kind;
   // Optional: adjusts the request sent upstream (not the fingerprint).
   void (*prepare)(const ApiContext&, const ResolvedCall&, Req&) = nullptr;
@@ -134,8 +134,9 @@ grpc::ServerUnaryReactor* RunUnary(const ApiContext& api,
   std::unique_ptr<idempotency::Lease> lease;
   if constexpr (HasRequestId<Req>::value) {
     if (method.kind == CallKind::kCreate && !req->request_id().empty()) {
+      const absl::string_view rpc = upstream::RouteFor<Req>().rpc;
       lease = api.idempotency->Begin(
-          {call->tenant->name, req->request_id()}, method.name,
+          {call->tenant->name, req->request_id()}, rpc,
           idempotency::Fingerprint(*req), [state](idempotency::Outcome o) {
             state->FinishSerialized(o.status, o.response);
           });
@@ -146,7 +147,7 @@ grpc::ServerUnaryReactor* RunUnary(const ApiContext& api,
   Req prepared = *req;
   if (method.prepare != nullptr) method.prepare(api, *call, prepared);
   auto on_success = method.on_success;
-  upstream::Engine::Handle handle = (api.engine->*method.call)(
+  upstream::Engine::Handle handle = api.engine->Call(
       call->upstream, prepared,
       [state, lease = std::move(lease), on_success, &api,
        resolved = *call](absl::StatusOr<Resp> result) mutable {

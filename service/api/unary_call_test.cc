@@ -12,8 +12,8 @@
 #include "gtest/gtest.h"
 #include "mediagen/v1/media.pb.h"
 #include "service/http/transport.h"
-#include "service/upstream/errors.h"
-#include "service/upstream/route.h"
+#include "service/upstream/providers/errors.h"
+#include "service/upstream/providers/route.h"
 #include "tests/testing_util/status_matchers.h"
 
 namespace mediagen::api {

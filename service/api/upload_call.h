@@ -7,9 +7,12 @@
 //
 //   grpc::ServerReadReactor<v1::UploadVideoRequest>* UploadVideo(
 //       grpc::CallbackServerContext* ctx, v1::UploadVideoResponse* resp) {
-//     return new UploadReactor<v1::UploadVideoRequest, v1::UploadVideoMetadata,
-//                              v1::UploadVideoResponse>(api_, ctx, resp, kSpec);
+//     return UploadReactor<v1::UploadVideoRequest, v1::UploadVideoMetadata,
+//                          v1::UploadVideoResponse>::Create(api_, ctx, resp);
 //   }
+//
+// The RPC's name and upstream call come from the metadata type's row of the
+// route table (upstream/providers/route_table.h).
 #ifndef MEDIAGEN_SERVICE_API_UPLOAD_CALL_H_
 #define MEDIAGEN_SERVICE_API_UPLOAD_CALL_H_
 
@@ -20,29 +23,18 @@
 
 #include "absl/status/status.h"
 #include "grpcpp/grpcpp.h"
+#include "proto/rpc/grpc_status.h"
 #include "service/api/api_context.h"
 #include "service/api/unary_call.h"
 #include "service/http/body_pipe.h"
 #include "service/idempotency/fingerprint.h"
-#include "service/upstream/engine.h"
-#include "service/upstream/grpc_status.h"
-#include "service/upstream/validation.h"
+#include "service/upstream/engine/engine.h"
+#include "service/upstream/providers/validation.h"
 
 namespace mediagen::api {
 
 // Chunks buffered between the client and upstream, at most (plus one).
 inline constexpr size_t kUploadBufferBytes = 1 << 20;
-
-template <typename Meta, typename Resp>
-using UploadStart = upstream::Engine::Handle (upstream::Engine::*)(
-    const upstream::CallContext&, const Meta&,
-    std::shared_ptr<http::BodySource>, upstream::Engine::Done<Resp>);
-
-template <typename Meta, typename Resp>
-struct UploadMethod {
-  absl::string_view name;
-  UploadStart<Meta, Resp> start;
-};
 
 // Owned by itself (`self_`) until gRPC's OnDone, and by any completion
 // running at that moment, so callbacks from the transport or the
@@ -53,10 +45,9 @@ class UploadReactor
       public std::enable_shared_from_this<UploadReactor<Req, Meta, Resp>> {
  public:
   static UploadReactor* Create(const ApiContext& api,
-                               grpc::CallbackServerContext* ctx, Resp* resp,
-                               const UploadMethod<Meta, Resp>& method) {
-    auto reactor = std::shared_ptr<UploadReactor>(
-        new UploadReactor(api, ctx, resp, method));
+                               grpc::CallbackServerContext* ctx, Resp* resp) {
+    auto reactor =
+        std::shared_ptr<UploadReactor>(new UploadReactor(api, ctx, resp));
     reactor->self_ = reactor;
     reactor->Begin();
     return reactor.get();
@@ -114,8 +105,8 @@ class UploadReactor
 
  private:
   UploadReactor(const ApiContext& api, grpc::CallbackServerContext* ctx,
-                Resp* resp, const UploadMethod<Meta, Resp>& method)
-      : api_(api), ctx_(ctx), resp_(resp), method_(method) {}
+                Resp* resp)
+      : api_(api), ctx_(ctx), resp_(resp) {}
 
   void Begin() {
     absl::StatusOr<ResolvedCall> call = ResolveCall(api_, ctx_);
@@ -153,8 +144,9 @@ class UploadReactor
     std::unique_ptr<idempotency::Lease> lease;
     if (!meta.request_id().empty()) {
       std::weak_ptr<UploadReactor> weak = this->weak_from_this();
+      const absl::string_view rpc = upstream::RouteFor<Meta>().rpc;
       lease = api_.idempotency->Begin(
-          {call_.tenant->name, meta.request_id()}, method_.name,
+          {call_.tenant->name, meta.request_id()}, rpc,
           idempotency::Fingerprint(meta), [weak](idempotency::Outcome o) {
             // The first upload's answer; the rest of this stream is not
             // needed (Finish may come before the client is done sending).
@@ -174,7 +166,7 @@ class UploadReactor
       std::lock_guard<std::mutex> lock(mu_);
       pipe_ = pipe;
     }
-    upstream::Engine::Handle handle = (api_.engine->*method_.start)(
+    upstream::Engine::Handle handle = api_.engine->Upload(
         call_.upstream, meta, pipe,
         [weak, lease = std::move(lease),
          record = call_.record](absl::StatusOr<Resp> result) mutable {
@@ -233,13 +225,12 @@ class UploadReactor
       finished_ = true;
       if (status.ok() && response != nullptr) resp_->CopyFrom(*response);
     }
-    this->Finish(upstream::ToGrpcStatus(status));
+    this->Finish(rpc::ToGrpcStatus(status));
   }
 
   const ApiContext& api_;
   grpc::CallbackServerContext* const ctx_;
   Resp* const resp_;
-  const UploadMethod<Meta, Resp> method_;
   ResolvedCall call_;
   std::shared_ptr<UploadReactor> self_;
 

@@ -20,7 +20,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
-#include "service/upstream/config.h"
+#include "service/upstream/providers/endpoints.h"
 
 namespace mediagen::auth {
 

@@ -13,10 +13,11 @@
 #include "absl/time/clock.h"
 #include "grpc/support/log.h"
 #include "grpcpp/server_context.h"
+#include "proto/rpc/error_details.h"
+#include "proto/rpc/grpc_status.h"
 #include "service/telemetry/trace_context.h"
-#include "service/upstream/config.h"
-#include "service/upstream/errors.h"
-#include "service/upstream/grpc_status.h"
+#include "service/upstream/providers/endpoints.h"
+#include "service/upstream/providers/errors.h"
 
 namespace mediagen::server {
 
@@ -220,15 +221,15 @@ class RpcInterceptor : public grpc::experimental::Interceptor {
       // The reason, upstream code and the names of bad fields, never the
       // message or a field's description: upstream text may quote the
       // request (a prompt) back.
-      const absl::Status details = upstream::FromGrpcStatus(status_);
-      if (auto info = upstream::GetErrorInfo(details)) {
+      const absl::Status details = rpc::FromGrpcStatus(status_);
+      if (auto info = rpc::GetErrorInfo(details)) {
         f["reason"] = info->reason();
         for (const char* key : {"upstream_code", "last_version"}) {
           auto it = info->metadata().find(key);
           if (it != info->metadata().end()) f[key] = it->second;
         }
       }
-      if (auto bad = upstream::GetBadRequest(details)) {
+      if (auto bad = rpc::GetBadRequest(details)) {
         LogFields fields = LogFields::array();
         for (const auto& v : bad->field_violations()) fields.push_back(v.field());
         if (!fields.empty()) f["fields"] = fields;

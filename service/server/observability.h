@@ -33,7 +33,7 @@
 #include "service/jobs/job_registry.h"
 #include "service/telemetry/log.h"
 #include "service/telemetry/metrics.h"
-#include "service/upstream/engine.h"
+#include "service/upstream/engine/engine.h"
 
 namespace mediagen::server {
 

@@ -15,7 +15,7 @@
 #include "service/jobs/job_registry.h"
 #include "service/server/admin_server.h"
 #include "service/telemetry/log.h"
-#include "service/upstream/config.h"
+#include "service/upstream/providers/endpoints.h"
 
 namespace mediagen::server {
 

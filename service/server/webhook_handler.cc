@@ -4,7 +4,7 @@
 #include <utility>
 
 #include "nlohmann/json.hpp"
-#include "service/upstream/resource_name.h"
+#include "service/upstream/providers/resource_name.h"
 
 namespace mediagen::server {
 

@@ -2,7 +2,7 @@
 // every kind of call, through the real server binary over loopback.
 //
 // For each cell the caller must get exactly the gRPC status of README.md's
-// "Errors" table (service/upstream/errors.h), with ErrorInfo (reason,
+// "Errors" table (service/upstream/providers/errors.h), with ErrorInfo (reason,
 // provider domain, route, HTTP status) and RetryInfo where the table gives
 // one. Creates and uploads are retried by the "client" with the same
 // request_id, twice while the fault holds and once after it is gone, and
@@ -40,8 +40,8 @@
 #include "mediagen/v1/jobs.grpc.pb.h"
 #include "mediagen/v1/media.grpc.pb.h"
 #include "mediagen/v1/video.grpc.pb.h"
-#include "service/upstream/errors.h"
-#include "service/upstream/grpc_status.h"
+#include "proto/rpc/error_details.h"
+#include "proto/rpc/grpc_status.h"
 #include "tests/testing_util/harness.h"
 #include "tests/testing_util/status_matchers.h"
 #include "tests/testing_util/watch_client.h"
@@ -291,12 +291,12 @@ struct Observed {
 };
 
 std::string Describe(const grpc::Status& s) {
-  absl::Status a = upstream::FromGrpcStatus(s);
+  absl::Status a = rpc::FromGrpcStatus(s);
   std::string out = absl::StatusCodeToString(a.code());
-  if (auto info = upstream::GetErrorInfo(a)) {
+  if (auto info = rpc::GetErrorInfo(a)) {
     absl::StrAppend(&out, " ", info->reason());
   }
-  if (upstream::GetRetryInfo(a)) absl::StrAppend(&out, " +RetryInfo");
+  if (rpc::GetRetryInfo(a)) absl::StrAppend(&out, " +RetryInfo");
   return out;
 }
 
@@ -515,14 +515,14 @@ class FaultMatrixTest : public ::testing::TestWithParam<Call> {
   // Checks `o` against `e`; returns the problems found.
   std::vector<std::string> Check(const Expect& e, Observed& o) {
     std::vector<std::string> p = std::move(o.problems);
-    absl::Status got = upstream::FromGrpcStatus(o.status);
+    absl::Status got = rpc::FromGrpcStatus(o.status);
     if (o.status.error_code() != e.code) {
       p.push_back(absl::StrCat("code ", o.status.error_code(), " (",
                                o.status.error_message(), ")"));
     }
     const bool speech = e.call == Call::kSpeech;
     if (e.code != OK) {
-      std::optional<google::rpc::ErrorInfo> info = upstream::GetErrorInfo(got);
+      std::optional<google::rpc::ErrorInfo> info = rpc::GetErrorInfo(got);
       if (!info.has_value()) {
         p.push_back("no ErrorInfo");
       } else {
@@ -552,7 +552,7 @@ class FaultMatrixTest : public ::testing::TestWithParam<Call> {
           p.push_back("watch end without last_version");
         }
       }
-      if (upstream::GetRetryInfo(got).has_value() != e.retry_info) {
+      if (rpc::GetRetryInfo(got).has_value() != e.retry_info) {
         p.push_back(e.retry_info ? "no RetryInfo" : "unexpected RetryInfo");
       }
       for (const char* key : {"vimmerse-demo-key", "elevenlabs-demo-key"}) {

@@ -7,9 +7,9 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
-#include "service/upstream/aimlapi.h"
-#include "service/upstream/jobs.h"
-#include "service/upstream/resource_name.h"
+#include "service/upstream/providers/aimlapi.h"
+#include "service/upstream/providers/job_state.h"
+#include "service/upstream/providers/resource_name.h"
 #include "tests/fuzz/fuzz_util.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {

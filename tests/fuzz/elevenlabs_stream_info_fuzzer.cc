@@ -11,7 +11,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/string_view.h"
 #include "service/http/transport.h"
-#include "service/upstream/elevenlabs.h"
+#include "service/upstream/providers/elevenlabs.h"
 #include "tests/fuzz/fuzz_util.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {

@@ -24,13 +24,15 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
+#include "proto/rpc/error_details.h"
 #include "service/http/transport.h"
-#include "service/upstream/config.h"
-#include "service/upstream/errors.h"
+#include "service/upstream/providers/endpoints.h"
+#include "service/upstream/providers/errors.h"
 #include "tests/fuzz/fuzz_util.h"
 
 namespace {
 
+namespace rpc = mediagen::rpc;
 namespace up = mediagen::upstream;
 namespace v1 = mediagen::v1;
 using mediagen::fuzz::HasNoControlCharacters;
@@ -57,7 +59,7 @@ void CheckStatus(const absl::Status& s, v1::Provider provider) {
   // Our prefix ("Provider ROUTE: HTTP 400 REASON: ") plus 300 bytes of
   // upstream text at most.
   CheckText(s.message(), 500);
-  std::optional<google::rpc::ErrorInfo> info = up::GetErrorInfo(s);
+  std::optional<google::rpc::ErrorInfo> info = rpc::GetErrorInfo(s);
   FUZZ_CHECK(info.has_value(), s.ToString());
   FUZZ_CHECK(info->domain() == up::ProviderDomain(provider), info->domain());
   // google.rpc.ErrorInfo: at most 63 characters of [A-Z][A-Z0-9_]+[A-Z0-9].
@@ -71,11 +73,11 @@ void CheckStatus(const absl::Status& s, v1::Provider provider) {
   }
   for (const auto& [k, v] : info->metadata()) CheckText(v, 300);
   FUZZ_CHECK(SurvivesTheWire(*info), info->ShortDebugString());
-  if (auto delay = up::RetryDelay(s)) {
+  if (auto delay = rpc::RetryDelay(s)) {
     FUZZ_CHECK(*delay >= absl::ZeroDuration() && *delay <= up::kMaxRetryAfter,
                absl::FormatDuration(*delay));
   }
-  if (auto br = up::GetBadRequest(s)) {
+  if (auto br = rpc::GetBadRequest(s)) {
     FUZZ_CHECK(br->field_violations_size() <= 20, br->ShortDebugString());
     for (const auto& v : br->field_violations()) {
       CheckText(v.field(), 300);

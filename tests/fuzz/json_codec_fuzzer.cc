@@ -17,7 +17,7 @@
 #include "mediagen/v1/elevenlabs.pb.h"
 #include "mediagen/v1/media.pb.h"
 #include "mediagen/v1/stable_audio.pb.h"
-#include "service/upstream/json_codec.h"
+#include "service/upstream/providers/json_codec.h"
 #include "tests/fuzz/fuzz_util.h"
 
 namespace {

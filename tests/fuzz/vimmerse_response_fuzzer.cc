@@ -10,9 +10,9 @@
 #include "absl/strings/string_view.h"
 #include "mediagen/v1/audio.pb.h"
 #include "mediagen/v1/video.pb.h"
-#include "service/upstream/jobs.h"
-#include "service/upstream/resource_name.h"
-#include "service/upstream/vimmerse.h"
+#include "service/upstream/providers/job_state.h"
+#include "service/upstream/providers/resource_name.h"
+#include "service/upstream/providers/vimmerse.h"
 #include "tests/fuzz/fuzz_util.h"
 
 namespace {

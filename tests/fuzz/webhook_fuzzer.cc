@@ -20,7 +20,7 @@
 #include "service/auth/tenant_directory.h"
 #include "service/common/sha256.h"
 #include "service/server/webhook_handler.h"
-#include "service/upstream/resource_name.h"
+#include "service/upstream/providers/resource_name.h"
 #include "tests/fuzz/fuzz_util.h"
 
 namespace {

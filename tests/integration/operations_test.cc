@@ -24,9 +24,10 @@
 #include "mediagen/v1/jobs.grpc.pb.h"
 #include "mediagen/v1/media.grpc.pb.h"
 #include "mediagen/v1/video.grpc.pb.h"
+#include "proto/rpc/error_details.h"
+#include "proto/rpc/grpc_status.h"
 #include "service/common/sha256.h"
-#include "service/upstream/errors.h"
-#include "service/upstream/grpc_status.h"
+#include "proto/rpc/error_details.h"
 #include "tests/testing_util/harness.h"
 #include "tests/testing_util/health_check.h"
 #include "tests/testing_util/prometheus.h"
@@ -361,7 +362,7 @@ void SleepUntil(absl::Time t) {
 
 // Reads the `last_version` ErrorInfo metadata a drained watch ends with.
 std::optional<int64_t> LastVersion(const grpc::Status& status) {
-  auto info = upstream::GetErrorInfo(upstream::FromGrpcStatus(status));
+  auto info = rpc::GetErrorInfo(rpc::FromGrpcStatus(status));
   if (!info.has_value()) return std::nullopt;
   auto it = info->metadata().find("last_version");
   int64_t v = 0;

@@ -45,9 +45,9 @@
 #include "mediagen/v1/media.grpc.pb.h"
 #include "mediagen/v1/stable_audio.grpc.pb.h"
 #include "mediagen/v1/video.grpc.pb.h"
+#include "proto/rpc/error_details.h"
+#include "proto/rpc/grpc_status.h"
 #include "service/common/sha256.h"
-#include "service/upstream/errors.h"
-#include "service/upstream/grpc_status.h"
 #include "tests/testing_util/api_methods.h"
 #include "tests/testing_util/harness.h"
 #include "tests/testing_util/status_matchers.h"
@@ -553,7 +553,7 @@ TEST_P(UrlFieldRpcTest,
       ASSERT_THAT(s, StatusIs(StatusCode::INVALID_ARGUMENT))
           << field << " = " << absl::CEscape(url);
       std::optional<google::rpc::BadRequest> br =
-          upstream::GetBadRequest(upstream::FromGrpcStatus(s));
+          rpc::GetBadRequest(rpc::FromGrpcStatus(s));
       ASSERT_TRUE(br.has_value());
       bool named = false;
       for (const auto& v : br->field_violations()) named |= v.field() == field;
