@@ -734,3 +734,105 @@ TEST_F(ManifestsTest, DockerfileMatchesTheManifestsAndTheServersLibraries) {
 
 }  // namespace
 }  // namespace mediagen::deploy
+
+namespace mediagen::deploy {
+namespace {
+
+// deploy/redis: the development Redis the replicas share, private to them.
+TEST_F(ManifestsTest, RedisIsPrivateToMediagenAndAgreesWithTheConfig) {
+  const std::vector<YAML::Node> redis = Render("redis");
+  ASSERT_FALSE(redis.empty());
+
+  // config.json names it: host = the Service, port = its port.
+  ASSERT_TRUE(absl::StartsWith(options_.redis.url, "redis://"))
+      << "config.json has no redis.url: replicas would not share state";
+  std::string host_port(absl::StripPrefix(options_.redis.url, "redis://"));
+  host_port = host_port.substr(0, host_port.find('/'));
+  const std::string host = host_port.substr(0, host_port.find(':'));
+  const int port = PortOf(host_port);
+  YAML::Node svc = Find(redis, "Service", host);
+  ASSERT_TRUE(svc.IsMap());
+  EXPECT_EQ(svc["metadata"]["name"].as<std::string>(), host);
+  EXPECT_EQ(svc["spec"]["ports"][0]["port"].as<int>(), port);
+
+  YAML::Node deployment = Find(redis, "Deployment", host);
+  ASSERT_TRUE(deployment.IsMap());
+  const auto redis_pod =
+      Labels(deployment["spec"]["template"]["metadata"]["labels"]);
+  EXPECT_TRUE(Selects(svc["spec"]["selector"], redis_pod));
+  EXPECT_TRUE(Selects(deployment["spec"]["selector"]["matchLabels"], redis_pod));
+  // Neither Service picks the other's pods.
+  EXPECT_FALSE(Selects(svc["spec"]["selector"], pod_labels_));
+  EXPECT_FALSE(Selects(Find(docs_, "Service", "mediagen")["spec"]["selector"],
+                       redis_pod));
+  EXPECT_TRUE(deployment["metadata"]["annotations"]
+                         ["mediagen.example.internal/replace-in-production"])
+      << "the one-pod Redis must say it is for development";
+
+  // No eviction (an evicted request_id outcome could charge twice), and the
+  // password is the one mediagen reads (the same key of the same Secret).
+  YAML::Node container = deployment["spec"]["template"]["spec"]["containers"][0];
+  std::map<std::string, std::string> args;
+  std::string flag;
+  for (const auto& a : container["args"]) {
+    const std::string arg = a.as<std::string>();
+    if (absl::StartsWith(arg, "--")) {
+      flag = arg;
+    } else if (!flag.empty()) {
+      args[flag] = arg;
+      flag.clear();
+    }
+  }
+  EXPECT_EQ(args["--maxmemory-policy"], "noeviction");
+  EXPECT_EQ(args["--requirepass"], "$(REDIS_PASSWORD)");
+  EXPECT_EQ(container["ports"][0]["containerPort"].as<int>(), port);
+  const nlohmann::json config = nlohmann::json::parse(
+      ReadFile("deploy/k8s/config.json"), nullptr, /*allow_exceptions=*/false);
+  ASSERT_TRUE(config.contains("redis"));
+  const std::string password_file =
+      config["redis"]["password"].value("file", "");
+  ASSERT_FALSE(password_file.empty()) << "Redis without a password";
+  YAML::Node secret_ref;
+  for (const auto& e : container["env"]) {
+    if (e["name"].as<std::string>() == "REDIS_PASSWORD") {
+      secret_ref = e["valueFrom"]["secretKeyRef"];
+    }
+  }
+  ASSERT_TRUE(secret_ref.IsMap());
+  std::string mounted_secret;
+  for (const auto& v : pod_["spec"]["volumes"]) {
+    if (v["secret"]) mounted_secret = v["secret"]["secretName"].as<std::string>();
+  }
+  EXPECT_EQ(secret_ref["name"].as<std::string>(), mounted_secret);
+  EXPECT_EQ(secret_ref["key"].as<std::string>(),
+            fs::path(password_file).filename().string());
+
+  // Only mediagen's pods reach Redis; Redis reaches nothing.
+  YAML::Node inbound = Find(redis, "NetworkPolicy", "mediagen-redis");
+  ASSERT_TRUE(inbound.IsMap());
+  EXPECT_TRUE(Selects(inbound["spec"]["podSelector"]["matchLabels"], redis_pod));
+  std::set<std::string> types;
+  for (const auto& t : inbound["spec"]["policyTypes"]) {
+    types.insert(t.as<std::string>());
+  }
+  EXPECT_EQ(types, (std::set<std::string>{"Ingress", "Egress"}));
+  EXPECT_EQ(inbound["spec"]["egress"].size(), 0u);
+  ASSERT_EQ(inbound["spec"]["ingress"].size(), 1u);
+  const YAML::Node rule = inbound["spec"]["ingress"][0];
+  ASSERT_EQ(rule["from"].size(), 1u);
+  EXPECT_FALSE(rule["from"][0]["namespaceSelector"]);
+  EXPECT_TRUE(Selects(rule["from"][0]["podSelector"]["matchLabels"], pod_labels_));
+  EXPECT_EQ(rule["ports"][0]["port"].as<int>(), port);
+
+  // And mediagen's egress policy (which allows DNS and the providers) is
+  // opened towards it.
+  YAML::Node outbound = Find(redis, "NetworkPolicy", "mediagen-to-redis");
+  ASSERT_TRUE(outbound.IsMap());
+  EXPECT_TRUE(Selects(outbound["spec"]["podSelector"]["matchLabels"], pod_labels_));
+  const YAML::Node to = outbound["spec"]["egress"][0];
+  EXPECT_TRUE(Selects(to["to"][0]["podSelector"]["matchLabels"], redis_pod));
+  EXPECT_EQ(to["ports"][0]["port"].as<int>(), port);
+}
+
+}  // namespace
+}  // namespace mediagen::deploy
