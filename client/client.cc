@@ -237,7 +237,8 @@ absl::StatusOr<v1::Job> Client::FollowJob(
   while (true) {
     // Resume from what we hold: the server then sends only what is newer
     // (or its current state, when our version is from another replica).
-    request.set_resume_from_version(latest ? latest->version() : 0);
+    request.set_resume_from_version(latest ? latest->version()
+                                           : follow.resume_from_version);
     std::unique_ptr<StreamReader<v1::WatchJobResponse>> stream =
         connection_->WatchJob(call, request);
     v1::WatchJobResponse event;

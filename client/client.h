@@ -53,6 +53,9 @@ struct ClientOptions {
 };
 
 struct FollowOptions {
+  // A version of the job the caller already holds (from an earlier
+  // follow): only newer states are reported. 0: from the current state.
+  int64_t resume_from_version = 0;
   // Wait before re-opening a broken watch; grows up to `max_backoff`.
   absl::Duration initial_backoff = absl::Milliseconds(200);
   absl::Duration max_backoff = absl::Seconds(5);

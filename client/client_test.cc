@@ -260,6 +260,24 @@ TEST(ClientTest, FollowJobResumesFromTheLastVersionAfterUnavailable) {
   EXPECT_EQ(f.sleeps.size(), 1u);
 }
 
+TEST(ClientTest, FollowJobStartsFromAVersionTheCallerHolds) {
+  Fixture f;
+  std::vector<int64_t> resumed_from;
+  EXPECT_CALL(*f.mock, WatchJob)
+      .WillOnce([&](const CallContext&, const v1::WatchJobRequest& r) {
+        resumed_from.push_back(r.resume_from_version());
+        return MakeStreamReader<v1::WatchJobResponse>(
+            {JobEvent(7, v1::JOB_STATE_SUCCEEDED, 100)});
+      });
+  FollowOptions follow;
+  follow.resume_from_version = 6;
+  absl::StatusOr<v1::Job> done =
+      f.MakeClient().FollowJob("media/1", nullptr, follow);
+  ASSERT_THAT(done, IsOk());
+  EXPECT_EQ(resumed_from, (std::vector<int64_t>{6}));
+  EXPECT_EQ(done->version(), 7);
+}
+
 TEST(ClientTest, FollowJobStopsOnOtherErrorsAndAfterTooManyReconnects) {
   Fixture f;
   EXPECT_CALL(*f.mock, WatchJob)

@@ -1,5 +1,6 @@
 #include "client/cli/run.h"
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "client/cli/audio_stream.h"
 #include "client/cli/commands.h"
@@ -83,11 +84,16 @@ int Run(const std::vector<std::string>& args, const Environment& env,
       return RunServerStream(*c, client, p, console);
     case CallKind::kWatch: {
       std::string name;
+      int64_t resume_from = 0;
       for (const auto& [path, value] : p.fields) {
         if (path == "name" && value) name = *value;
+        if (path == "resume-from-version" && value &&
+            !absl::SimpleAtoi(*value, &resume_from)) {
+          return Usage(console, "--resume-from-version takes a version");
+        }
       }
       if (name.empty()) return Usage(console, "job watch --name NAME");
-      return Watch(client, name, p.globals, console);
+      return Watch(client, name, p.globals, console, resume_from);
     }
   }
   return 0;

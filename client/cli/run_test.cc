@@ -175,6 +175,20 @@ TEST_F(RunTest, WatchAndJobWatchFollowTheJobToItsEnd) {
   EXPECT_THAT(out_.str(), HasSubstr("  0.0s  media/abc "));
 }
 
+TEST_F(RunTest, JobWatchResumesFromTheVersionGiven) {
+  EXPECT_CALL(*mock_, WatchJob(_, _))
+      .WillOnce([](auto&, const v1::WatchJobRequest& request) {
+        EXPECT_EQ(request.resume_from_version(), 3);
+        return JobEnds(v1::JOB_STATE_SUCCEEDED);
+      });
+  EXPECT_EQ(Run({"job", "watch", "--name", "media/abc",
+                 "--resume-from-version", "3"}),
+            0);
+  EXPECT_EQ(Run({"job", "watch", "--name", "media/abc",
+                 "--resume-from-version", "three"}),
+            3);
+}
+
 TEST_F(RunTest, ABrokenWatchWaitsWithTheInjectedSleepThenResumes) {
   EXPECT_CALL(*mock_, WatchJob(_, _))
       .WillOnce([](auto&, auto&) {

@@ -9,7 +9,7 @@ namespace mediagen::cli {
 namespace v1 = ::mediagen::v1;
 
 int Watch(client::Client& client, const std::string& name, const Globals& g,
-          const Console& console) {
+          const Console& console, int64_t resume_from_version) {
   std::ostream& out = console.out;
   const bool tty = console.out_is_terminal && !g.json;
   LiveLine live(out, tty);
@@ -40,7 +40,8 @@ int Watch(client::Client& client, const std::string& name, const Globals& g,
         }
         last_state = job.state();
       },
-      {}, options);
+      client::FollowOptions{.resume_from_version = resume_from_version},
+      options);
   live.Done();
   if (!done.ok()) return Fail(console, done.status());
   if (!g.json) {

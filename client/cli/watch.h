@@ -22,8 +22,11 @@ inline constexpr int kExitJobFailed = 20;
 inline constexpr int kExitJobCancelled = 21;
 
 // Uses `globals.json` and `globals.timeout` (the bound of the whole watch).
+// `resume_from_version`: a version the caller holds (only newer states are
+// printed); 0 for the whole story from the current state.
 int Watch(client::Client& client, const std::string& name,
-          const Globals& globals, const Console& console);
+          const Globals& globals, const Console& console,
+          int64_t resume_from_version = 0);
 
 }  // namespace mediagen::cli
 
