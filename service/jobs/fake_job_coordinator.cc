@@ -231,9 +231,10 @@ void FakeJobCoordinator::Leave(const std::string& key, uint64_t id) {
       others.emplace_back(f.replica, other_id);
     }
   }
-  for (auto& [replica, other_id] : others) {
-    store_->Post(
-        [replica, key, other_id = other_id] { replica->Tick(key, other_id); });
+  for (const auto& other : others) {
+    FakeJobCoordinator* replica = other.first;
+    const uint64_t id = other.second;
+    store_->Post([replica, key, id] { replica->Tick(key, id); });
   }
 }
 
