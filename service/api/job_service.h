@@ -24,7 +24,8 @@ class JobServiceImpl : public v1::JobService::CallbackService {
 };
 
 // How the registry reads a job for a tenant: one engine GetJob with the
-// poll timeout as its deadline.
+// poll timeout as its deadline. A read that finds the job ended frees its
+// place among the tenant's jobs in flight (api.quota).
 jobs::ReadFn JobReader(const ApiContext& api, std::string tenant,
                        upstream::Credentials credentials, std::string name);
 

@@ -1,6 +1,8 @@
 // RunUnary: the whole life of a unary RPC on the callback API, shared by
-// every unary handler: authenticate, validate, (for creates with a
-// request_id) idempotency, the engine call, and exactly one Finish.
+// every unary handler: authenticate (and the tenant's request rate),
+// validate, (for creates with a request_id) idempotency, (for creates) a
+// place among the tenant's jobs in flight, the engine call, and exactly one
+// Finish.
 //
 //   grpc::ServerUnaryReactor* CreateMedia(grpc::CallbackServerContext* ctx,
 //                                         const v1::CreateMediaRequest* req,
@@ -30,6 +32,7 @@
 #include "grpcpp/grpcpp.h"
 #include "proto/rpc/grpc_status.h"
 #include "service/api/api_context.h"
+#include "service/api/job_slots.h"
 #include "service/http/transport.h"
 #include "service/idempotency/fingerprint.h"
 #include "service/upstream/engine/engine.h"
@@ -144,17 +147,37 @@ grpc::ServerUnaryReactor* RunUnary(const ApiContext& api,
     }
   }
 
+  // After deduplication, so a duplicate takes no place; a refusal is not
+  // that request_id's outcome (nothing was sent), so a later retry may pass.
+  std::unique_ptr<quota::JobSlot> slot;
+  if (method.kind == CallKind::kCreate) {
+    absl::StatusOr<std::unique_ptr<quota::JobSlot>> reserved =
+        ReserveJobSlot(api, *call);
+    if (!reserved.ok()) {
+      if (lease != nullptr) lease->Release(reserved.status());
+      state->Finish(reserved.status(), nullptr);
+      return reactor;
+    }
+    slot = *std::move(reserved);
+  }
+
   Req prepared = *req;
   if (method.prepare != nullptr) method.prepare(api, *call, prepared);
   auto on_success = method.on_success;
   upstream::Engine::Handle handle = api.engine->Call(
       call->upstream, prepared,
-      [state, lease = std::move(lease), on_success, &api,
-       resolved = *call](absl::StatusOr<Resp> result) mutable {
+      [state, lease = std::move(lease), slot = std::move(slot), on_success,
+       &api, resolved = *call](absl::StatusOr<Resp> result) mutable {
         if (result.ok() && on_success != nullptr) {
           on_success(api, resolved, *result);
         }
         if (result.ok()) resolved.record->NoteResource(*result);
+        // Failed creates free their place now.
+        if (result.ok()) {
+          HoldForJob(std::move(slot), *result);
+        } else {
+          slot.reset();
+        }
         const absl::Status status = result.status();
         Settle(lease.get(), status, result.ok() ? &*result : nullptr);
         state->Finish(status, result.ok() ? &*result : nullptr);

@@ -25,6 +25,7 @@
 #include "grpcpp/grpcpp.h"
 #include "proto/rpc/grpc_status.h"
 #include "service/api/api_context.h"
+#include "service/api/job_slots.h"
 #include "service/api/unary_call.h"
 #include "service/http/body_pipe.h"
 #include "service/idempotency/fingerprint.h"
@@ -154,6 +155,16 @@ class UploadReactor
           });
       if (lease == nullptr) return;
     }
+    // An upload is a create: it takes a place among the tenant's jobs in
+    // flight while it runs (see RunUnary).
+    absl::StatusOr<std::unique_ptr<quota::JobSlot>> reserved =
+        ReserveJobSlot(api_, call_);
+    if (!reserved.ok()) {
+      if (lease != nullptr) lease->Release(reserved.status());
+      FinishOnce(reserved.status(), nullptr);
+      return;
+    }
+    std::unique_ptr<quota::JobSlot> slot = *std::move(reserved);
 
     std::optional<int64_t> size;
     if (meta.has_size_bytes()) size = meta.size_bytes();
@@ -168,9 +179,14 @@ class UploadReactor
     }
     upstream::Engine::Handle handle = api_.engine->Upload(
         call_.upstream, meta, pipe,
-        [weak, lease = std::move(lease),
+        [weak, lease = std::move(lease), slot = std::move(slot),
          record = call_.record](absl::StatusOr<Resp> result) mutable {
           if (result.ok()) record->NoteResource(*result);
+          if (result.ok()) {
+            HoldForJob(std::move(slot), *result);
+          } else {
+            slot.reset();
+          }
           Settle(lease.get(), result.status(),
                  result.ok() ? &*result : nullptr);
           if (auto self = weak.lock()) {

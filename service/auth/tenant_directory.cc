@@ -68,6 +68,7 @@ absl::StatusOr<std::unique_ptr<TenantDirectory>> TenantDirectory::Create(
     tenant->name = spec.name;
     tenant->credentials = std::move(spec.credentials);
     tenant->webhook_token = WebhookToken(webhook_secret, spec.name);
+    tenant->limits = spec.limits;
     if (!dir->by_name_.emplace(spec.name, tenant).second) {
       return absl::InvalidArgumentError(
           absl::StrCat("tenant ", spec.name, " is configured twice"));
@@ -81,13 +82,15 @@ absl::StatusOr<std::unique_ptr<TenantDirectory>> TenantDirectory::Create(
 }
 
 std::unique_ptr<TenantDirectory> TenantDirectory::DevMode(
-    upstream::Credentials credentials, std::string webhook_secret) {
+    upstream::Credentials credentials, std::string webhook_secret,
+    quota::Limits limits) {
   if (webhook_secret.empty()) webhook_secret = RandomSecret();
   std::unique_ptr<TenantDirectory> dir(new TenantDirectory);
   auto tenant = std::make_shared<Tenant>();
   tenant->name = std::string(kDevTenant);
   tenant->credentials = std::move(credentials);
   tenant->webhook_token = WebhookToken(webhook_secret, kDevTenant);
+  tenant->limits = std::move(limits);
   dir->by_name_.emplace(tenant->name, tenant);
   dir->dev_tenant_ = std::move(tenant);
   return dir;
@@ -127,6 +130,12 @@ std::vector<std::string> TenantDirectory::AllSecrets() const {
     if (!tenant->webhook_token.empty()) out.push_back(tenant->webhook_token);
   }
   return out;
+}
+
+std::shared_ptr<const Tenant> TenantDirectory::Find(
+    absl::string_view name) const {
+  auto it = by_name_.find(name);
+  return it == by_name_.end() ? nullptr : it->second;
 }
 
 std::shared_ptr<const Tenant> TenantDirectory::FindByWebhookToken(

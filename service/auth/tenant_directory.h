@@ -20,6 +20,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "service/quota/limits.h"
 #include "service/upstream/providers/endpoints.h"
 
 namespace mediagen::auth {
@@ -30,6 +31,8 @@ struct Tenant {
   upstream::Credentials credentials;
   // Secret path segment of this tenant's webhook URL (see WebhookToken).
   std::string webhook_token;
+  // Request rate and jobs in flight (service/quota/); absent = unlimited.
+  quota::Limits limits;
 };
 
 // A tenant as configured: its token only as a hash.
@@ -39,6 +42,7 @@ struct TenantSpec {
   // without a newline).
   std::string token_sha256;
   upstream::Credentials credentials;
+  quota::Limits limits;
 };
 
 class TenantDirectory {
@@ -53,9 +57,10 @@ class TenantDirectory {
       std::vector<TenantSpec> specs, std::string webhook_secret);
 
   // Development mode: every call is tenant `dev`, no token needed (a token,
-  // if sent, is ignored).
+  // if sent, is ignored), with `limits`.
   static std::unique_ptr<TenantDirectory> DevMode(
-      upstream::Credentials credentials, std::string webhook_secret);
+      upstream::Credentials credentials, std::string webhook_secret,
+      quota::Limits limits = {});
 
   // `authorization` is the value of the request's `authorization` metadata
   // (nullopt when absent). UNAUTHENTICATED when missing, malformed or
@@ -67,6 +72,9 @@ class TenantDirectory {
   // (compared in constant time), else null.
   std::shared_ptr<const Tenant> FindByWebhookToken(absl::string_view name,
                                                    absl::string_view token) const;
+
+  // The tenant named `name`, or null.
+  std::shared_ptr<const Tenant> Find(absl::string_view name) const;
 
   // Every secret the directory holds: each tenant's upstream keys and
   // webhook token (for scrubbing upstream text; never for display).

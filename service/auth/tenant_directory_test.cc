@@ -16,9 +16,10 @@ using ::testing::HasSubstr;
 using ::testing::Not;
 
 std::vector<TenantSpec> TwoTenants() {
-  TenantSpec a{"acme", Sha256Hex("token-a"), {}};
+  TenantSpec a{"acme", Sha256Hex("token-a"), {}, {}};
   a.credentials.vimmerse_api_key = "vim-key-a";
-  TenantSpec b{"globex", Sha256Hex("token-b"), {}};
+  TenantSpec b{"globex", Sha256Hex("token-b"), {}, {}};
+  b.limits.concurrent_jobs = 2;
   b.credentials.vimmerse_api_key = "vim-key-b";
   return {a, b};
 }
@@ -33,6 +34,19 @@ TEST(TenantDirectoryTest, BearerTokenSelectsItsTenant) {
   auto b = (*dir)->Authenticate("bearer   token-b ");
   ASSERT_THAT(b, IsOk());
   EXPECT_EQ((*b)->name, "globex");
+}
+
+TEST(TenantDirectoryTest, EachTenantCarriesItsOwnLimits) {
+  auto dir = TenantDirectory::Create(TwoTenants(), "secret");
+  ASSERT_THAT(dir, IsOk());
+  ASSERT_NE((*dir)->Find("globex"), nullptr);
+  EXPECT_EQ((*dir)->Find("globex")->limits.concurrent_jobs, 2);
+  EXPECT_FALSE((*dir)->Find("acme")->limits.concurrent_jobs.has_value());
+  EXPECT_EQ((*dir)->Find("initech"), nullptr);
+  quota::Limits dev_limits;
+  dev_limits.requests_per_second = 5;
+  auto dev = TenantDirectory::DevMode({}, "secret", dev_limits);
+  EXPECT_EQ((*dev->Authenticate(std::nullopt))->limits.requests_per_second, 5);
 }
 
 TEST(TenantDirectoryTest, MissingMalformedOrUnknownTokensAreUnauthenticated) {

@@ -66,6 +66,9 @@ class Observability {
   }
   // A repeated request_id answered without going upstream.
   void IdempotencyHit(absl::string_view method);
+  // A tenant's own limit (`requests_per_second`, `concurrent_jobs`)
+  // refused a call before anything went upstream.
+  void QuotaRefused(absl::string_view tenant, absl::string_view limit);
   void SetDraining(bool draining);
   // Redis (when configured) became reachable or not: the
   // `mediagen_redis_up` gauge, and a warning when it goes away.
@@ -82,6 +85,7 @@ class Observability {
   std::unique_ptr<RpcMetrics> rpc_;
   std::shared_ptr<upstream::AttemptObserver> upstream_observer_;
   telemetry::Family<telemetry::Counter>* idempotency_hits_;
+  telemetry::Family<telemetry::Counter>* quota_refusals_;
   telemetry::Gauge* draining_;
   telemetry::Gauge* redis_up_ = nullptr;  // made when first set
   std::mutex redis_mu_;

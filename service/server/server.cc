@@ -20,6 +20,8 @@
 #include "service/idempotency/in_memory_store.h"
 #include "service/idempotency/observed_store.h"
 #include "service/jobs/redis_job_coordinator.h"
+#include "service/quota/in_memory_store.h"
+#include "service/quota/observed_store.h"
 #include "service/redis/client.h"
 #include "service/server/fd_limit.h"
 
@@ -129,8 +131,15 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
           "); configure tenants, or force it with "
           "--allow_dev_mode_on_any_address"));
     }
-    s->tenants_ =
-        auth::TenantDirectory::DevMode(o.dev_credentials, o.webhook_secret);
+    // A config file's tenant named `dev` lends the dev tenant its limits.
+    quota::Limits dev_limits;
+    for (const auth::TenantSpec& spec : o.tenants) {
+      if (spec.name == auth::TenantDirectory::kDevTenant) {
+        dev_limits = spec.limits;
+      }
+    }
+    s->tenants_ = auth::TenantDirectory::DevMode(o.dev_credentials,
+                                                 o.webhook_secret, dev_limits);
   } else {
     if (o.tenants.empty()) {
       return absl::FailedPreconditionError(
@@ -170,7 +179,15 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
       s->idempotency_store_.get(),
       [obs = &obs](absl::string_view method) { obs->IdempotencyHit(method); });
 
+  s->quota_store_ = std::make_unique<quota::InMemoryQuotaStore>(&SystemClock());
+  s->quota_ = std::make_unique<quota::ObservedQuotaStore>(
+      s->quota_store_.get(),
+      [obs = &obs](absl::string_view tenant, absl::string_view limit) {
+        obs->QuotaRefused(tenant, limit);
+      });
+
   api::ApiContext api;
+  api.quota = s->quota_.get();
   api.engine = s->engine_.get();
   api.registry = s->registry_.get();
   api.idempotency = s->idempotency_.get();
@@ -186,6 +203,8 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
   s->services_.push_back(std::make_unique<api::ElevenLabsServiceImpl>(api));
   s->services_.push_back(std::make_unique<api::StableAudioServiceImpl>(api));
   s->services_.push_back(std::make_unique<api::JobServiceImpl>(api));
+  s->job_slot_sweeper_ = std::make_unique<api::JobSlotSweeper>(
+      api, s->scheduler_.get(), o.quota_job_check_interval);
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
@@ -314,6 +333,7 @@ void Server::DrainWith(absl::Duration delay, absl::Duration grace) {
   }
   if (admin_) admin_->Stop();
   if (observability_) observability_->ObserveRegistry(nullptr);
+  if (job_slot_sweeper_) job_slot_sweeper_->Stop();
   // Order matters: timers stop first (no retry may start a transfer), the
   // transport then cancels what is in flight (completions still reach the
   // engine), and only then do the engine and the scheduler go.

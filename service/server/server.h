@@ -23,9 +23,11 @@
 #include "absl/time/time.h"
 #include "grpcpp/grpcpp.h"
 #include "service/api/api_context.h"
+#include "service/api/job_slot_sweeper.h"
 #include "service/common/scheduler.h"
 #include "service/idempotency/idempotency_store.h"
 #include "service/jobs/job_coordinator.h"
+#include "service/quota/quota_store.h"
 #include "service/redis/client.h"
 #include "service/server/admin_server.h"
 #include "service/server/observability.h"
@@ -87,6 +89,10 @@ class Server {
   std::unique_ptr<idempotency::IdempotencyStore> idempotency_store_;
   std::unique_ptr<idempotency::IdempotencyStore> idempotency_;
   std::unique_ptr<auth::TenantDirectory> tenants_;
+  std::unique_ptr<quota::QuotaStore> quota_store_;
+  std::unique_ptr<quota::QuotaStore> quota_;  // quota_store_, observed
+  // After what it reads through (registry, tenants, quota): it goes first.
+  std::unique_ptr<api::JobSlotSweeper> job_slot_sweeper_;
   std::vector<std::unique_ptr<grpc::Service>> services_;
   std::unique_ptr<grpc::Server> grpc_;
   std::unique_ptr<AdminServer> admin_;
