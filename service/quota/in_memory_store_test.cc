@@ -102,6 +102,9 @@ TEST(InMemoryQuotaStoreTest, ThirdJobIsRefusedUntilOneEnds) {
   EXPECT_FALSE(rpc::RetryDelay(c.status()).has_value());
   EXPECT_EQ(rpc::GetQuotaFailure(c.status())->violations(0).description(),
             "at most 2 jobs in flight");
+  EXPECT_EQ(c.status().message(),
+            "tenant acme has 2 jobs in flight, its limit; nothing was sent "
+            "upstream (retry when one has ended)");
   // Another tenant is not affected.
   EXPECT_THAT(store.ReserveJob("globex", limits), IsOk());
 

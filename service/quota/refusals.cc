@@ -45,7 +45,8 @@ absl::Status ConcurrentJobsExceeded(absl::string_view tenant,
       tenant, kConcurrentJobsExceeded, "concurrent_jobs",
       DescribeConcurrency(limits),
       absl::StrCat("tenant ", tenant, " has ", in_flight,
-                   " jobs in flight, its limit; nothing was sent upstream "
+                   in_flight == 1 ? " job" : " jobs",
+                   " in flight, its limit; nothing was sent upstream "
                    "(retry when one has ended)"));
 }
 
