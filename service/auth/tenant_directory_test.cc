@@ -49,6 +49,56 @@ TEST(TenantDirectoryTest, EachTenantCarriesItsOwnLimits) {
   EXPECT_EQ((*dev->Authenticate(std::nullopt))->limits.requests_per_second, 5);
 }
 
+TEST(TenantDirectoryTest, ReplaceSwapsTenantsAndLimitsOrChangesNothing) {
+  auto dir = TenantDirectory::Create(TwoTenants(), "secret");
+  ASSERT_THAT(dir, IsOk());
+  auto before = (*dir)->Authenticate("Bearer token-b");
+  ASSERT_THAT(before, IsOk());
+  const std::string hook = (*before)->webhook_token;
+
+  std::vector<TenantSpec> next = TwoTenants();
+  next[1].limits.concurrent_jobs = 5;
+  next.push_back({"initech", Sha256Hex("token-c"), {}, {}});
+  ASSERT_THAT((*dir)->Replace(next), IsOk());
+  EXPECT_EQ((*dir)->size(), 3u);
+  ASSERT_THAT((*dir)->Authenticate("Bearer token-c"), IsOk());
+  auto after = (*dir)->Authenticate("Bearer token-b");
+  EXPECT_EQ((*after)->limits.concurrent_jobs, 5);
+  EXPECT_EQ((*after)->webhook_token, hook);  // same secret, same token
+  // A call in flight keeps what it resolved.
+  EXPECT_EQ((*before)->limits.concurrent_jobs, 2);
+
+  // A broken list (two tenants share a token) changes nothing.
+  std::vector<TenantSpec> broken = next;
+  broken[2].token_sha256 = broken[0].token_sha256;
+  EXPECT_THAT((*dir)->Replace(broken),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT((*dir)->Replace({}),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_EQ((*dir)->size(), 3u);
+  EXPECT_THAT((*dir)->Authenticate("Bearer token-c"), IsOk());
+
+  // Removed tenants are gone.
+  ASSERT_THAT((*dir)->Replace(TwoTenants()), IsOk());
+  EXPECT_THAT((*dir)->Authenticate("Bearer token-c"),
+              StatusIs(absl::StatusCode::kUnauthenticated));
+  EXPECT_EQ((*dir)->Find("initech"), nullptr);
+}
+
+TEST(TenantDirectoryTest, ReplaceInDevModeChangesOnlyTheDevLimits) {
+  upstream::Credentials creds;
+  creds.vimmerse_api_key = "dev-key";
+  auto dir = TenantDirectory::DevMode(creds, "secret");
+  TenantSpec dev{"dev", Sha256Hex("unused"), {}, {}};
+  dev.limits.requests_per_second = 3;
+  ASSERT_THAT(dir->Replace({dev}), IsOk());
+  auto t = dir->Authenticate(std::nullopt);
+  ASSERT_THAT(t, IsOk());
+  EXPECT_EQ((*t)->limits.requests_per_second, 3);
+  EXPECT_EQ((*t)->credentials.vimmerse_api_key, "dev-key");
+  EXPECT_TRUE(dir->dev_mode());
+}
+
 TEST(TenantDirectoryTest, MissingMalformedOrUnknownTokensAreUnauthenticated) {
   auto dir = *TenantDirectory::Create(TwoTenants(), "secret");
   for (std::optional<absl::string_view> header :

@@ -269,6 +269,17 @@ Server::~Server() { Shutdown(absl::Seconds(1)); }
 
 bool Server::dev_mode() const { return tenants_->dev_mode(); }
 
+absl::Status Server::ReloadTenants(const ServerOptions& fresh) {
+  if (fresh.dev_mode != tenants_->dev_mode()) {
+    return absl::FailedPreconditionError(
+        "--dev cannot be turned on or off by a reload; restart instead");
+  }
+  // Keys of tenants added here are scrubbed from their own calls' errors
+  // (as every caller's are); the engine's list of every tenant's keys is
+  // the one it started with.
+  return tenants_->Replace(fresh.tenants);
+}
+
 void Server::Wait() {
   std::unique_lock<std::mutex> lock(shutdown_mu_);
   shutdown_cv_.wait(lock, [this] { return shut_down_; });

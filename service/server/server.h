@@ -59,6 +59,13 @@ class Server {
   // calls in flight get options.shutdown_grace before being cancelled.
   // Idempotent: a second call returns once the first is done.
   void Drain();
+  // A config reload (SIGHUP): the tenants, their tokens and limits from
+  // `fresh` (options read again from the command line and the config
+  // file) replace the running ones; calls in flight and open watches keep
+  // going. Other options need a restart. On error (an invalid tenant
+  // list) the running tenants stay and the error says why.
+  absl::Status ReloadTenants(const ServerOptions& fresh);
+
   // Drain without the delay, giving calls in flight `grace`.
   void Shutdown(absl::Duration grace = absl::Seconds(10));
 

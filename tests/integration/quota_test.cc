@@ -3,12 +3,16 @@
 // of a token bucket with a RetryInfo that works, tenant isolation, and the
 // interplay with request_id.
 
+#include <signal.h>
+
 #include <chrono>
+#include <fstream>
 #include <memory>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "gtest/gtest.h"
@@ -20,6 +24,7 @@
 #include "tests/testing_util/harness.h"
 #include "tests/testing_util/prometheus.h"
 #include "tests/testing_util/status_matchers.h"
+#include "tests/testing_util/watch_client.h"
 
 namespace mediagen::testing {
 namespace {
@@ -270,6 +275,96 @@ TEST(QuotaTest, DevModeTakesTheLimitsOfTheConfigsDevTenant) {
   ASSERT_THAT(media->CreateMedia(&first, req, &created), IsOk());
   EXPECT_EQ(QuotaReason(media->CreateMedia(&second, req, &created), "dev"),
             "TENANT_CONCURRENT_JOBS_EXCEEDED");
+}
+
+// The --config=PATH the server was started with.
+std::string ConfigPath(Process& process) {
+  std::ifstream in(absl::StrCat("/proc/", process.pid(), "/cmdline"));
+  std::string arg;
+  while (std::getline(in, arg, '\0')) {
+    if (absl::StartsWith(arg, "--config=")) return arg.substr(9);
+  }
+  return "";
+}
+
+// Sends SIGHUP and waits for the server's log line about it.
+bool Reload(ServerProcess& server, const std::string& config_text,
+            const std::string& expect_msg) {
+  const std::string path = ConfigPath(server.process());
+  if (path.empty()) return false;
+  std::ofstream(path, std::ios::trunc) << config_text;
+  const size_t before = server.process().stderr_text().size();
+  kill(server.process().pid(), SIGHUP);
+  const absl::Time give_up = absl::Now() + absl::Seconds(10);
+  while (absl::Now() < give_up) {
+    const std::string text = server.process().stderr_text();
+    if (text.size() > before &&
+        text.find(expect_msg, before) != std::string::npos) {
+      return true;
+    }
+    absl::SleepFor(absl::Milliseconds(20));
+  }
+  return false;
+}
+
+TEST(QuotaTest, SighupReloadsTenantsAndLimitsAndABrokenFileKeepsThem) {
+  auto emu = EmulatorProcess::Start({"--time_scale=1"});
+  ASSERT_THAT(emu, IsOk());
+  auto server =
+      StartServer((*emu)->port(), {{"concurrent_jobs", 1}}, json::object());
+  ASSERT_THAT(server, IsOk());
+  auto media = v1::MediaService::NewStub((*server)->channel());
+  auto jobs = v1::JobService::NewStub((*server)->channel());
+
+  v1::CreateMediaResponse first, next;
+  ASSERT_THAT(Create(*media, kAcmeToken, &first), IsOk());
+  ASSERT_EQ(QuotaReason(Create(*media, kAcmeToken, &next), "acme"),
+            "TENANT_CONCURRENT_JOBS_EXCEEDED");
+  WatchClient watch(jobs.get(), first.media().name(), 0, kAcmeToken);
+  ASSERT_TRUE(watch.WaitMessages(1, absl::Seconds(10)));
+
+  // A larger limit for acme and a new tenant, without a restart.
+  constexpr char kInitechToken[] = "initech-quota-token-03d9";
+  const json reloaded = {
+      {"tenants",
+       {Tenant("acme", kAcmeToken, "ACME_VIM", {{"concurrent_jobs", 2}}),
+        Tenant("globex", kGlobexToken, "GLOBEX_VIM", json::object()),
+        Tenant("initech", kInitechToken, "GLOBEX_VIM", json::object())}}};
+  ASSERT_TRUE(Reload(**server, reloaded.dump(), "config reloaded"))
+      << (*server)->process().stderr_text();
+  EXPECT_THAT(Create(*media, kAcmeToken, &next), IsOk());
+  EXPECT_EQ(QuotaReason(Create(*media, kAcmeToken, &next), "acme"),
+            "TENANT_CONCURRENT_JOBS_EXCEEDED");
+  v1::CreateMediaResponse theirs;
+  EXPECT_THAT(Create(*media, kInitechToken, &theirs), IsOk());
+
+  // Broken files change nothing: not JSON, then a tenant list that fails
+  // validation (two tenants with one token).
+  ASSERT_TRUE(Reload(**server, "{not json", "config reload failed"));
+  json duplicate = reloaded;
+  duplicate["tenants"][2]["token_sha256"] = Sha256Hex(kAcmeToken);
+  ASSERT_TRUE(Reload(**server, duplicate.dump(), "config reload failed"));
+  EXPECT_THAT(Create(*media, kInitechToken, &theirs), IsOk());
+  EXPECT_EQ(QuotaReason(Create(*media, kAcmeToken, &next), "acme"),
+            "TENANT_CONCURRENT_JOBS_EXCEEDED");
+
+  // The watch opened before the reloads never broke: it sees its job end.
+  EXPECT_FALSE(watch.status().has_value());
+  (*emu)->Post(
+      absl::StrCat("/_emulator/jobs/", first.media().id(), "/complete"),
+      {{"outcome", "success"}});
+  ASSERT_TRUE(watch.WaitDone(absl::Seconds(30)));
+  EXPECT_THAT(*watch.status(), IsOk());
+  EXPECT_EQ(watch.jobs().back().state(), v1::JOB_STATE_SUCCEEDED);
+  // A removed tenant is refused.
+  ASSERT_TRUE(
+      Reload(**server,
+             json({{"tenants",
+                    {Tenant("acme", kAcmeToken, "ACME_VIM", json::object())}}})
+                 .dump(),
+             "config reloaded"));
+  EXPECT_EQ(Create(*media, kInitechToken, &theirs).error_code(),
+            grpc::StatusCode::UNAUTHENTICATED);
 }
 
 }  // namespace
