@@ -24,6 +24,7 @@
 #include "grpcpp/grpcpp.h"
 #include "proto/rpc/grpc_status.h"
 #include "service/api/api_context.h"
+#include "service/api/job_slots.h"
 #include "service/common/mutex.h"
 #include "service/upstream/engine/engine.h"
 
@@ -44,6 +45,16 @@ class AudioStreamReactor : public grpc::ServerWriteReactor<Resp> {
       return;
     }
     state_->SetRecord(call->record);
+    // A stream holds one of the tenant's places in flight (concurrent_jobs)
+    // until upstream's answer has ended: it is what fills the provider's
+    // own concurrency limit.
+    absl::StatusOr<std::unique_ptr<quota::JobSlot>> slot =
+        ReserveJobSlot(api, *call);
+    if (!slot.ok()) {
+      state_->OnDone(slot.status());
+      return;
+    }
+    state_->SetSlot(*std::move(slot));
     upstream::Engine::Handle handle =
         api.engine->Stream(call->upstream, req, state_);
     state_->SetHandle(std::move(handle));
@@ -85,9 +96,17 @@ class AudioStreamReactor : public grpc::ServerWriteReactor<Resp> {
     }
 
     void OnDone(absl::Status status) override {
+      std::unique_ptr<quota::JobSlot> slot;
       MutexLock lock(&mu_);
+      slot = std::move(slot_);  // upstream is done: the place is free
       if (!end_.has_value()) end_ = std::move(status);
       PumpLocked();
+    }
+
+    // Before the engine starts.
+    void SetSlot(std::unique_ptr<quota::JobSlot> slot) {
+      MutexLock lock(&mu_);
+      slot_ = std::move(slot);
     }
 
     // Before the engine starts (so chunks never race it).
@@ -179,6 +198,7 @@ class AudioStreamReactor : public grpc::ServerWriteReactor<Resp> {
     bool finished_ ABSL_GUARDED_BY(mu_) = false;
     std::optional<absl::Status> end_ ABSL_GUARDED_BY(mu_);
     upstream::Engine::Handle handle_ ABSL_GUARDED_BY(mu_);
+    std::unique_ptr<quota::JobSlot> slot_ ABSL_GUARDED_BY(mu_);
   };
 
   std::shared_ptr<State> state_;

@@ -16,6 +16,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "gtest/gtest.h"
+#include "mediagen/v1/elevenlabs.grpc.pb.h"
 #include "mediagen/v1/jobs.grpc.pb.h"
 #include "mediagen/v1/media.grpc.pb.h"
 #include "proto/rpc/error_details.h"
@@ -365,6 +366,58 @@ TEST(QuotaTest, SighupReloadsTenantsAndLimitsAndABrokenFileKeepsThem) {
              "config reloaded"));
   EXPECT_EQ(Create(*media, kInitechToken, &theirs).error_code(),
             grpc::StatusCode::UNAUTHENTICATED);
+}
+
+TEST(QuotaTest, AStreamedSpeechHoldsAPlaceUntilUpstreamHasAnswered) {
+  // At real time a 60-character text streams for well over a second.
+  auto emu = EmulatorProcess::Start({"--time_scale=1"});
+  ASSERT_THAT(emu, IsOk());
+  ServerConfig config;
+  config.emulator_port = (*emu)->port();
+  config.dev = false;
+  config.config_json = json({{"tenants",
+                              {{{"name", "acme"},
+                                {"token_sha256", Sha256Hex(kAcmeToken)},
+                                {"keys",
+                                 {{"vimmerse", {{"env", "ACME_VIM"}}},
+                                  {"elevenlabs", {{"env", "ACME_EL"}}}}},
+                                {"limits", {{"concurrent_jobs", 1}}}}}}})
+                           .dump();
+  config.env = {{"ACME_VIM", "vimmerse-test-key"},
+                {"ACME_EL", "elevenlabs-test-key"}};
+  auto server = ServerProcess::Start(config);
+  ASSERT_THAT(server, IsOk());
+  auto eleven = v1::ElevenLabsService::NewStub((*server)->channel());
+  auto media = v1::MediaService::NewStub((*server)->channel());
+  v1::SynthesizeSpeechRequest req;
+  req.set_voice_id("JBFqnCBsd6RMkjVDRZzb");
+  req.set_text("The quartz tortoise recites seventeen haiku at every dawn.");
+
+  auto first_ctx = Ctx(kAcmeToken);
+  auto first = eleven->SynthesizeSpeech(first_ctx.get(), req);
+  v1::SynthesizeSpeechResponse msg;
+  ASSERT_TRUE(first->Read(&msg));  // streaming now
+  {
+    auto ctx = Ctx(kAcmeToken);
+    auto second = eleven->SynthesizeSpeech(ctx.get(), req);
+    while (second->Read(&msg)) {
+    }
+    EXPECT_EQ(QuotaReason(second->Finish(), "acme"),
+              "TENANT_CONCURRENT_JOBS_EXCEEDED");
+    v1::CreateMediaResponse created;
+    EXPECT_EQ(QuotaReason(Create(*media, kAcmeToken, &created), "acme"),
+              "TENANT_CONCURRENT_JOBS_EXCEEDED");
+  }
+  EXPECT_EQ((*emu)->Requests("POST", "/v1/text-to-speech/").size(), 1u);
+  while (first->Read(&msg)) {
+  }
+  ASSERT_THAT(first->Finish(), IsOk());
+  // The first has ended: its place is free again.
+  auto ctx = Ctx(kAcmeToken);
+  auto third = eleven->SynthesizeSpeech(ctx.get(), req);
+  while (third->Read(&msg)) {
+  }
+  EXPECT_THAT(third->Finish(), IsOk());
 }
 
 }  // namespace
