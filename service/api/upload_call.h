@@ -21,9 +21,13 @@
 #include <utility>
 
 #include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
 #include "grpcpp/grpcpp.h"
+#include "proto/rpc/error_details.h"
 #include "proto/rpc/grpc_status.h"
 #include "service/api/api_context.h"
+#include "service/api/transfer_slots.h"
 #include "service/api/unary_call.h"
 #include "service/common/mutex.h"
 #include "service/http/body_pipe.h"
@@ -56,6 +60,7 @@ class UploadReactor
   void OnReadDone(bool ok) override {
     mu_.Lock();
     reading_ = false;
+    if (ok) ++messages_;
     if (finished_) {
       mu_.Unlock();
       return;
@@ -146,6 +151,18 @@ class UploadReactor
       FinishOnce(valid, nullptr);
       return;
     }
+    // Before the request_id claim: a refusal here sent nothing and must
+    // leave the request_id free for a retry.
+    TransferSlots::Slot slot;
+    if (api_.transfers != nullptr) {
+      absl::StatusOr<TransferSlots::Slot> acquired =
+          api_.transfers->Acquire(call_.tenant->name);
+      if (!acquired.ok()) {
+        FinishOnce(acquired.status(), nullptr);
+        return;
+      }
+      slot = *std::move(acquired);
+    }
     std::unique_ptr<idempotency::Lease> lease;
     if (!meta.request_id().empty()) {
       std::weak_ptr<UploadReactor> weak = this->weak_from_this();
@@ -176,8 +193,10 @@ class UploadReactor
     }
     upstream::Engine::Handle handle = api_.engine->Upload(
         call_.upstream, meta, pipe,
-        [weak, lease = std::move(lease),
-         record = call_.record](absl::StatusOr<Resp> result) mutable {
+        // The slot is given back with this completion: the upstream
+        // connection is free again.
+        [weak, lease = std::move(lease), record = call_.record,
+         slot = std::move(slot)](absl::StatusOr<Resp> result) mutable {
           if (result.ok()) record->NoteResource(*result);
           Settle(lease.get(), result.status(),
                  result.ok() ? &*result : nullptr);
@@ -192,7 +211,54 @@ class UploadReactor
       cancel_now = finished_;
     }
     if (cancel_now && handle) handle->Cancel();
+    ArmIdleTimer();
     ReadNext();
+  }
+
+  // Every upload_idle_timeout: when the caller sent no message since the
+  // last check while we waited for one, the upload is cancelled upstream
+  // (a stalled caller must not hold an upstream connection for ever).
+  // Time spent waiting for upstream to take data (waiting_for_space_) is
+  // ours, not the caller's, and does not count.
+  void ArmIdleTimer() {
+    if (api_.scheduler == nullptr ||
+        api_.upload_idle_timeout <= absl::ZeroDuration()) {
+      return;
+    }
+    uint64_t seen = 0;
+    {
+      MutexLock lock(&mu_);
+      if (finished_ || done_) return;
+      seen = messages_;
+    }
+    std::weak_ptr<UploadReactor> weak = this->weak_from_this();
+    api_.scheduler->RunAfter(api_.upload_idle_timeout, [weak, seen] {
+      if (auto self = weak.lock()) self->CheckIdle(seen);
+    });
+  }
+
+  void CheckIdle(uint64_t seen) {
+    bool idle = false;
+    {
+      MutexLock lock(&mu_);
+      if (finished_ || done_) return;
+      idle = messages_ == seen && reading_ && !waiting_for_space_;
+    }
+    if (!idle) {
+      ArmIdleTimer();
+      return;
+    }
+    absl::Status status = absl::DeadlineExceededError(
+        absl::StrCat("the upload sent no message for ",
+                     absl::FormatDuration(api_.upload_idle_timeout),
+                     "; it was cancelled upstream"));
+    google::rpc::ErrorInfo info;
+    info.set_reason("UPLOAD_IDLE");
+    info.set_domain("mediagen");
+    (*info.mutable_metadata())["idle_timeout_ms"] =
+        absl::StrCat(absl::ToInt64Milliseconds(api_.upload_idle_timeout));
+    rpc::SetErrorInfo(&status, info);
+    Fail(status);
   }
 
   void OnSpace() {
@@ -248,6 +314,7 @@ class UploadReactor
   bool waiting_for_space_ ABSL_GUARDED_BY(mu_) = false;
   bool finished_ ABSL_GUARDED_BY(mu_) = false;
   bool done_ ABSL_GUARDED_BY(mu_) = false;
+  uint64_t messages_ ABSL_GUARDED_BY(mu_) = 0;  // received from the caller
   std::shared_ptr<http::BodyPipe> pipe_ ABSL_GUARDED_BY(mu_);
   upstream::Engine::Handle handle_ ABSL_GUARDED_BY(mu_);
 };

@@ -10,6 +10,7 @@ using G = ServerOptions::GrpcOptions;
 using Jobs = jobs::JobRegistry::Options;
 using R = ServerOptions::RedisOptions;
 using A = AdminServer::Options;
+using T = ServerOptions::TransferOptions;
 
 // Groups, in the order the README's table has always listed them.
 constexpr char kServing[] = "Serving";
@@ -75,7 +76,18 @@ std::vector<OptionRow> Rows() {
        "path of the Vimmerse asset poll route"},
       {"http_threads", "", kUpstreams,
        Int(Member(&O::transport, &http::CurlTransport::Options::threads), 1),
-       "libcurl event-loop threads for upstream calls"},
+       "libcurl event-loop threads for upstream calls (per pool: short "
+       "calls, and uploads/audio)"},
+      {"max_transfers_per_tenant", "transfers.max_per_tenant", kUpstreams,
+       Int(Member(&O::transfers, &T::max_per_tenant), 1),
+       "uploads and audio streams one tenant may have in flight on a "
+       "replica; more are refused with RESOURCE_EXHAUSTED "
+       "(TENANT_TRANSFERS_EXCEEDED), so no tenant takes the whole upload "
+       "pool"},
+      {"upload_idle_timeout", "transfers.upload_idle_timeout_ms", kUpstreams,
+       Duration(Member(&O::transfers, &T::upload_idle_timeout), kNone),
+       "an upload whose caller sends no message for this long is cancelled "
+       "upstream (DEADLINE_EXCEEDED, UPLOAD_IDLE); 0: never"},
 
       {"dev", "", kTenants, Bool(Member(&O::dev_mode)),
        "development mode: no authentication, one tenant `dev` with the "

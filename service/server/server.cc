@@ -149,6 +149,12 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
 
   s->scheduler_ = std::make_unique<ThreadScheduler>();
   s->transport_ = std::make_unique<http::CurlTransport>(o.transport);
+  // Uploads and streamed audio get a pool (and loop) of their own: however
+  // many a caller keeps open, creates, reads and polls still find
+  // connections (hardening finding 6).
+  s->long_transport_ = std::make_unique<http::CurlTransport>(o.transport);
+  s->transfers_ =
+      std::make_unique<api::TransferSlots>(o.transfers.max_per_tenant);
   upstream::Engine::Options engine_options;
   engine_options.endpoints = o.endpoints;
   // Upstream text in errors is scrubbed of every secret held here, not
@@ -159,7 +165,8 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
   engine_options.secrets = std::move(secrets);
   engine_options.observer = obs.upstream_observer();
   s->engine_ = std::make_unique<upstream::Engine>(
-      engine_options, s->transport_.get(), s->scheduler_.get());
+      engine_options, s->transport_.get(), s->scheduler_.get(),
+      s->long_transport_.get());
   if (!o.redis.url.empty()) {
     absl::Status started = s->StartRedis();
     if (!started.ok()) return started;
@@ -185,6 +192,9 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
   api.max_metadata_bytes = static_cast<size_t>(o.grpc.max_metadata_bytes);
   api.calls = &obs.calls();
   api.log = log;
+  api.transfers = s->transfers_.get();
+  api.upload_idle_timeout = o.transfers.upload_idle_timeout;
+  api.scheduler = s->scheduler_.get();
   s->services_.push_back(std::make_unique<api::MediaServiceImpl>(api));
   s->services_.push_back(std::make_unique<api::VideoServiceImpl>(api));
   s->services_.push_back(std::make_unique<api::AudioServiceImpl>(api));
@@ -324,6 +334,7 @@ void Server::DrainWith(absl::Duration delay, absl::Duration grace) {
   // engine), and only then do the engine and the scheduler go.
   if (scheduler_) scheduler_->Stop();
   transport_.reset();
+  long_transport_.reset();
   grpc_.reset();
   registry_.reset();
   // After the registry (which leaves every job it followed) and before the
