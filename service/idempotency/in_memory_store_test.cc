@@ -6,7 +6,9 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "proto/rpc/error_details.h"
 #include "service/common/clock.h"
+#include "service/idempotency/errors.h"
 #include "tests/testing_util/status_matchers.h"
 
 namespace mediagen::idempotency {
@@ -27,7 +29,7 @@ struct Recorder {
 class StoreTest : public ::testing::Test {
  protected:
   FakeClock clock_;
-  InMemoryIdempotencyStore store_{{absl::Hours(24), 100, &clock_}};
+  InMemoryIdempotencyStore store_{{absl::Hours(24), 100, 100, &clock_}};
 };
 
 TEST_F(StoreTest, FirstCallLeadsAndDuplicatesGetItsResult) {
@@ -95,14 +97,17 @@ TEST_F(StoreTest, ReuseForOtherContentOrMethodIsRefused) {
   store_.Begin({"t1", "r1"}, kMethod, "fp", [](Outcome) {})
       ->Commit({absl::OkStatus(), "x"});
   Recorder other_content, other_method;
-  EXPECT_EQ(store_.Begin({"t1", "r1"}, kMethod, "fp2", other_content.Callback()),
-            nullptr);
+  EXPECT_EQ(
+      store_.Begin({"t1", "r1"}, kMethod, "fp2", other_content.Callback()),
+      nullptr);
   EXPECT_EQ(store_.Begin({"t1", "r1"}, "mediagen.v1.VideoService/ReframeVideo",
                          "fp", other_method.Callback()),
             nullptr);
   ASSERT_EQ(other_content.outcomes.size(), 1u);
   EXPECT_THAT(other_content.outcomes[0].status,
               StatusIs(absl::StatusCode::kFailedPrecondition));
+  EXPECT_EQ(rpc::GetErrorInfo(other_content.outcomes[0].status)->reason(),
+            kRequestIdReused);
   ASSERT_EQ(other_method.outcomes.size(), 1u);
   EXPECT_THAT(other_method.outcomes[0].status,
               StatusIs(absl::StatusCode::kFailedPrecondition));
@@ -123,26 +128,97 @@ TEST_F(StoreTest, OutcomesExpireAfterTheTtl) {
       ->Commit({absl::OkStatus(), "x"});
   clock_.Advance(absl::Hours(24) - absl::Seconds(1));
   Recorder still;
-  EXPECT_EQ(store_.Begin({"t1", "r1"}, kMethod, "fp", still.Callback()), nullptr);
+  EXPECT_EQ(store_.Begin({"t1", "r1"}, kMethod, "fp", still.Callback()),
+            nullptr);
   EXPECT_EQ(still.outcomes.size(), 1u);
   clock_.Advance(absl::Seconds(1));
   EXPECT_NE(store_.Begin({"t1", "r1"}, kMethod, "fp", [](Outcome) {}), nullptr);
 }
 
-TEST(StoreBoundTest, OldestFinishedEntriesGoFirstPastTheBound) {
+std::string Reason(const absl::Status& status) {
+  auto info = rpc::GetErrorInfo(status);
+  return info ? info->reason() : "";
+}
+
+TEST(StoreBoundTest, AFullTenantIsRefusedAndNeverEvictsAnotherTenant) {
   FakeClock clock;
-  InMemoryIdempotencyStore store({absl::Hours(24), 3, &clock});
-  for (int i = 0; i < 5; ++i) {
-    store.Begin({"t", std::to_string(i)}, kMethod, "fp", [](Outcome) {})
-        ->Commit({absl::OkStatus(), std::to_string(i)});
-    clock.Advance(absl::Seconds(1));
+  InMemoryIdempotencyStore store({absl::Hours(24), 100, 3, &clock});
+  store.Begin({"b", "b-1"}, kMethod, "fp", [](Outcome) {})
+      ->Commit({absl::OkStatus(), "b's answer"});
+  // Tenant a fills its share with finished and pending entries.
+  store.Begin({"a", "1"}, kMethod, "fp", [](Outcome) {})
+      ->Commit({absl::UnavailableError("upstream 500"), ""});
+  store.Begin({"a", "2"}, kMethod, "fp", [](Outcome) {})
+      ->Commit({absl::UnavailableError("upstream 500"), ""});
+  auto pending = store.Begin({"a", "3"}, kMethod, "fp", [](Outcome) {});
+  ASSERT_NE(pending, nullptr);
+
+  for (int i = 4; i < 60; ++i) {
+    Recorder refused;
+    EXPECT_EQ(store.Begin({"a", std::to_string(i)}, kMethod, "fp",
+                          refused.Callback()),
+              nullptr);
+    ASSERT_EQ(refused.outcomes.size(), 1u);
+    EXPECT_THAT(refused.outcomes[0].status,
+                StatusIs(absl::StatusCode::kResourceExhausted));
+    EXPECT_EQ(Reason(refused.outcomes[0].status), kRequestIdLimitReached);
   }
-  EXPECT_EQ(store.size(), 3u);
-  EXPECT_EQ(store.evicted_early(), 2u);
-  Recorder newest;
-  EXPECT_EQ(store.Begin({"t", "4"}, kMethod, "fp", newest.Callback()), nullptr);
-  // The oldest key lost its protection.
-  EXPECT_NE(store.Begin({"t", "0"}, kMethod, "fp", [](Outcome) {}), nullptr);
+  EXPECT_EQ(store.tenant_size("a"), 3u);
+  // a's own live ids still answer, and b's earlier request_id is intact.
+  Recorder a1, b1;
+  EXPECT_EQ(store.Begin({"a", "1"}, kMethod, "fp", a1.Callback()), nullptr);
+  EXPECT_THAT(a1.outcomes.at(0).status,
+              StatusIs(absl::StatusCode::kUnavailable));
+  EXPECT_EQ(store.Begin({"b", "b-1"}, kMethod, "fp", b1.Callback()), nullptr);
+  ASSERT_EQ(b1.outcomes.size(), 1u);
+  EXPECT_EQ(b1.outcomes[0].response, "b's answer");
+  // b may still start new ones.
+  EXPECT_NE(store.Begin({"b", "b-2"}, kMethod, "fp", [](Outcome) {}), nullptr);
+}
+
+TEST(StoreBoundTest, ExpiredEntriesAreReclaimedBeforeRefusing) {
+  FakeClock clock;
+  InMemoryIdempotencyStore store({absl::Hours(1), 100, 2, &clock});
+  store.Begin({"a", "1"}, kMethod, "fp", [](Outcome) {})
+      ->Commit({absl::OkStatus(), "1"});
+  clock.Advance(absl::Minutes(30));
+  store.Begin({"a", "2"}, kMethod, "fp", [](Outcome) {})
+      ->Commit({absl::OkStatus(), "2"});
+  Recorder full;
+  EXPECT_EQ(store.Begin({"a", "3"}, kMethod, "fp", full.Callback()), nullptr);
+  EXPECT_THAT(full.outcomes.at(0).status,
+              StatusIs(absl::StatusCode::kResourceExhausted));
+  // "1" expires: its slot is reclaimed, "2" (live) is kept.
+  clock.Advance(absl::Minutes(30));
+  EXPECT_NE(store.Begin({"a", "3"}, kMethod, "fp", [](Outcome) {}), nullptr);
+  Recorder two;
+  EXPECT_EQ(store.Begin({"a", "2"}, kMethod, "fp", two.Callback()), nullptr);
+  EXPECT_EQ(two.outcomes.at(0).response, "2");
+}
+
+TEST(StoreBoundTest, ReleasedEntriesFreeTheirSlot) {
+  FakeClock clock;
+  InMemoryIdempotencyStore store({absl::Hours(1), 100, 1, &clock});
+  store.Begin({"a", "1"}, kMethod, "fp", [](Outcome) {})
+      ->Release(absl::UnavailableError("never sent"));
+  {
+    auto dropped = store.Begin({"a", "2"}, kMethod, "fp", [](Outcome) {});
+  }
+  EXPECT_EQ(store.tenant_size("a"), 0u);
+  EXPECT_NE(store.Begin({"a", "3"}, kMethod, "fp", [](Outcome) {}), nullptr);
+}
+
+TEST(StoreBoundTest, TheWholeStoreBoundRefusesToo) {
+  FakeClock clock;
+  InMemoryIdempotencyStore store({absl::Hours(1), 2, 10, &clock});
+  auto l1 = store.Begin({"a", "1"}, kMethod, "fp", [](Outcome) {});
+  auto l2 = store.Begin({"b", "1"}, kMethod, "fp", [](Outcome) {});
+  Recorder refused;
+  EXPECT_EQ(store.Begin({"c", "1"}, kMethod, "fp", refused.Callback()),
+            nullptr);
+  EXPECT_THAT(refused.outcomes.at(0).status,
+              StatusIs(absl::StatusCode::kResourceExhausted));
+  EXPECT_EQ(store.size(), 2u);
 }
 
 TEST(StoreThreadTest, ManyThreadsOneKeyExactlyOneLeader) {
@@ -152,10 +228,9 @@ TEST(StoreThreadTest, ManyThreadsOneKeyExactlyOneLeader) {
   std::vector<std::unique_ptr<Lease>> leases(16);
   for (int i = 0; i < 16; ++i) {
     threads.emplace_back([&, i] {
-      leases[i] = store.Begin({"t", "r"}, kMethod, "fp",
-                              [&](Outcome o) {
-                                if (o.response == "done") ++answered;
-                              });
+      leases[i] = store.Begin({"t", "r"}, kMethod, "fp", [&](Outcome o) {
+        if (o.response == "done") ++answered;
+      });
       if (leases[i]) ++leaders;
     });
   }

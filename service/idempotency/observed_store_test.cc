@@ -12,7 +12,7 @@ namespace {
 
 TEST(ObservedIdempotencyStoreTest, CountsRepeatsNotFirstCalls) {
   FakeClock clock;
-  InMemoryIdempotencyStore inner({absl::Hours(1), 100, &clock});
+  InMemoryIdempotencyStore inner({absl::Hours(1), 100, 100, &clock});
   std::vector<std::string> hits;
   ObservedIdempotencyStore store(
       &inner, [&](absl::string_view m) { hits.emplace_back(m); });

@@ -165,7 +165,8 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
   s->idempotency_store_ =
       std::make_unique<idempotency::InMemoryIdempotencyStore>(
           idempotency::InMemoryIdempotencyStore::Options{
-              o.idempotency_ttl, o.idempotency_max_entries, &SystemClock()});
+              o.idempotency_ttl, o.idempotency_max_entries,
+              o.idempotency_max_entries_per_tenant, &SystemClock()});
   s->idempotency_ = std::make_unique<idempotency::ObservedIdempotencyStore>(
       s->idempotency_store_.get(),
       [obs = &obs](absl::string_view method) { obs->IdempotencyHit(method); });
