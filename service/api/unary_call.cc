@@ -34,6 +34,11 @@ void UnaryState::FinishSerialized(const absl::Status& status,
   reactor->Finish(rpc::ToGrpcStatus(status));
 }
 
+bool UnaryState::finished() {
+  std::lock_guard<std::mutex> lock(mu_);
+  return finished_;
+}
+
 void UnaryState::SetHandle(upstream::Engine::Handle handle) {
   bool cancel_now = false;
   {
@@ -66,7 +71,8 @@ void Settle(idempotency::Lease* lease, const absl::Status& status,
   if (lease == nullptr) return;
   if (status.ok()) {
     lease->Commit({status, response->SerializeAsString()});
-  } else if (http::RequestNotSent(status) || upstream::UpstreamRefused(status)) {
+  } else if (http::RequestNotSent(status) ||
+             upstream::UpstreamRefused(status)) {
     // Nothing was created: upstream never saw it, or refused it with a 4xx
     // (a 429 asks for exactly this retry). Replaying the refusal for 24 h
     // would make a request_id unusable for no benefit.

@@ -141,20 +141,44 @@ class UploadReactor
       FinishOnce(valid, nullptr);
       return;
     }
-    std::unique_ptr<idempotency::Lease> lease;
     if (!meta.request_id().empty()) {
       std::weak_ptr<UploadReactor> weak = this->weak_from_this();
       const absl::string_view rpc = upstream::RouteFor<Meta>().rpc;
-      lease = api_.idempotency->Begin(
+      // Nothing is read from the stream until this is decided.
+      api_.idempotency->Begin(
           {call_.tenant->name, meta.request_id()}, rpc,
-          idempotency::Fingerprint(meta), [weak](idempotency::Outcome o) {
-            // The first upload's answer; the rest of this stream is not
-            // needed (Finish may come before the client is done sending).
-            if (auto self = weak.lock()) self->FinishStored(o);
+          idempotency::Fingerprint(meta), call_.upstream.deadline,
+          [weak, meta](std::unique_ptr<idempotency::Lease> lease,
+                       idempotency::Outcome answer) mutable {
+            auto self = weak.lock();
+            if (self == nullptr) return;  // gone: a lease releases itself
+            if (lease == nullptr) {
+              // The first upload's answer; the rest of this stream is not
+              // needed (Finish may come before the client is done sending).
+              self->FinishStored(answer);
+              return;
+            }
+            // Recorded as sent before it leaves: see Lease::MarkSent.
+            idempotency::Lease* held = lease.get();
+            held->MarkSent([weak, meta, lease = std::move(lease)](
+                               absl::Status sent) mutable {
+              auto self = weak.lock();
+              if (self == nullptr) return;
+              if (!sent.ok()) {
+                lease->Release(sent);
+                self->FinishOnce(sent, nullptr);
+                return;
+              }
+              self->SendUpload(meta, std::move(lease));
+            });
           });
-      if (lease == nullptr) return;
+      return;
     }
+    SendUpload(meta, nullptr);
+  }
 
+  // Streams the upload upstream under `lease` (null without a request_id).
+  void SendUpload(const Meta& meta, std::unique_ptr<idempotency::Lease> lease) {
     std::optional<int64_t> size;
     if (meta.has_size_bytes()) size = meta.size_bytes();
     auto pipe = std::make_shared<http::BodyPipe>(kUploadBufferBytes, size);

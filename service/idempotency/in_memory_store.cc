@@ -48,11 +48,13 @@ std::string InMemoryIdempotencyStore::MapKey(const Key& key) {
   return absl::StrCat(key.tenant.size(), ":", key.tenant, key.request_id);
 }
 
-std::unique_ptr<Lease> InMemoryIdempotencyStore::Begin(
-    const Key& key, absl::string_view method, absl::string_view fingerprint,
-    OutcomeCallback on_outcome) {
+void InMemoryIdempotencyStore::Begin(const Key& key, absl::string_view method,
+                                     absl::string_view fingerprint,
+                                     absl::Time /*deadline*/,
+                                     BeginCallback done) {
   std::string map_key = MapKey(key);
   Outcome answer;
+  std::unique_ptr<Lease> lease;
   {
     MutexLock lock(&mu_);
     ReclaimExpiredLocked(options_.clock->Now());
@@ -74,7 +76,7 @@ std::unique_ptr<Lease> InMemoryIdempotencyStore::Begin(
         entry.tenant = key.tenant;
         entry.method = std::string(method);
         entry.fingerprint = std::string(fingerprint);
-        return std::make_unique<LeaseImpl>(this, std::move(map_key));
+        lease = std::make_unique<LeaseImpl>(this, std::move(map_key));
       }
     } else {
       Entry& entry = it->second;
@@ -83,18 +85,18 @@ std::unique_ptr<Lease> InMemoryIdempotencyStore::Begin(
       } else if (entry.done) {
         answer = entry.outcome;
       } else {
-        entry.waiters.push_back(std::move(on_outcome));
-        return nullptr;
+        entry.waiters.push_back(std::move(done));
+        return;
       }
     }
   }
-  std::move(on_outcome)(std::move(answer));
-  return nullptr;
+  // Outside the lock: the caller may start its call (or another Begin).
+  std::move(done)(std::move(lease), std::move(answer));
 }
 
 void InMemoryIdempotencyStore::Finish(const std::string& map_key,
                                       Outcome outcome, bool remember) {
-  std::vector<OutcomeCallback> waiters;
+  std::vector<BeginCallback> waiters;
   {
     MutexLock lock(&mu_);
     auto it = entries_.find(map_key);
@@ -112,7 +114,7 @@ void InMemoryIdempotencyStore::Finish(const std::string& map_key,
     }
   }
   // Outside the lock: a waiter may start another call on this store.
-  for (auto& waiter : waiters) std::move(waiter)(outcome);
+  for (auto& waiter : waiters) std::move(waiter)(nullptr, outcome);
 }
 
 void InMemoryIdempotencyStore::EraseLocked(

@@ -48,9 +48,12 @@ class InMemoryIdempotencyStore : public IdempotencyStore {
   explicit InMemoryIdempotencyStore(Options options);
   ~InMemoryIdempotencyStore() override;
 
-  std::unique_ptr<Lease> Begin(const Key& key, absl::string_view method,
-                               absl::string_view fingerprint,
-                               OutcomeCallback on_outcome) override;
+  // Answers on this thread, except a duplicate of a call in flight, which
+  // is answered on the thread that commits or releases it. `deadline` is
+  // not needed here: a waiting call's RPC ends at its own deadline.
+  void Begin(const Key& key, absl::string_view method,
+             absl::string_view fingerprint, absl::Time deadline,
+             BeginCallback done) override;
 
   size_t size() const;
   // Live entries of `tenant`.
@@ -65,7 +68,7 @@ class InMemoryIdempotencyStore : public IdempotencyStore {
     bool done = false;
     Outcome outcome;
     absl::Time expires;
-    std::vector<OutcomeCallback> waiters;
+    std::vector<BeginCallback> waiters;
   };
 
   // Length-prefixed tenant + request_id: no two (tenant, id) pairs alias.
