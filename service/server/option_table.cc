@@ -169,7 +169,7 @@ std::vector<OptionRow> Rows() {
       {"idempotency_max_entries_per_tenant",
        "idempotency.max_entries_per_tenant", kIdempotency,
        Int(Member(&O::idempotency_max_entries_per_tenant), 1),
-       "live request_ids one tenant may hold; past it its new "
+       "live request_ids one tenant may hold (in Redis too); past it its new "
        "ones get RESOURCE_EXHAUSTED REQUEST_ID_LIMIT_REACHED, nothing sent, "
        "and no live one is ever dropped"},
 
