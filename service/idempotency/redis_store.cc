@@ -22,9 +22,17 @@ namespace {
   "local t = redis.call('TIME')\n" \
   "local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)\n"
 
+// Redis 7 script flags. A claim is refused whole when Redis is over
+// maxmemory (noeviction): without the flag, Redis checks memory only at the
+// first write that adds data, and lets a script that already wrote (the
+// reclaim below) go on past the limit. The scripts that settle a claim may
+// run then: they keep the promise of a claim already given.
+#define MG_DENY_OOM "#!lua\n"
+#define MG_ALLOW_OOM "#!lua flags=allow-oom\n"
+
 // KEYS: rid key, tenant set. ARGV: method, fingerprint, owner, claim ms,
 // ttl ms, per-tenant limit, request_id, channel.
-const redis::Script kClaim(MG_NOW R"lua(
+const redis::Script kClaim(MG_DENY_OOM MG_NOW R"lua(
 local v = redis.call('HMGET', KEYS[1], 'm', 'f', 's', 'x', 'st', 'r')
 if v[1] then
   if v[1] ~= ARGV[1] or v[2] ~= ARGV[2] then return {'reused'} end
@@ -50,7 +58,7 @@ redis.call('PEXPIRE', KEYS[2], ARGV[5])
 return {'lease'})lua");
 
 // KEYS: rid key. ARGV: owner, claim ms, "1" to mark it sent.
-const redis::Script kRenew(MG_NOW R"lua(
+const redis::Script kRenew(MG_ALLOW_OOM MG_NOW R"lua(
 local v = redis.call('HMGET', KEYS[1], 'o', 's', 'x')
 if v[1] ~= ARGV[1] then return 0 end
 if ARGV[3] == '1' then
@@ -64,7 +72,7 @@ return 1)lua");
 
 // KEYS: rid key, tenant set. ARGV: owner, status, response, ttl ms,
 // request_id, channel.
-const redis::Script kCommit(MG_NOW R"lua(
+const redis::Script kCommit(MG_ALLOW_OOM MG_NOW R"lua(
 local v = redis.call('HMGET', KEYS[1], 'o', 's')
 if v[1] ~= ARGV[1] or v[2] == 'done' then return 0 end
 redis.call('HSET', KEYS[1], 's', 'done', 'st', ARGV[2], 'r', ARGV[3])
@@ -75,7 +83,7 @@ redis.call('PUBLISH', ARGV[6], 'done')
 return 1)lua");
 
 // KEYS: rid key, tenant set. ARGV: owner, request_id, channel.
-const redis::Script kRelease(R"lua(
+const redis::Script kRelease(MG_ALLOW_OOM R"lua(
 local v = redis.call('HMGET', KEYS[1], 'o', 's')
 if v[1] ~= ARGV[1] or v[2] == 'done' then return 0 end
 redis.call('DEL', KEYS[1])
@@ -84,6 +92,8 @@ redis.call('PUBLISH', ARGV[3], 'released')
 return 1)lua");
 
 #undef MG_NOW
+#undef MG_DENY_OOM
+#undef MG_ALLOW_OOM
 
 std::string NewOwnerId() {
   static absl::Mutex* const mu = new absl::Mutex;

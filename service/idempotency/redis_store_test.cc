@@ -344,6 +344,29 @@ TEST_F(RedisStoreTest, RedisUnreachableRefusesWithStoreUnavailable) {
   EXPECT_NE(again.TakeLease(), nullptr);
 }
 
+TEST_F(RedisStoreTest, ARedisThatRefusesWritesRefusesTheCreate) {
+  // A Redis out of memory under noeviction refuses every write: the claim
+  // fails, so the create is refused and nothing is sent.
+  RedisServer::Options full;
+  full.extra_args = {"--maxmemory", "1", "--maxmemory-policy", "noeviction"};
+  auto server = RedisServer::Start(full);
+  ASSERT_THAT(server, IsOk());
+  redis::Client::Options client_options;
+  client_options.endpoint = *redis::ParseRedisUrl((*server)->url());
+  redis::Client client(client_options);
+  ASSERT_THAT(client.Start(), IsOk());
+  ASSERT_TRUE(client.WaitUntilUp(kWait));
+  RedisIdempotencyStore store(Defaults(), &client, &sched_);
+  Began began;
+  store.Begin({"t", "r1"}, kMethod, "fp", absl::Now() + kWait,
+              began.Callback());
+  ASSERT_TRUE(began.Wait());
+  EXPECT_EQ(began.TakeLease(), nullptr);
+  EXPECT_THAT(began.answer().status, StatusIs(absl::StatusCode::kUnavailable));
+  EXPECT_EQ(Reason(began.answer().status), kStoreUnavailable);
+  client.Stop();
+}
+
 TEST_F(RedisStoreTest, NothingButFingerprintsAndOutcomesIsStored) {
   Replica& a = AddReplica();
   Began first;
