@@ -1,11 +1,12 @@
 #include "service/api/unary_call.h"
 
+#include "service/common/mutex.h"
 #include "service/upstream/providers/errors.h"
 
 namespace mediagen::api {
 
 grpc::ServerUnaryReactor* UnaryState::Claim() {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   if (finished_) return nullptr;
   finished_ = true;
   handle_.reset();
@@ -35,14 +36,14 @@ void UnaryState::FinishSerialized(const absl::Status& status,
 }
 
 bool UnaryState::finished() {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   return finished_;
 }
 
 void UnaryState::SetHandle(upstream::Engine::Handle handle) {
   bool cancel_now = false;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     if (finished_) return;  // completed already (e.g. on this thread)
     cancel_now = cancelled_;
     handle_ = handle;
@@ -53,7 +54,7 @@ void UnaryState::SetHandle(upstream::Engine::Handle handle) {
 void UnaryState::Cancel() {
   upstream::Engine::Handle handle;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     cancelled_ = true;
     handle = handle_;
   }

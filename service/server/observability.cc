@@ -3,7 +3,6 @@
 #include <array>
 #include <atomic>
 #include <memory>
-#include <mutex>
 #include <string>
 
 #include "absl/container/flat_hash_map.h"
@@ -15,6 +14,7 @@
 #include "grpcpp/server_context.h"
 #include "proto/rpc/error_details.h"
 #include "proto/rpc/grpc_status.h"
+#include "service/common/mutex.h"
 #include "service/telemetry/trace_context.h"
 #include "service/upstream/providers/endpoints.h"
 #include "service/upstream/providers/errors.h"
@@ -63,7 +63,7 @@ struct Observability::RpcMetrics {
     std::array<std::atomic<Histogram*>, 17> duration{};
   };
   MethodSeries* Series(const std::string& method) {
-    std::lock_guard<std::mutex> lock(mu);
+    MutexLock lock(&mu);
     std::unique_ptr<MethodSeries>& s = by_method[method];
     if (s == nullptr) {
       s = std::make_unique<MethodSeries>();
@@ -90,9 +90,10 @@ struct Observability::RpcMetrics {
   Family<Gauge>* const in_flight;
   Gauge* const watch_streams;
   Family<Counter>* const bytes;
-  std::mutex mu;
+  Mutex mu;
   // Method names are the server's own (a bounded set): one entry each.
-  absl::flat_hash_map<std::string, std::unique_ptr<MethodSeries>> by_method;
+  absl::flat_hash_map<std::string, std::unique_ptr<MethodSeries>> by_method
+      ABSL_GUARDED_BY(mu);
 };
 
 namespace {
@@ -157,7 +158,8 @@ class RpcInterceptor : public grpc::experimental::Interceptor {
     obs_->calls().Remove(ctx_);
   }
 
-  void Intercept(grpc::experimental::InterceptorBatchMethods* methods) override {
+  void Intercept(
+      grpc::experimental::InterceptorBatchMethods* methods) override {
     using grpc::experimental::InterceptionHookPoints;
     if (methods->QueryInterceptionHookPoint(
             InterceptionHookPoints::POST_RECV_INITIAL_METADATA)) {
@@ -231,7 +233,8 @@ class RpcInterceptor : public grpc::experimental::Interceptor {
       }
       if (auto bad = rpc::GetBadRequest(details)) {
         LogFields fields = LogFields::array();
-        for (const auto& v : bad->field_violations()) fields.push_back(v.field());
+        for (const auto& v : bad->field_violations())
+          fields.push_back(v.field());
         if (!fields.empty()) f["fields"] = fields;
       }
     }
@@ -273,10 +276,10 @@ class UpstreamMetrics : public upstream::AttemptObserver {
             "route and HTTP status (or the transport error, e.g. "
             "`unavailable`, when no answer came).",
             {"provider", "route", "status"}, telemetry::LatencyBuckets())),
-        retries_(m.AddCounter(
-            "mediagen_upstream_retries_total",
-            "Upstream attempts that failed and were tried again.",
-            {"provider", "route"})) {}
+        retries_(
+            m.AddCounter("mediagen_upstream_retries_total",
+                         "Upstream attempts that failed and were tried again.",
+                         {"provider", "route"})) {}
 
   void OnAttempt(const upstream::AttemptReport& r) override {
     const std::string provider(upstream::ProviderId(r.route->provider));
@@ -325,13 +328,12 @@ Observability::Observability(const telemetry::Logger* log)
                          return r ? static_cast<double>(r->active_pollers())
                                   : 0.0;
                        });
-  metrics_.AddCallback("mediagen_job_watchers",
-                       "Watchers registered with the job registry.", "gauge",
-                       [this] {
-                         const jobs::JobRegistry* r = registry_.load();
-                         return r ? static_cast<double>(r->watcher_count())
-                                  : 0.0;
-                       });
+  metrics_.AddCallback(
+      "mediagen_job_watchers", "Watchers registered with the job registry.",
+      "gauge", [this] {
+        const jobs::JobRegistry* r = registry_.load();
+        return r ? static_cast<double>(r->watcher_count()) : 0.0;
+      });
   idempotency_hits_ = metrics_.AddCounter(
       "mediagen_idempotency_hits_total",
       "Creates whose request_id was seen before: answered with the first "
@@ -347,7 +349,8 @@ Observability::Observability(const telemetry::Logger* log)
 
 Observability::~Observability() = default;
 
-std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
+std::vector<
+    std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
 Observability::InterceptorFactories() {
   std::vector<
       std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
@@ -366,7 +369,7 @@ void Observability::SetDraining(bool draining) {
 
 void Observability::SetRedisUp(bool up, const absl::Status& cause) {
   {
-    std::lock_guard<std::mutex> lock(redis_mu_);
+    MutexLock lock(&redis_mu_);
     if (redis_up_ == nullptr) {
       // Only a server with Redis configured has the series.
       redis_up_ = metrics_

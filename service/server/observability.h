@@ -24,12 +24,12 @@
 
 #include <atomic>
 #include <memory>
-#include <mutex>
 #include <vector>
 
 #include "absl/strings/string_view.h"
 #include "grpcpp/support/server_interceptor.h"
 #include "service/api/call_record.h"
+#include "service/common/mutex.h"
 #include "service/jobs/job_registry.h"
 #include "service/telemetry/log.h"
 #include "service/telemetry/metrics.h"
@@ -50,8 +50,8 @@ class Observability {
   api::CallTable& calls() { return calls_; }
 
   // For ServerBuilder::experimental().SetInterceptorCreators.
-  std::vector<std::unique_ptr<
-      grpc::experimental::ServerInterceptorFactoryInterface>>
+  std::vector<
+      std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
   InterceptorFactories();
 
   // Upstream request metrics, for Engine::Options::observer.
@@ -83,8 +83,9 @@ class Observability {
   std::shared_ptr<upstream::AttemptObserver> upstream_observer_;
   telemetry::Family<telemetry::Counter>* idempotency_hits_;
   telemetry::Gauge* draining_;
-  telemetry::Gauge* redis_up_ = nullptr;  // made when first set
-  std::mutex redis_mu_;
+  telemetry::Gauge* redis_up_ ABSL_GUARDED_BY(redis_mu_) =
+      nullptr;  // made when first set
+  Mutex redis_mu_;
   std::atomic<const jobs::JobRegistry*> registry_{nullptr};
 };
 

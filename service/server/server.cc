@@ -15,6 +15,7 @@
 #include "service/api/media_service.h"
 #include "service/api/stable_audio_service.h"
 #include "service/api/video_service.h"
+#include "service/common/mutex.h"
 #include "service/common/scheduler.h"
 #include "service/http/curl_transport.h"
 #include "service/idempotency/in_memory_store.h"
@@ -31,9 +32,12 @@ namespace {
 // NOT_SERVING when a drain starts.
 constexpr const char* kServiceNames[] = {
     "",
-    "mediagen.v1.MediaService",      "mediagen.v1.VideoService",
-    "mediagen.v1.AudioService",      "mediagen.v1.ElevenLabsService",
-    "mediagen.v1.StableAudioService", "mediagen.v1.JobService",
+    "mediagen.v1.MediaService",
+    "mediagen.v1.VideoService",
+    "mediagen.v1.AudioService",
+    "mediagen.v1.ElevenLabsService",
+    "mediagen.v1.StableAudioService",
+    "mediagen.v1.JobService",
 };
 
 // gRPC channel arguments are int milliseconds.
@@ -126,7 +130,8 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
           IsLoopbackAddress(o.admin_address))) {
       return absl::FailedPreconditionError(absl::StrCat(
           "development mode (no authentication) is refused on a non-loopback "
-          "address (", o.listen_address, ", ", o.admin_address,
+          "address (",
+          o.listen_address, ", ", o.admin_address,
           "); configure tenants, or force it with "
           "--allow_dev_mode_on_any_address"));
     }
@@ -149,8 +154,8 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
   engine_options.endpoints = o.endpoints;
   // Upstream text in errors is scrubbed of every secret held here, not
   // only of the calling tenant's keys.
-  auto secrets = std::make_shared<std::vector<std::string>>(
-      s->tenants_->AllSecrets());
+  auto secrets =
+      std::make_shared<std::vector<std::string>>(s->tenants_->AllSecrets());
   if (!o.webhook_secret.empty()) secrets->push_back(o.webhook_secret);
   engine_options.secrets = std::move(secrets);
   engine_options.observer = obs.upstream_observer();
@@ -265,8 +270,8 @@ Server::~Server() { Shutdown(absl::Seconds(1)); }
 bool Server::dev_mode() const { return tenants_->dev_mode(); }
 
 void Server::Wait() {
-  std::unique_lock<std::mutex> lock(shutdown_mu_);
-  shutdown_cv_.wait(lock, [this] { return shut_down_; });
+  MutexLock lock(&shutdown_mu_);
+  while (!shut_down_) shutdown_cv_.Wait(&shutdown_mu_);
 }
 
 void Server::Drain() {
@@ -290,10 +295,10 @@ void Server::SetServing(bool serving) {
 
 void Server::DrainWith(absl::Duration delay, absl::Duration grace) {
   {
-    std::unique_lock<std::mutex> lock(shutdown_mu_);
+    MutexLock lock(&shutdown_mu_);
     if (shutting_down_) {
       // Somebody else drains: return when they are done.
-      shutdown_cv_.wait(lock, [this] { return shut_down_; });
+      while (!shut_down_) shutdown_cv_.Wait(&shutdown_mu_);
       return;
     }
     shutting_down_ = true;
@@ -348,10 +353,10 @@ void Server::DrainWith(absl::Duration delay, absl::Duration grace) {
               {{"drain_ms", api::RoundedMillis(absl::Now() - start)}});
   }
   {
-    std::lock_guard<std::mutex> lock(shutdown_mu_);
+    MutexLock lock(&shutdown_mu_);
     shut_down_ = true;
   }
-  shutdown_cv_.notify_all();
+  shutdown_cv_.SignalAll();
 }
 
 }  // namespace mediagen::server
