@@ -153,7 +153,6 @@ class UploadReactor
     }
     // Before the request_id claim: a refusal here sent nothing and must
     // leave the request_id free for a retry.
-    TransferSlots::Slot slot;
     if (api_.transfers != nullptr) {
       absl::StatusOr<TransferSlots::Slot> acquired =
           api_.transfers->Acquire(call_.tenant->name);
@@ -161,25 +160,47 @@ class UploadReactor
         FinishOnce(acquired.status(), nullptr);
         return;
       }
-      slot = *std::move(acquired);
+      MutexLock lock(&mu_);
+      slot_ = *std::move(acquired);
     }
-    std::unique_ptr<idempotency::Lease> lease;
     if (!meta.request_id().empty()) {
       std::weak_ptr<UploadReactor> weak = this->weak_from_this();
       const absl::string_view rpc = upstream::RouteFor<Meta>().rpc;
-      lease = api_.idempotency->Begin({call_.tenant->name, meta.request_id()},
-                                      rpc, idempotency::Fingerprint(meta),
-                                      [weak](idempotency::Outcome o) {
-                                        // The first upload's answer; the rest
-                                        // of this stream is not needed (Finish
-                                        // may come before the client is done
-                                        // sending).
-                                        if (auto self = weak.lock())
-                                          self->FinishStored(o);
-                                      });
-      if (lease == nullptr) return;
+      // Nothing is read from the stream until this is decided.
+      api_.idempotency->Begin(
+          {call_.tenant->name, meta.request_id()}, rpc,
+          idempotency::Fingerprint(meta), call_.upstream.deadline,
+          [weak, meta](std::unique_ptr<idempotency::Lease> lease,
+                       idempotency::Outcome answer) mutable {
+            auto self = weak.lock();
+            if (self == nullptr) return;  // gone: a lease releases itself
+            if (lease == nullptr) {
+              // The first upload's answer; the rest of this stream is not
+              // needed (Finish may come before the client is done sending).
+              self->FinishStored(answer);
+              return;
+            }
+            // Recorded as sent before it leaves: see Lease::MarkSent.
+            idempotency::Lease* held = lease.get();
+            held->MarkSent([weak, meta, lease = std::move(lease)](
+                               absl::Status sent) mutable {
+              auto self = weak.lock();
+              if (self == nullptr) return;
+              if (!sent.ok()) {
+                lease->Release(sent);
+                self->FinishOnce(sent, nullptr);
+                return;
+              }
+              self->SendUpload(meta, std::move(lease));
+            });
+          });
+      return;
     }
+    SendUpload(meta, nullptr);
+  }
 
+  // Streams the upload upstream under `lease` (null without a request_id).
+  void SendUpload(const Meta& meta, std::unique_ptr<idempotency::Lease> lease) {
     std::optional<int64_t> size;
     if (meta.has_size_bytes()) size = meta.size_bytes();
     auto pipe = std::make_shared<http::BodyPipe>(kUploadBufferBytes, size);
@@ -187,9 +208,11 @@ class UploadReactor
     pipe->SetSpaceCallback([weak] {
       if (auto self = weak.lock()) self->OnSpace();
     });
+    TransferSlots::Slot slot;
     {
       MutexLock lock(&mu_);
       pipe_ = pipe;
+      slot = std::move(slot_);
     }
     upstream::Engine::Handle handle = api_.engine->Upload(
         call_.upstream, meta, pipe,
@@ -315,6 +338,9 @@ class UploadReactor
   bool finished_ ABSL_GUARDED_BY(mu_) = false;
   bool done_ ABSL_GUARDED_BY(mu_) = false;
   uint64_t messages_ ABSL_GUARDED_BY(mu_) = 0;  // received from the caller
+  // This upload's share of its tenant's long transfers, from the metadata
+  // until the upstream transfer starts (its completion then holds it).
+  TransferSlots::Slot slot_ ABSL_GUARDED_BY(mu_);
   std::shared_ptr<http::BodyPipe> pipe_ ABSL_GUARDED_BY(mu_);
   upstream::Engine::Handle handle_ ABSL_GUARDED_BY(mu_);
 };

@@ -176,8 +176,14 @@ std::vector<OptionRow> Rows() {
        "how long a request_id's outcome is remembered"},
       {"", "idempotency.max_entries", kIdempotency,
        Int(Member(&O::idempotency_max_entries), 1),
-       "request_id outcomes remembered at most; past it the oldest finished "
-       "ones are dropped"},
+       "live request_ids (in flight or remembered) per replica without "
+       "Redis, all tenants; past it new ones get RESOURCE_EXHAUSTED"},
+      {"idempotency_max_entries_per_tenant",
+       "idempotency.max_entries_per_tenant", kIdempotency,
+       Int(Member(&O::idempotency_max_entries_per_tenant), 1),
+       "live request_ids one tenant may hold (in Redis too); past it its new "
+       "ones get RESOURCE_EXHAUSTED REQUEST_ID_LIMIT_REACHED, nothing sent, "
+       "and no live one is ever dropped"},
 
       {"redis_url", "redis.url", kRedis,
        Text(Member(&O::redis, &R::url), "URL"),

@@ -20,6 +20,7 @@
 #include "service/http/curl_transport.h"
 #include "service/idempotency/in_memory_store.h"
 #include "service/idempotency/observed_store.h"
+#include "service/idempotency/redis_store.h"
 #include "service/jobs/redis_job_coordinator.h"
 #include "service/redis/client.h"
 #include "service/server/fd_limit.h"
@@ -174,10 +175,23 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
   s->registry_ = std::make_unique<jobs::JobRegistry>(
       o.jobs, s->scheduler_.get(), s->job_coordinator_.get());
   obs.ObserveRegistry(s->registry_.get());
-  s->idempotency_store_ =
-      std::make_unique<idempotency::InMemoryIdempotencyStore>(
-          idempotency::InMemoryIdempotencyStore::Options{
-              o.idempotency_ttl, o.idempotency_max_entries, &SystemClock()});
+  if (s->redis_ != nullptr) {
+    // Shared by the replicas: a request_id creates once wherever it lands.
+    idempotency::RedisIdempotencyStore::Options store_options;
+    store_options.key_prefix = o.redis.key_prefix;
+    store_options.ttl = o.idempotency_ttl;
+    store_options.max_entries_per_tenant =
+        o.idempotency_max_entries_per_tenant;
+    s->idempotency_store_ =
+        std::make_unique<idempotency::RedisIdempotencyStore>(
+            store_options, s->redis_.get(), s->scheduler_.get());
+  } else {
+    s->idempotency_store_ =
+        std::make_unique<idempotency::InMemoryIdempotencyStore>(
+            idempotency::InMemoryIdempotencyStore::Options{
+                o.idempotency_ttl, o.idempotency_max_entries,
+                o.idempotency_max_entries_per_tenant, &SystemClock()});
+  }
   s->idempotency_ = std::make_unique<idempotency::ObservedIdempotencyStore>(
       s->idempotency_store_.get(),
       [obs = &obs](absl::string_view method) { obs->IdempotencyHit(method); });

@@ -69,6 +69,7 @@ struct ServerOptions {
   // request_id memory.
   absl::Duration idempotency_ttl = absl::Hours(24);
   size_t idempotency_max_entries = 100000;
+  size_t idempotency_max_entries_per_tenant = 10000;
   // Shared state for several replicas (request_id outcomes, job polling,
   // webhooks). No URL: one replica, everything in memory.
   struct RedisOptions {
