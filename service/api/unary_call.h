@@ -58,6 +58,8 @@ class UnaryState {
   void SetHandle(upstream::Engine::Handle handle);
   // The client cancelled or the deadline passed.
   void Cancel();
+  // Finish ran (the RPC is answered or cancelled).
+  bool finished();
 
  private:
   // Returns the reactor to finish, or null if already finished.
@@ -134,55 +136,92 @@ grpc::ServerUnaryReactor* RunUnary(const ApiContext& api,
     return reactor;
   }
 
-  std::unique_ptr<idempotency::Lease> lease;
+  Req prepared = *req;
+  if (method.prepare != nullptr) method.prepare(api, *call, prepared);
+  // Sends the request upstream, under `lease` (null without a request_id)
+  // and in `slot`, its place among the tenant's jobs in flight (null
+  // without a limit).
+  auto send = [state, on_success = method.on_success, &api, resolved = *call,
+               prepared = std::move(prepared)](
+                  std::unique_ptr<idempotency::Lease> lease,
+                  std::unique_ptr<quota::JobSlot> slot) mutable {
+    if (state->finished()) {  // cancelled while the request_id was claimed
+      if (lease) lease->Release(absl::CancelledError("cancelled before sent"));
+      return;
+    }
+    upstream::Engine::Handle handle = api.engine->Call(
+        resolved.upstream, prepared,
+        [state, lease = std::move(lease), slot = std::move(slot), on_success,
+         &api, resolved](absl::StatusOr<Resp> result) mutable {
+          if (result.ok() && on_success != nullptr) {
+            on_success(api, resolved, *result);
+          }
+          if (result.ok()) resolved.record->NoteResource(*result);
+          // A running job keeps its place; a failed create frees it now.
+          if (result.ok()) {
+            HoldForJob(std::move(slot), *result);
+          } else {
+            slot.reset();
+          }
+          const absl::Status status = result.status();
+          Settle(lease.get(), status, result.ok() ? &*result : nullptr);
+          state->Finish(status, result.ok() ? &*result : nullptr);
+        });
+    state->SetHandle(std::move(handle));
+  };
+
+  // A create's place among the tenant's jobs in flight, taken after
+  // request_id deduplication (a duplicate takes none) and before anything
+  // is recorded as sent: a refusal is not that request_id's outcome, so a
+  // later retry may pass.
+  const bool counts = method.kind == CallKind::kCreate;
   if constexpr (HasRequestId<Req>::value) {
     if (method.kind == CallKind::kCreate && !req->request_id().empty()) {
       const absl::string_view rpc = upstream::RouteFor<Req>().rpc;
-      lease = api.idempotency->Begin(
+      api.idempotency->Begin(
           {call->tenant->name, req->request_id()}, rpc,
-          idempotency::Fingerprint(*req), [state](idempotency::Outcome o) {
-            state->FinishSerialized(o.status, o.response);
+          idempotency::Fingerprint(*req), call->upstream.deadline,
+          [state, &api, resolved = *call, send = std::move(send)](
+              std::unique_ptr<idempotency::Lease> lease,
+              idempotency::Outcome answer) mutable {
+            if (lease == nullptr) {  // a duplicate, or refused
+              state->FinishSerialized(answer.status, answer.response);
+              return;
+            }
+            absl::StatusOr<std::unique_ptr<quota::JobSlot>> slot =
+                ReserveJobSlot(api, resolved);
+            if (!slot.ok()) {
+              lease->Release(slot.status());
+              state->Finish(slot.status(), nullptr);
+              return;
+            }
+            // Recorded as sent before it leaves: see Lease::MarkSent.
+            idempotency::Lease* held = lease.get();
+            held->MarkSent([state, lease = std::move(lease),
+                            slot = *std::move(slot),
+                            send = std::move(send)](absl::Status sent) mutable {
+              if (!sent.ok()) {
+                lease->Release(sent);
+                state->Finish(sent, nullptr);
+                return;
+              }
+              send(std::move(lease), std::move(slot));
+            });
           });
-      if (lease == nullptr) return reactor;  // a duplicate: answered above
+      return reactor;
     }
   }
-
-  // After deduplication, so a duplicate takes no place; a refusal is not
-  // that request_id's outcome (nothing was sent), so a later retry may pass.
   std::unique_ptr<quota::JobSlot> slot;
-  if (method.kind == CallKind::kCreate) {
+  if (counts) {
     absl::StatusOr<std::unique_ptr<quota::JobSlot>> reserved =
         ReserveJobSlot(api, *call);
     if (!reserved.ok()) {
-      if (lease != nullptr) lease->Release(reserved.status());
       state->Finish(reserved.status(), nullptr);
       return reactor;
     }
     slot = *std::move(reserved);
   }
-
-  Req prepared = *req;
-  if (method.prepare != nullptr) method.prepare(api, *call, prepared);
-  auto on_success = method.on_success;
-  upstream::Engine::Handle handle = api.engine->Call(
-      call->upstream, prepared,
-      [state, lease = std::move(lease), slot = std::move(slot), on_success,
-       &api, resolved = *call](absl::StatusOr<Resp> result) mutable {
-        if (result.ok() && on_success != nullptr) {
-          on_success(api, resolved, *result);
-        }
-        if (result.ok()) resolved.record->NoteResource(*result);
-        // Failed creates free their place now.
-        if (result.ok()) {
-          HoldForJob(std::move(slot), *result);
-        } else {
-          slot.reset();
-        }
-        const absl::Status status = result.status();
-        Settle(lease.get(), status, result.ok() ? &*result : nullptr);
-        state->Finish(status, result.ok() ? &*result : nullptr);
-      });
-  state->SetHandle(std::move(handle));
+  send(nullptr, std::move(slot));
   return reactor;
 }
 

@@ -21,10 +21,14 @@
 #include <utility>
 
 #include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
 #include "grpcpp/grpcpp.h"
+#include "proto/rpc/error_details.h"
 #include "proto/rpc/grpc_status.h"
 #include "service/api/api_context.h"
 #include "service/api/job_slots.h"
+#include "service/api/transfer_slots.h"
 #include "service/api/unary_call.h"
 #include "service/common/mutex.h"
 #include "service/http/body_pipe.h"
@@ -57,6 +61,7 @@ class UploadReactor
   void OnReadDone(bool ok) override {
     mu_.Lock();
     reading_ = false;
+    if (ok) ++messages_;
     if (finished_) {
       mu_.Unlock();
       return;
@@ -147,33 +152,81 @@ class UploadReactor
       FinishOnce(valid, nullptr);
       return;
     }
-    std::unique_ptr<idempotency::Lease> lease;
+    // Before the request_id claim: a refusal here sent nothing and must
+    // leave the request_id free for a retry.
+    if (api_.transfers != nullptr) {
+      absl::StatusOr<TransferSlots::Slot> acquired =
+          api_.transfers->Acquire(call_.tenant->name);
+      if (!acquired.ok()) {
+        FinishOnce(acquired.status(), nullptr);
+        return;
+      }
+      MutexLock lock(&mu_);
+      slot_ = *std::move(acquired);
+    }
     if (!meta.request_id().empty()) {
       std::weak_ptr<UploadReactor> weak = this->weak_from_this();
       const absl::string_view rpc = upstream::RouteFor<Meta>().rpc;
-      lease = api_.idempotency->Begin({call_.tenant->name, meta.request_id()},
-                                      rpc, idempotency::Fingerprint(meta),
-                                      [weak](idempotency::Outcome o) {
-                                        // The first upload's answer; the rest
-                                        // of this stream is not needed (Finish
-                                        // may come before the client is done
-                                        // sending).
-                                        if (auto self = weak.lock())
-                                          self->FinishStored(o);
-                                      });
-      if (lease == nullptr) return;
-    }
-    // An upload is a create: it takes a place among the tenant's jobs in
-    // flight while it runs (see RunUnary).
-    absl::StatusOr<std::unique_ptr<quota::JobSlot>> reserved =
-        ReserveJobSlot(api_, call_);
-    if (!reserved.ok()) {
-      if (lease != nullptr) lease->Release(reserved.status());
-      FinishOnce(reserved.status(), nullptr);
+      // Nothing is read from the stream until this is decided.
+      api_.idempotency->Begin(
+          {call_.tenant->name, meta.request_id()}, rpc,
+          idempotency::Fingerprint(meta), call_.upstream.deadline,
+          [weak, meta](std::unique_ptr<idempotency::Lease> lease,
+                       idempotency::Outcome answer) mutable {
+            auto self = weak.lock();
+            if (self == nullptr) return;  // gone: a lease releases itself
+            if (lease == nullptr) {
+              // The first upload's answer; the rest of this stream is not
+              // needed (Finish may come before the client is done sending).
+              self->FinishStored(answer);
+              return;
+            }
+            // After deduplication (a duplicate takes no place) and before
+            // the point of no return (a refusal leaves the request_id
+            // free): see RunUnary.
+            if (absl::Status reserved = self->ReserveJobPlace();
+                !reserved.ok()) {
+              lease->Release(reserved);
+              self->FinishOnce(reserved, nullptr);
+              return;
+            }
+            // Recorded as sent before it leaves: see Lease::MarkSent.
+            idempotency::Lease* held = lease.get();
+            held->MarkSent([weak, meta, lease = std::move(lease)](
+                               absl::Status sent) mutable {
+              auto self = weak.lock();
+              if (self == nullptr) return;
+              if (!sent.ok()) {
+                lease->Release(sent);
+                self->FinishOnce(sent, nullptr);
+                return;
+              }
+              self->SendUpload(meta, std::move(lease));
+            });
+          });
       return;
     }
-    std::unique_ptr<quota::JobSlot> slot = *std::move(reserved);
+    if (absl::Status reserved = ReserveJobPlace(); !reserved.ok()) {
+      FinishOnce(reserved, nullptr);
+      return;
+    }
+    SendUpload(meta, nullptr);
+  }
 
+  // An upload is a create: it takes a place among the tenant's jobs in
+  // flight (concurrent_jobs) while it runs, kept in job_place_ until
+  // SendUpload hands it to the completion.
+  absl::Status ReserveJobPlace() {
+    absl::StatusOr<std::unique_ptr<quota::JobSlot>> reserved =
+        ReserveJobSlot(api_, call_);
+    if (!reserved.ok()) return reserved.status();
+    MutexLock lock(&mu_);
+    job_place_ = *std::move(reserved);
+    return absl::OkStatus();
+  }
+
+  // Streams the upload upstream under `lease` (null without a request_id).
+  void SendUpload(const Meta& meta, std::unique_ptr<idempotency::Lease> lease) {
     std::optional<int64_t> size;
     if (meta.has_size_bytes()) size = meta.size_bytes();
     auto pipe = std::make_shared<http::BodyPipe>(kUploadBufferBytes, size);
@@ -181,19 +234,27 @@ class UploadReactor
     pipe->SetSpaceCallback([weak] {
       if (auto self = weak.lock()) self->OnSpace();
     });
+    TransferSlots::Slot slot;
+    std::unique_ptr<quota::JobSlot> job_place;
     {
       MutexLock lock(&mu_);
       pipe_ = pipe;
+      slot = std::move(slot_);
+      job_place = std::move(job_place_);
     }
     upstream::Engine::Handle handle = api_.engine->Upload(
         call_.upstream, meta, pipe,
-        [weak, lease = std::move(lease), slot = std::move(slot),
-         record = call_.record](absl::StatusOr<Resp> result) mutable {
+        // The slot is given back with this completion: the upstream
+        // connection is free again.
+        [weak, lease = std::move(lease), record = call_.record,
+         slot = std::move(slot), job_place = std::move(job_place)](
+            absl::StatusOr<Resp> result) mutable {
           if (result.ok()) record->NoteResource(*result);
+          // A running job keeps its place; a failed upload frees it now.
           if (result.ok()) {
-            HoldForJob(std::move(slot), *result);
+            HoldForJob(std::move(job_place), *result);
           } else {
-            slot.reset();
+            job_place.reset();
           }
           Settle(lease.get(), result.status(),
                  result.ok() ? &*result : nullptr);
@@ -208,7 +269,54 @@ class UploadReactor
       cancel_now = finished_;
     }
     if (cancel_now && handle) handle->Cancel();
+    ArmIdleTimer();
     ReadNext();
+  }
+
+  // Every upload_idle_timeout: when the caller sent no message since the
+  // last check while we waited for one, the upload is cancelled upstream
+  // (a stalled caller must not hold an upstream connection for ever).
+  // Time spent waiting for upstream to take data (waiting_for_space_) is
+  // ours, not the caller's, and does not count.
+  void ArmIdleTimer() {
+    if (api_.scheduler == nullptr ||
+        api_.upload_idle_timeout <= absl::ZeroDuration()) {
+      return;
+    }
+    uint64_t seen = 0;
+    {
+      MutexLock lock(&mu_);
+      if (finished_ || done_) return;
+      seen = messages_;
+    }
+    std::weak_ptr<UploadReactor> weak = this->weak_from_this();
+    api_.scheduler->RunAfter(api_.upload_idle_timeout, [weak, seen] {
+      if (auto self = weak.lock()) self->CheckIdle(seen);
+    });
+  }
+
+  void CheckIdle(uint64_t seen) {
+    bool idle = false;
+    {
+      MutexLock lock(&mu_);
+      if (finished_ || done_) return;
+      idle = messages_ == seen && reading_ && !waiting_for_space_;
+    }
+    if (!idle) {
+      ArmIdleTimer();
+      return;
+    }
+    absl::Status status = absl::DeadlineExceededError(
+        absl::StrCat("the upload sent no message for ",
+                     absl::FormatDuration(api_.upload_idle_timeout),
+                     "; it was cancelled upstream"));
+    google::rpc::ErrorInfo info;
+    info.set_reason("UPLOAD_IDLE");
+    info.set_domain("mediagen");
+    (*info.mutable_metadata())["idle_timeout_ms"] =
+        absl::StrCat(absl::ToInt64Milliseconds(api_.upload_idle_timeout));
+    rpc::SetErrorInfo(&status, info);
+    Fail(status);
   }
 
   void OnSpace() {
@@ -264,6 +372,11 @@ class UploadReactor
   bool waiting_for_space_ ABSL_GUARDED_BY(mu_) = false;
   bool finished_ ABSL_GUARDED_BY(mu_) = false;
   bool done_ ABSL_GUARDED_BY(mu_) = false;
+  uint64_t messages_ ABSL_GUARDED_BY(mu_) = 0;  // received from the caller
+  // This upload's share of its tenant's long transfers, from the metadata
+  // until the upstream transfer starts (its completion then holds it).
+  TransferSlots::Slot slot_ ABSL_GUARDED_BY(mu_);
+  std::unique_ptr<quota::JobSlot> job_place_ ABSL_GUARDED_BY(mu_);
   std::shared_ptr<http::BodyPipe> pipe_ ABSL_GUARDED_BY(mu_);
   upstream::Engine::Handle handle_ ABSL_GUARDED_BY(mu_);
 };
