@@ -202,6 +202,14 @@ void FieldChecker::PlainText(const std::string& field, bool has,
   }
 }
 
+void FieldChecker::PathSegment(const std::string& field, const std::string& v) {
+  if (IsDotSegment(v)) {
+    Add(field, absl::StrCat("`", field, "` must not be `.` or `..`"));
+    return;
+  }
+  PlainText(field, true, v, kMaxResourceIdLength, " /");
+}
+
 void FieldChecker::Name(const std::string& name, ResourceKind kind) {
   absl::StatusOr<std::string> id = ParseResourceId(name, kind);
   if (!id.ok()) Merge(id.status());

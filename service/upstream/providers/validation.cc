@@ -407,7 +407,7 @@ absl::Status Validate(const v1::TextToMusicRequest& r) {
 absl::Status Validate(const v1::SynthesizeSpeechRequest& r) {
   FieldChecker c;
   c.Required("voice_id", r.voice_id());
-  c.PlainText("voice_id", true, r.voice_id(), 256, " /");
+  c.PathSegment("voice_id", r.voice_id());
   c.Required("text", r.text());
   c.OneOf("output_format", r.has_output_format(), r.output_format(),
           kOutputFormats);

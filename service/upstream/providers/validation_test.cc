@@ -363,6 +363,13 @@ TEST(ValidateTest, ElevenLabs) {
   EXPECT_TRUE(Validate(s).ok());
   s.set_voice_id("a/b");
   EXPECT_TRUE(Rejects(Validate(s), "voice_id"));
+  // A path segment: `..` would send the text to `/v1/stream`.
+  for (const char* dots : {".", ".."}) {
+    s.set_voice_id(dots);
+    EXPECT_TRUE(Rejects(Validate(s), "voice_id")) << dots;
+  }
+  s.set_voice_id("...");
+  EXPECT_TRUE(Validate(s).ok());
   s.set_voice_id("JBFqnCBsd6RMkjVDRZzb");
   s.set_output_format("mp3_48000_320");
   EXPECT_TRUE(Rejects(Validate(s), "output_format"));
