@@ -120,9 +120,9 @@ class WatchState : public jobs::Watcher {
       hb->set_version(*pending_heartbeat_);
       const absl::Time now = absl::Now();
       hb->mutable_send_time()->set_seconds(absl::ToUnixSeconds(now));
-      hb->mutable_send_time()->set_nanos(static_cast<int32_t>(
-          absl::ToInt64Nanoseconds(now - absl::FromUnixSeconds(
-                                             absl::ToUnixSeconds(now)))));
+      hb->mutable_send_time()->set_nanos(
+          static_cast<int32_t>(absl::ToInt64Nanoseconds(
+              now - absl::FromUnixSeconds(absl::ToUnixSeconds(now)))));
       pending_heartbeat_.reset();
     } else if (end_.has_value()) {
       finished_ = true;
@@ -153,8 +153,7 @@ class WatchReactor : public grpc::ServerWriteReactor<v1::WatchJobResponse> {
                const v1::WatchJobRequest& req)
       : state_(std::make_shared<WatchState>(this)) {
     absl::StatusOr<ResolvedCall> call = ResolveCall(api, ctx);
-    absl::Status valid = call.ok() ? upstream::Validate(ToGet(req))
-                                   : call.status();
+    absl::Status valid = call.ok() ? upstream::Validate(req) : call.status();
     if (!valid.ok()) {
       state_->OnEnd(valid);
       return;
@@ -181,12 +180,6 @@ class WatchReactor : public grpc::ServerWriteReactor<v1::WatchJobResponse> {
   }
 
  private:
-  static v1::GetJobRequest ToGet(const v1::WatchJobRequest& req) {
-    v1::GetJobRequest get;
-    get.set_name(req.name());
-    return get;
-  }
-
   std::shared_ptr<WatchState> state_;
 };
 

@@ -51,6 +51,11 @@ class FieldChecker {
 
   // A violation of a rule of the caller's own.
   void Add(std::string field, std::string description);
+  // Adds the BadRequest violations `status` carries; false when it carries
+  // none.
+  bool AddViolationsOf(const absl::Status& status);
+  // Whether a violation on `field` was added.
+  bool Names(absl::string_view field) const;
   // OK when nothing was added, else INVALID_ARGUMENT with every violation.
   absl::Status Done();
 

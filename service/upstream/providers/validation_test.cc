@@ -454,38 +454,53 @@ TEST(ValidateTest, StableAudio) {
 
 // ---- Every URL field of every request, found by reflection ----
 
-using ValidateFn = std::function<absl::Status(const google::protobuf::Message&)>;
+using ValidateFn =
+    std::function<absl::Status(const google::protobuf::Message&)>;
 
 template <typename T>
 std::pair<const std::string, ValidateFn> V() {
-  return {T::descriptor()->full_name(),
-          [](const google::protobuf::Message& m) {
+  return {T::descriptor()->full_name(), [](const google::protobuf::Message& m) {
             return Validate(static_cast<const T&>(m));
           }};
 }
 
-// Every request type with a Validate overload. A new request type with a
-// URL field and no entry here fails the test below.
+// Every request type with a CheckFields overload. A new request type with
+// string (or URL) fields and no entry here fails the tests below.
 const std::map<std::string, ValidateFn>& Validators() {
   static const auto* validators = new std::map<std::string, ValidateFn>{
-      V<v1::CreateMediaRequest>(),        V<v1::GetMediaRequest>(),
-      V<v1::UpdateMediaRequest>(),        V<v1::UploadVideoMetadata>(),
-      V<v1::EstimateVideoCreditsRequest>(), V<v1::CropToAspectRatioRequest>(),
-      V<v1::ReframeVideoRequest>(),       V<v1::EnhanceVideoRequest>(),
-      V<v1::AddSoundEffectRequest>(),     V<v1::AvatarLipSyncRequest>(),
-      V<v1::LipSyncRequest>(),            V<v1::GenerateVideoEffectRequest>(),
-      V<v1::ReplaceBackgroundRequest>(),  V<v1::ReferenceToVideoRequest>(),
-      V<v1::VideoToVideoRequest>(),       V<v1::AttachAudioRequest>(),
-      V<v1::UploadAudioMetadata>(),       V<v1::EstimateAudioCreditsRequest>(),
-      V<v1::TextToSpeechRequest>(),       V<v1::TextToSoundEffectRequest>(),
-      V<v1::TextToMusicRequest>(),        V<v1::SynthesizeSpeechRequest>(),
-      V<v1::GenerateSoundEffectRequest>(), V<v1::GenerateAudioRequest>(),
-      V<v1::GetGenerationRequest>(),      V<v1::GetJobRequest>(),
+      V<v1::CreateMediaRequest>(),
+      V<v1::GetMediaRequest>(),
+      V<v1::UpdateMediaRequest>(),
+      V<v1::UploadVideoMetadata>(),
+      V<v1::EstimateVideoCreditsRequest>(),
+      V<v1::CropToAspectRatioRequest>(),
+      V<v1::ReframeVideoRequest>(),
+      V<v1::EnhanceVideoRequest>(),
+      V<v1::AddSoundEffectRequest>(),
+      V<v1::AvatarLipSyncRequest>(),
+      V<v1::LipSyncRequest>(),
+      V<v1::GenerateVideoEffectRequest>(),
+      V<v1::ReplaceBackgroundRequest>(),
+      V<v1::ReferenceToVideoRequest>(),
+      V<v1::VideoToVideoRequest>(),
+      V<v1::AttachAudioRequest>(),
+      V<v1::UploadAudioMetadata>(),
+      V<v1::EstimateAudioCreditsRequest>(),
+      V<v1::TextToSpeechRequest>(),
+      V<v1::TextToSoundEffectRequest>(),
+      V<v1::TextToMusicRequest>(),
+      V<v1::SynthesizeSpeechRequest>(),
+      V<v1::GenerateSoundEffectRequest>(),
+      V<v1::GenerateAudioRequest>(),
+      V<v1::GetGenerationRequest>(),
+      V<v1::GetJobRequest>(),
+      V<v1::WatchJobRequest>(),
   };
   return *validators;
 }
 
 using ::mediagen::testing::FieldPath;
+using ::mediagen::testing::FindStringFields;
 using ::mediagen::testing::FindUrlFields;
 using ::mediagen::testing::SetUrlField;
 
@@ -513,10 +528,14 @@ const char* const kBadUrls[] = {
     "https://cdn.example/a.mp4\r\nX-Injected: 1",
     "https://cdn.example/a.mp4\nmore",
     "https://cdn.example/\ta.mp4",
-    "https://cdn.example/\x01" "a.mp4",
-    "https://cdn.example/\x7f" "a.mp4",
-    "https://cdn.example/\xc2\x85" "a.mp4",
-    "https://cdn.example/\xe2\x80\xae" "a.mp4",
+    "https://cdn.example/\x01"
+    "a.mp4",
+    "https://cdn.example/\x7f"
+    "a.mp4",
+    "https://cdn.example/\xc2\x85"
+    "a.mp4",
+    "https://cdn.example/\xe2\x80\xae"
+    "a.mp4",
 };
 
 TEST(ValidateTest, EveryUrlFieldOfEveryRequestRejectsBadUrls) {
@@ -545,7 +564,8 @@ TEST(ValidateTest, EveryUrlFieldOfEveryRequestRejectsBadUrls) {
           << d->full_name() << " has URL fields and no validator";
       for (const FieldPath& path : urls) {
         const google::protobuf::Message* prototype =
-            google::protobuf::MessageFactory::generated_factory()->GetPrototype(d);
+            google::protobuf::MessageFactory::generated_factory()->GetPrototype(
+                d);
         std::vector<std::string> bad(std::begin(kBadUrls), std::end(kBadUrls));
         bad.push_back(long_url);
         for (const std::string& url : bad) {
@@ -566,6 +586,76 @@ TEST(ValidateTest, EveryUrlFieldOfEveryRequestRejectsBadUrls) {
   }
   // 40-odd URL fields exist today; a lookup that finds none is broken.
   EXPECT_GT(checked, 30 * static_cast<int>(std::size(kBadUrls)));
+}
+
+// Issue 18: control characters in free text reached the providers. Every
+// string field of every request, found by reflection, must refuse them with
+// a violation on its own path; a field added later is covered the day it
+// is added.
+TEST(ValidateTest, EveryStringFieldOfEveryRequestRefusesControlCharacters) {
+  std::set<const google::protobuf::FileDescriptor*> files = {
+      v1::CreateMediaRequest::descriptor()->file(),
+      v1::CropToAspectRatioRequest::descriptor()->file(),
+      v1::TextToSpeechRequest::descriptor()->file(),
+      v1::SynthesizeSpeechRequest::descriptor()->file(),
+      v1::GenerateAudioRequest::descriptor()->file(),
+      v1::GetJobRequest::descriptor()->file()};
+  const std::vector<std::string> bad = {std::string("hello\0world", 11),
+                                        "a\x1b[2Jb",
+                                        "ding\adong",
+                                        "del\x7f",
+                                        "vt\x0b",
+                                        "us\x1f"};
+  int checked = 0;
+  for (const google::protobuf::FileDescriptor* file : files) {
+    for (int i = 0; i < file->message_type_count(); ++i) {
+      const google::protobuf::Descriptor* d = file->message_type(i);
+      if (!absl::EndsWith(d->name(), "Request") &&
+          !absl::EndsWith(d->name(), "Metadata")) {
+        continue;
+      }
+      const std::vector<FieldPath> fields = FindStringFields(d);
+      if (fields.empty() || d->FindFieldByName("chunk") != nullptr) continue;
+      auto validator = Validators().find(d->full_name());
+      ASSERT_NE(validator, Validators().end())
+          << d->full_name() << " has string fields and no validator";
+      const google::protobuf::Message* prototype =
+          google::protobuf::MessageFactory::generated_factory()->GetPrototype(
+              d);
+      for (const FieldPath& path : fields) {
+        for (const std::string& text : bad) {
+          std::unique_ptr<google::protobuf::Message> m(prototype->New());
+          const std::string field = SetUrlField(m.get(), path, text);
+          const absl::Status s = validator->second(*m);
+          EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
+          EXPECT_TRUE(HasViolationOn(s, field))
+              << d->name() << "." << field << " accepted "
+              << absl::CEscape(text);
+          ++checked;
+        }
+      }
+    }
+  }
+  // About 150 string fields exist today; a walk that finds few is broken.
+  EXPECT_GT(checked, 100 * static_cast<int>(bad.size()));
+}
+
+TEST(ValidateTest, FreeTextKeepsTabsNewlinesAndStricterRules) {
+  v1::TextToSpeechRequest tts;
+  tts.set_prompt("Line one.\r\n\tLine two, caf\xc3\xa9.");
+  EXPECT_TRUE(Validate(tts).ok());
+  // A URL keeps its own (stricter) rule and one violation, not two.
+  v1::CreateMediaRequest create;
+  create.set_prompt("p");
+  create.set_webhook_url("https://hooks.example/\x01");
+  create.set_title("t\x01");
+  auto br = rpc::GetBadRequest(Validate(create));
+  ASSERT_TRUE(br.has_value());
+  ASSERT_EQ(br->field_violations_size(), 2) << br->ShortDebugString();
+  EXPECT_EQ(br->field_violations(0).field(), "webhook_url");
+  EXPECT_TRUE(absl::StrContains(br->field_violations(0).description(), "URL"))
+      << br->field_violations(0).description();
+  EXPECT_EQ(br->field_violations(1).field(), "title");
 }
 
 TEST(ValidateTest, EveryViolationIsReported) {
