@@ -1,6 +1,7 @@
 #include "service/api/job_service.h"
 
 #include <algorithm>
+#include <atomic>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -186,12 +187,14 @@ class WatchReactor : public grpc::ServerWriteReactor<v1::WatchJobResponse> {
 }  // namespace
 
 jobs::ReadFn JobReader(const ApiContext& api, std::string tenant,
-                       upstream::Credentials credentials, std::string name) {
+                       upstream::Credentials credentials, std::string name,
+                       absl::Time first_deadline) {
   upstream::Engine* engine = api.engine;
   const absl::Duration timeout = api.poll_timeout;
   const telemetry::Logger* log = api.log;
-  return [engine, timeout, log, tenant = std::move(tenant),
-          credentials = std::move(credentials),
+  auto first = std::make_shared<std::atomic<bool>>(true);
+  return [engine, timeout, log, first, first_deadline,
+          tenant = std::move(tenant), credentials = std::move(credentials),
           name = std::move(name)](jobs::ReadDone done) {
     // A poll serves every watcher of the job, so it belongs to no caller's
     // trace: each read starts one, which its attempt lines carry.
@@ -203,6 +206,9 @@ jobs::ReadFn JobReader(const ApiContext& api, std::string tenant,
     upstream::CallContext ctx;
     ctx.credentials = credentials;
     ctx.deadline = absl::Now() + timeout;
+    if (first->exchange(false)) {
+      ctx.deadline = std::min(ctx.deadline, first_deadline);
+    }
     ctx.extra_headers = TraceHeaders(record->trace());
     ctx.observer = std::move(record);
     engine->GetJob(ctx, name, std::move(done));
@@ -221,14 +227,26 @@ grpc::ServerUnaryReactor* JobServiceImpl::GetJob(
     state->Finish(valid, nullptr);
     return reactor;
   }
-  api_.registry->Get(call->tenant->name, req->name(),
-                     JobReader(api_, call->tenant->name,
-                               call->tenant->credentials, req->name()),
-                     [state](absl::StatusOr<v1::Job> job) {
-                       v1::GetJobResponse out;
-                       if (job.ok()) *out.mutable_job() = *std::move(job);
-                       state->Finish(job.status(), &out);
-                     });
+  // Like every call, answered a little before the caller's deadline
+  // (UpstreamDeadline), with the ErrorInfo of a read that ran out of time;
+  // the read itself (its own, or one it shares) never holds it longer.
+  const absl::Time deadline = call->upstream.deadline;
+  upstream::Engine* engine = api_.engine;
+  api_.registry->Get(
+      call->tenant->name, req->name(),
+      JobReader(api_, call->tenant->name, call->tenant->credentials,
+                req->name(), deadline),
+      [state, engine, name = req->name()](absl::StatusOr<v1::Job> job) {
+        absl::Status status = job.status();
+        if (status.code() == absl::StatusCode::kDeadlineExceeded &&
+            !rpc::GetErrorInfo(status).has_value()) {
+          status = engine->JobReadDeadlineExceeded(name);
+        }
+        v1::GetJobResponse out;
+        if (job.ok()) *out.mutable_job() = *std::move(job);
+        state->Finish(status, &out);
+      },
+      deadline);
   return reactor;
 }
 
