@@ -5,6 +5,7 @@
 #include <climits>
 
 #include "absl/strings/str_cat.h"
+#include "google/protobuf/descriptor.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/health_check_service_interface.h"
 #include "grpcpp/resource_quota.h"
@@ -30,10 +31,35 @@ namespace {
 // NOT_SERVING when a drain starts.
 constexpr const char* kServiceNames[] = {
     "",
-    "mediagen.v1.MediaService",      "mediagen.v1.VideoService",
-    "mediagen.v1.AudioService",      "mediagen.v1.ElevenLabsService",
-    "mediagen.v1.StableAudioService", "mediagen.v1.JobService",
+    "mediagen.v1.MediaService",
+    "mediagen.v1.VideoService",
+    "mediagen.v1.AudioService",
+    "mediagen.v1.ElevenLabsService",
+    "mediagen.v1.StableAudioService",
+    "mediagen.v1.JobService",
 };
+
+// Every method this server serves, as "package.Service/Method": the API's
+// (from the generated descriptors of kServiceNames), gRPC health and
+// reflection. Metrics and logs key on these only (issue 16.1).
+std::vector<std::string> ServedMethods() {
+  std::vector<std::string> out = {
+      "grpc.health.v1.Health/Check",
+      "grpc.health.v1.Health/Watch",
+      "grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo",
+  };
+  for (const char* name : kServiceNames) {
+    const google::protobuf::ServiceDescriptor* service =
+        google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(
+            name);
+    if (service == nullptr) continue;  // "" (the server as a whole)
+    for (int i = 0; i < service->method_count(); ++i) {
+      out.push_back(
+          absl::StrCat(service->full_name(), "/", service->method(i)->name()));
+    }
+  }
+  return out;
+}
 
 // gRPC channel arguments are int milliseconds.
 int Millis(absl::Duration d) {
@@ -125,7 +151,8 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
           IsLoopbackAddress(o.admin_address))) {
       return absl::FailedPreconditionError(absl::StrCat(
           "development mode (no authentication) is refused on a non-loopback "
-          "address (", o.listen_address, ", ", o.admin_address,
+          "address (",
+          o.listen_address, ", ", o.admin_address,
           "); configure tenants, or force it with "
           "--allow_dev_mode_on_any_address"));
     }
@@ -148,8 +175,8 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
   engine_options.endpoints = o.endpoints;
   // Upstream text in errors is scrubbed of every secret held here, not
   // only of the calling tenant's keys.
-  auto secrets = std::make_shared<std::vector<std::string>>(
-      s->tenants_->AllSecrets());
+  auto secrets =
+      std::make_shared<std::vector<std::string>>(s->tenants_->AllSecrets());
   if (!o.webhook_secret.empty()) secrets->push_back(o.webhook_secret);
   engine_options.secrets = std::move(secrets);
   engine_options.observer = obs.upstream_observer();
@@ -195,6 +222,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
   builder.AddListeningPort(o.listen_address, grpc::InsecureServerCredentials(),
                            &s->grpc_port_);
   ApplyGrpcOptions(o.grpc, api.max_metadata_bytes, builder);
+  obs.RegisterMethods(ServedMethods());
   builder.experimental().SetInterceptorCreators(obs.InterceptorFactories());
   for (auto& service : s->services_) builder.RegisterService(service.get());
   s->grpc_ = builder.BuildAndStart();
