@@ -62,10 +62,9 @@ TEST(GatewayBenchTest, EveryScenarioPrintsItsFiguresAndTargets) {
 
   for (const std::string kind : {"get", "create"}) {
     const std::string p = "unary_" + kind + "_";
-    for (const char* name :
-         {"direct_p50_us", "gateway_p50_us", "direct_rps", "gateway_rps",
-          "gateway_cpu_us_per_call", "direct_p99_half_us",
-          "gateway_p99_half_us"}) {
+    for (const char* name : {"direct_p50_us", "gateway_p50_us", "direct_rps",
+                             "gateway_rps", "gateway_cpu_us_per_call",
+                             "direct_p99_half_us", "gateway_p99_half_us"}) {
       ASSERT_TRUE(out.figures.count(p + name)) << p + name;
       EXPECT_GT(out.figures.at(p + name), 0) << p + name;
     }
@@ -75,13 +74,13 @@ TEST(GatewayBenchTest, EveryScenarioPrintsItsFiguresAndTargets) {
     const double gateway = out.figures.at(p + "gateway_p50_us");
     const double direct = out.figures.at(p + "direct_p50_us");
     const double added = out.figures.at(p + "added_p50_us");
-    EXPECT_NEAR(added, gateway - direct,
-                1e-5 * (std::abs(gateway) + std::abs(direct) +
-                        std::abs(added)));
-    EXPECT_NEAR(out.figures.at(p + "throughput_ratio"),
-                out.figures.at(p + "gateway_rps") /
-                    out.figures.at(p + "direct_rps"),
-                1e-3);
+    EXPECT_NEAR(
+        added, gateway - direct,
+        1e-5 * (std::abs(gateway) + std::abs(direct) + std::abs(added)));
+    EXPECT_NEAR(
+        out.figures.at(p + "throughput_ratio"),
+        out.figures.at(p + "gateway_rps") / out.figures.at(p + "direct_rps"),
+        1e-3);
     EXPECT_NEAR(out.figures.at(p + "half_rate"),
                 out.figures.at(p + "gateway_rps") / 2, 1);
     for (const char* t :
@@ -89,6 +88,17 @@ TEST(GatewayBenchTest, EveryScenarioPrintsItsFiguresAndTargets) {
       EXPECT_TRUE(out.targets.count(p + t)) << p + t;
     }
   }
+
+  // Replicas at smoke size: 60 streams over 6 jobs on 3 replicas, every
+  // watcher saw its job move, and the pollers read upstream at all.
+  EXPECT_EQ(out.figures.at("replicas_count"), 3);
+  EXPECT_EQ(out.figures.at("replicas_streams"), 60);
+  EXPECT_EQ(out.figures.at("replicas_delivered"), 60);
+  EXPECT_GT(out.figures.at("replicas_polls_per_interval"), 0);
+  EXPECT_GE(out.figures.at("replicas_delivery_other_replicas_p99_ms"),
+            out.figures.at("replicas_delivery_other_replicas_p50_ms"));
+  EXPECT_TRUE(out.targets.count("replicas_polls_per_interval"));
+  EXPECT_TRUE(out.targets.count("replicas_delivery_other_replicas_p99_ms"));
 
   // Smoke sizes: 50 streams over 5 jobs; each one saw the job move.
   EXPECT_EQ(out.figures.at("watch_streams"), 50);
@@ -108,8 +118,7 @@ TEST(GatewayBenchTest, EveryScenarioPrintsItsFiguresAndTargets) {
   for (const char* t :
        {"watch_polls_per_interval", "watch_polls_per_job_max",
         "watch_server_bytes_per_stream", "watch_server_added_own_threads",
-        "watch_server_grpc_pool_threads",
-        "watch_delivery_p99_ms"}) {
+        "watch_server_grpc_pool_threads", "watch_delivery_p99_ms"}) {
     EXPECT_TRUE(out.targets.count(t)) << t;
   }
 

@@ -19,7 +19,10 @@ std::string FormatBytes(int64_t bytes) {
     value /= 1024;
     ++unit;
   }
-  return absl::StrFormat(unit >= 2 ? "%.2f %s" : "%.1f %s", value, units[unit]);
+  // Two literals, not a chosen format string: StrFormat checks its format
+  // at compile time, which clang enforces.
+  if (unit >= 2) return absl::StrFormat("%.2f %s", value, units[unit]);
+  return absl::StrFormat("%.1f %s", value, units[unit]);
 }
 
 std::string FormatClock(absl::Duration d) {

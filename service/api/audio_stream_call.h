@@ -16,7 +16,6 @@
 
 #include <deque>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <utility>
@@ -25,6 +24,7 @@
 #include "grpcpp/grpcpp.h"
 #include "proto/rpc/grpc_status.h"
 #include "service/api/api_context.h"
+#include "service/common/mutex.h"
 #include "service/upstream/engine/engine.h"
 
 namespace mediagen::api {
@@ -65,7 +65,7 @@ class AudioStreamReactor : public grpc::ServerWriteReactor<Resp> {
     void OnInfo(const v1::AudioStreamInfo& info) override {
       Resp msg;
       *msg.mutable_info() = info;
-      std::lock_guard<std::mutex> lock(mu_);
+      MutexLock lock(&mu_);
       queue_.push_back(std::move(msg));
       PumpLocked();
     }
@@ -76,7 +76,7 @@ class AudioStreamReactor : public grpc::ServerWriteReactor<Resp> {
       }
       Resp msg;
       msg.set_audio_chunk(std::string(chunk));
-      std::lock_guard<std::mutex> lock(mu_);
+      MutexLock lock(&mu_);
       queued_bytes_ += chunk.size();
       queue_.push_back(std::move(msg));
       PumpLocked();
@@ -85,7 +85,7 @@ class AudioStreamReactor : public grpc::ServerWriteReactor<Resp> {
     }
 
     void OnDone(absl::Status status) override {
-      std::lock_guard<std::mutex> lock(mu_);
+      MutexLock lock(&mu_);
       if (!end_.has_value()) end_ = std::move(status);
       PumpLocked();
     }
@@ -98,7 +98,7 @@ class AudioStreamReactor : public grpc::ServerWriteReactor<Resp> {
     void SetHandle(upstream::Engine::Handle handle) {
       bool cancel = false;
       {
-        std::lock_guard<std::mutex> lock(mu_);
+        MutexLock lock(&mu_);
         handle_ = handle;
         cancel = cancelled_;
       }
@@ -109,7 +109,7 @@ class AudioStreamReactor : public grpc::ServerWriteReactor<Resp> {
       if (!ok) {
         // The stream broke (the caller is gone): stop the download too.
         {
-          std::lock_guard<std::mutex> lock(mu_);
+          MutexLock lock(&mu_);
           writing_ = false;
         }
         Cancel();
@@ -117,7 +117,7 @@ class AudioStreamReactor : public grpc::ServerWriteReactor<Resp> {
       }
       upstream::Engine::Handle resume;
       {
-        std::lock_guard<std::mutex> lock(mu_);
+        MutexLock lock(&mu_);
         writing_ = false;
         if (current_.has_audio_chunk()) {
           queued_bytes_ -= current_.audio_chunk().size();
@@ -134,7 +134,7 @@ class AudioStreamReactor : public grpc::ServerWriteReactor<Resp> {
     void Cancel() {
       upstream::Engine::Handle handle;
       {
-        std::lock_guard<std::mutex> lock(mu_);
+        MutexLock lock(&mu_);
         cancelled_ = true;
         handle = handle_;
         queue_.clear();
@@ -145,14 +145,14 @@ class AudioStreamReactor : public grpc::ServerWriteReactor<Resp> {
     }
 
     void Detach() {
-      std::lock_guard<std::mutex> lock(mu_);
+      MutexLock lock(&mu_);
       reactor_ = nullptr;
       handle_.reset();
     }
 
    private:
     // Starts the next write, or finishes once everything queued went out.
-    void PumpLocked() {
+    void PumpLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
       if (reactor_ == nullptr || writing_ || finished_) return;
       if (!queue_.empty()) {
         current_ = std::move(queue_.front());
@@ -168,17 +168,17 @@ class AudioStreamReactor : public grpc::ServerWriteReactor<Resp> {
     }
 
     std::shared_ptr<CallRecord> record_;
-    std::mutex mu_;
+    Mutex mu_;
     AudioStreamReactor* reactor_;
-    std::deque<Resp> queue_;
+    std::deque<Resp> queue_ ABSL_GUARDED_BY(mu_);
     Resp current_;  // the message of the write in flight
-    size_t queued_bytes_ = 0;
-    bool writing_ = false;
-    bool paused_ = false;
-    bool cancelled_ = false;
-    bool finished_ = false;
-    std::optional<absl::Status> end_;
-    upstream::Engine::Handle handle_;
+    size_t queued_bytes_ ABSL_GUARDED_BY(mu_) = 0;
+    bool writing_ ABSL_GUARDED_BY(mu_) = false;
+    bool paused_ ABSL_GUARDED_BY(mu_) = false;
+    bool cancelled_ ABSL_GUARDED_BY(mu_) = false;
+    bool finished_ ABSL_GUARDED_BY(mu_) = false;
+    std::optional<absl::Status> end_ ABSL_GUARDED_BY(mu_);
+    upstream::Engine::Handle handle_ ABSL_GUARDED_BY(mu_);
   };
 
   std::shared_ptr<State> state_;

@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "google/protobuf/descriptor.h"
+#include "service/common/mutex.h"
 #include "service/upstream/providers/endpoints.h"
 
 namespace mediagen::api {
@@ -35,12 +36,12 @@ CallRecord::CallRecord(std::string method, telemetry::TraceContext trace,
       sinks_(sinks) {}
 
 void CallRecord::SetTenant(std::string tenant) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   s_.tenant = std::move(tenant);
 }
 
 void CallRecord::SetJob(std::string name) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   s_.job = std::move(name);
 }
 
@@ -65,7 +66,7 @@ void CallRecord::NoteResource(const google::protobuf::Message& message) {
 void CallRecord::AddStreamBytes(Direction direction, uint64_t n) {
   telemetry::Counter* counter = nullptr;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     (direction == kUp ? s_.bytes_up : s_.bytes_down) += n;
     if (sinks_.bytes != nullptr && bytes_counters_[direction] == nullptr) {
       bytes_counters_[direction] =
@@ -82,12 +83,11 @@ double RoundedMillis(absl::Duration d) {
 
 void CallRecord::OnAttempt(const upstream::AttemptReport& report) {
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     ++s_.attempts;
     s_.upstream_status = report.http_status;
-    s_.upstream_error = report.http_status == 0
-                            ? StatusCodeLabel(report.transport_code)
-                            : "";
+    s_.upstream_error =
+        report.http_status == 0 ? StatusCodeLabel(report.transport_code) : "";
     if (!report.upstream_request_id.empty()) {
       s_.upstream_request_id = report.upstream_request_id;
     }
@@ -121,7 +121,7 @@ void CallRecord::OnAttempt(const upstream::AttemptReport& report) {
 }
 
 CallRecord::Snapshot CallRecord::Take() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   return s_;
 }
 
@@ -139,14 +139,14 @@ telemetry::LogFields CallRecord::ContextFields() const {
 
 void CallTable::Add(const grpc::ServerContextBase* ctx,
                     std::shared_ptr<CallRecord> record) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   records_[ctx] = std::move(record);
 }
 
 void CallTable::Remove(const grpc::ServerContextBase* ctx) {
   std::shared_ptr<CallRecord> gone;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     auto it = records_.find(ctx);
     if (it == records_.end()) return;
     gone = std::move(it->second);
@@ -156,13 +156,13 @@ void CallTable::Remove(const grpc::ServerContextBase* ctx) {
 
 std::shared_ptr<CallRecord> CallTable::Find(
     const grpc::ServerContextBase* ctx) const {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   auto it = records_.find(ctx);
   return it == records_.end() ? nullptr : it->second;
 }
 
 size_t CallTable::size() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   return records_.size();
 }
 

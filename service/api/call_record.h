@@ -10,19 +10,20 @@
 //   r->AddStreamBytes(CallRecord::kUp, chunk.size());
 //
 // It also logs each upstream attempt: at debug level, or as a warning when
-// it failed in a way an operator acts on (no answer, 5xx, 429, 401/403). Nothing here ever holds a key, a token or a prompt:
-// only names, codes and sizes.
+// it failed in a way an operator acts on (no answer, 5xx, 429, 401/403).
+// Nothing here ever holds a key, a token or a prompt: only names, codes and
+// sizes.
 #ifndef MEDIAGEN_SERVICE_API_CALL_RECORD_H_
 #define MEDIAGEN_SERVICE_API_CALL_RECORD_H_
 
 #include <cstdint>
 #include <memory>
-#include <mutex>
 #include <string>
 
 #include "absl/container/flat_hash_map.h"
 #include "google/protobuf/message.h"
 #include "grpcpp/grpcpp.h"
+#include "service/common/mutex.h"
 #include "service/telemetry/log.h"
 #include "service/telemetry/metrics.h"
 #include "service/telemetry/trace_context.h"
@@ -86,9 +87,10 @@ class CallRecord : public upstream::AttemptObserver {
   const telemetry::TraceContext trace_;
   const std::string request_id_;
   const Sinks sinks_;
-  mutable std::mutex mu_;
-  Snapshot s_;
-  telemetry::Counter* bytes_counters_[2] = {nullptr, nullptr};
+  mutable Mutex mu_;
+  Snapshot s_ ABSL_GUARDED_BY(mu_);
+  telemetry::Counter* bytes_counters_[2] ABSL_GUARDED_BY(mu_) = {nullptr,
+                                                                 nullptr};
 };
 
 // Milliseconds rounded to microseconds, for log lines.
@@ -106,10 +108,10 @@ class CallTable {
   size_t size() const;
 
  private:
-  mutable std::mutex mu_;
+  mutable Mutex mu_;
   absl::flat_hash_map<const grpc::ServerContextBase*,
                       std::shared_ptr<CallRecord>>
-      records_;
+      records_ ABSL_GUARDED_BY(mu_);
 };
 
 // "unavailable", "deadline_exceeded": a transport error as a label value.

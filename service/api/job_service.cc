@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <atomic>
 #include <memory>
-#include <mutex>
 #include <optional>
 
 #include "absl/strings/str_cat.h"
@@ -12,6 +11,7 @@
 #include "proto/rpc/error_details.h"
 #include "proto/rpc/grpc_status.h"
 #include "service/api/unary_call.h"
+#include "service/common/mutex.h"
 #include "service/upstream/providers/errors.h"
 #include "service/upstream/providers/validation.h"
 
@@ -27,7 +27,7 @@ class WatchState : public jobs::Watcher {
       : reactor_(reactor) {}
 
   void OnJob(const v1::Job& job) override {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     if (end_.has_value() || job.version() <= newest_version_) return;
     newest_version_ = job.version();
     pending_job_ = job;
@@ -38,19 +38,19 @@ class WatchState : public jobs::Watcher {
   // The caller holds `version` already (a resumed watch): nothing at or
   // below it is sent, and an interrupted stream reports at least it.
   void ResumeFrom(int64_t version) {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     newest_version_ = std::max(newest_version_, version);
   }
 
   void OnHeartbeat(int64_t version) override {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     if (end_.has_value() || pending_job_.has_value()) return;
     pending_heartbeat_ = version;
     PumpLocked();
   }
 
   void OnEnd(const absl::Status& status) override {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     if (end_.has_value()) return;
     end_ = status;
     if (!status.ok()) {
@@ -74,7 +74,7 @@ class WatchState : public jobs::Watcher {
   }
 
   void WriteDone(bool ok) {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     writing_ = false;
     if (!ok && !end_.has_value()) end_ = absl::CancelledError("stream broken");
     PumpLocked();
@@ -83,7 +83,7 @@ class WatchState : public jobs::Watcher {
   void Cancel() {
     std::unique_ptr<jobs::JobRegistry::WatchHandle> handle;
     {
-      std::lock_guard<std::mutex> lock(mu_);
+      MutexLock lock(&mu_);
       handle = std::move(handle_);
       if (!end_.has_value()) end_ = absl::CancelledError("cancelled");
       pending_job_.reset();
@@ -94,7 +94,7 @@ class WatchState : public jobs::Watcher {
   }
 
   void SetHandle(std::unique_ptr<jobs::JobRegistry::WatchHandle> handle) {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     if (end_.has_value()) return;  // ended already; drop it (below)
     handle_ = std::move(handle);
   }
@@ -102,14 +102,14 @@ class WatchState : public jobs::Watcher {
   void Detach() {
     std::unique_ptr<jobs::JobRegistry::WatchHandle> handle;
     {
-      std::lock_guard<std::mutex> lock(mu_);
+      MutexLock lock(&mu_);
       reactor_ = nullptr;
       handle = std::move(handle_);
     }
   }
 
  private:
-  void PumpLocked() {
+  void PumpLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     if (reactor_ == nullptr || writing_ || finished_) return;
     if (pending_job_.has_value()) {
       current_.Clear();
@@ -136,16 +136,16 @@ class WatchState : public jobs::Watcher {
     reactor_->StartWrite(&current_);
   }
 
-  std::mutex mu_;
+  Mutex mu_;
   grpc::ServerWriteReactor<v1::WatchJobResponse>* reactor_;
-  std::unique_ptr<jobs::JobRegistry::WatchHandle> handle_;
+  std::unique_ptr<jobs::JobRegistry::WatchHandle> handle_ ABSL_GUARDED_BY(mu_);
   v1::WatchJobResponse current_;
-  std::optional<v1::Job> pending_job_;
-  std::optional<int64_t> pending_heartbeat_;
-  std::optional<absl::Status> end_;
-  int64_t newest_version_ = 0;
-  bool writing_ = false;
-  bool finished_ = false;
+  std::optional<v1::Job> pending_job_ ABSL_GUARDED_BY(mu_);
+  std::optional<int64_t> pending_heartbeat_ ABSL_GUARDED_BY(mu_);
+  std::optional<absl::Status> end_ ABSL_GUARDED_BY(mu_);
+  int64_t newest_version_ ABSL_GUARDED_BY(mu_) = 0;
+  bool writing_ ABSL_GUARDED_BY(mu_) = false;
+  bool finished_ ABSL_GUARDED_BY(mu_) = false;
 };
 
 class WatchReactor : public grpc::ServerWriteReactor<v1::WatchJobResponse> {

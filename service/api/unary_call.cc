@@ -1,11 +1,12 @@
 #include "service/api/unary_call.h"
 
+#include "service/common/mutex.h"
 #include "service/upstream/providers/errors.h"
 
 namespace mediagen::api {
 
 grpc::ServerUnaryReactor* UnaryState::Claim() {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   if (finished_) return nullptr;
   finished_ = true;
   handle_.reset();
@@ -37,7 +38,7 @@ void UnaryState::FinishSerialized(const absl::Status& status,
 void UnaryState::SetHandle(upstream::Engine::Handle handle) {
   bool cancel_now = false;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     if (finished_) return;  // completed already (e.g. on this thread)
     cancel_now = cancelled_;
     handle_ = handle;
@@ -48,7 +49,7 @@ void UnaryState::SetHandle(upstream::Engine::Handle handle) {
 void UnaryState::Cancel() {
   upstream::Engine::Handle handle;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     cancelled_ = true;
     handle = handle_;
   }
@@ -66,7 +67,8 @@ void Settle(idempotency::Lease* lease, const absl::Status& status,
   if (lease == nullptr) return;
   if (status.ok()) {
     lease->Commit({status, response->SerializeAsString()});
-  } else if (http::RequestNotSent(status) || upstream::UpstreamRefused(status)) {
+  } else if (http::RequestNotSent(status) ||
+             upstream::UpstreamRefused(status)) {
     // Nothing was created: upstream never saw it, or refused it with a 4xx
     // (a 429 asks for exactly this retry). Replaying the refusal for 24 h
     // would make a request_id unusable for no benefit.

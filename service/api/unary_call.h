@@ -19,7 +19,6 @@
 #define MEDIAGEN_SERVICE_API_UNARY_CALL_H_
 
 #include <memory>
-#include <mutex>
 #include <string>
 #include <type_traits>
 #include <utility>
@@ -30,6 +29,7 @@
 #include "grpcpp/grpcpp.h"
 #include "proto/rpc/grpc_status.h"
 #include "service/api/api_context.h"
+#include "service/common/mutex.h"
 #include "service/http/transport.h"
 #include "service/idempotency/fingerprint.h"
 #include "service/upstream/engine/engine.h"
@@ -60,12 +60,12 @@ class UnaryState {
   // Returns the reactor to finish, or null if already finished.
   grpc::ServerUnaryReactor* Claim();
 
-  std::mutex mu_;
+  Mutex mu_;
   grpc::ServerUnaryReactor* reactor_;
   google::protobuf::Message* response_;
-  bool finished_ = false;
-  bool cancelled_ = false;
-  upstream::Engine::Handle handle_;
+  bool finished_ ABSL_GUARDED_BY(mu_) = false;
+  bool cancelled_ ABSL_GUARDED_BY(mu_) = false;
+  upstream::Engine::Handle handle_ ABSL_GUARDED_BY(mu_);
 };
 
 class UnaryReactor : public grpc::ServerUnaryReactor {

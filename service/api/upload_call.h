@@ -17,7 +17,6 @@
 #define MEDIAGEN_SERVICE_API_UPLOAD_CALL_H_
 
 #include <memory>
-#include <mutex>
 #include <string>
 #include <utility>
 
@@ -26,6 +25,7 @@
 #include "proto/rpc/grpc_status.h"
 #include "service/api/api_context.h"
 #include "service/api/unary_call.h"
+#include "service/common/mutex.h"
 #include "service/http/body_pipe.h"
 #include "service/idempotency/fingerprint.h"
 #include "service/upstream/engine/engine.h"
@@ -54,28 +54,32 @@ class UploadReactor
   }
 
   void OnReadDone(bool ok) override {
-    std::unique_lock<std::mutex> lock(mu_);
+    mu_.Lock();
     reading_ = false;
-    if (finished_) return;
+    if (finished_) {
+      mu_.Unlock();
+      return;
+    }
     if (!ok) {
       // The client half-closed (or went away: OnCancel handles that).
       if (pipe_ == nullptr) {
-        lock.unlock();
+        mu_.Unlock();
         FinishOnce(absl::InvalidArgumentError(
                        "the upload ended before its first message (metadata)"),
                    nullptr);
-      } else {
-        pipe_->Finish();  // the engine's completion finishes the RPC
+        return;
       }
+      pipe_->Finish();  // the engine's completion finishes the RPC
+      mu_.Unlock();
       return;
     }
     if (pipe_ == nullptr) {
-      lock.unlock();
+      mu_.Unlock();
       StartUpload();
       return;
     }
     if (msg_.data_case() != Req::kChunk) {
-      lock.unlock();
+      mu_.Unlock();
       Fail(absl::InvalidArgumentError(
           "only the first upload message may carry metadata; later ones carry "
           "`chunk`"));
@@ -87,6 +91,7 @@ class UploadReactor
     } else {
       waiting_for_space_ = true;  // OnSpace reads on
     }
+    mu_.Unlock();
   }
 
   void OnCancel() override {
@@ -96,7 +101,7 @@ class UploadReactor
   void OnDone() override {
     std::shared_ptr<UploadReactor> self;
     {
-      std::lock_guard<std::mutex> lock(mu_);
+      MutexLock lock(&mu_);
       done_ = true;
       self = std::move(self_);
     }
@@ -120,10 +125,10 @@ class UploadReactor
 
   // Read on, unless finished.
   void ReadNext() {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     StartReadLocked();
   }
-  void StartReadLocked() {
+  void StartReadLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     if (finished_ || reading_) return;
     reading_ = true;
     this->StartRead(&msg_);
@@ -145,13 +150,16 @@ class UploadReactor
     if (!meta.request_id().empty()) {
       std::weak_ptr<UploadReactor> weak = this->weak_from_this();
       const absl::string_view rpc = upstream::RouteFor<Meta>().rpc;
-      lease = api_.idempotency->Begin(
-          {call_.tenant->name, meta.request_id()}, rpc,
-          idempotency::Fingerprint(meta), [weak](idempotency::Outcome o) {
-            // The first upload's answer; the rest of this stream is not
-            // needed (Finish may come before the client is done sending).
-            if (auto self = weak.lock()) self->FinishStored(o);
-          });
+      lease = api_.idempotency->Begin({call_.tenant->name, meta.request_id()},
+                                      rpc, idempotency::Fingerprint(meta),
+                                      [weak](idempotency::Outcome o) {
+                                        // The first upload's answer; the rest
+                                        // of this stream is not needed (Finish
+                                        // may come before the client is done
+                                        // sending).
+                                        if (auto self = weak.lock())
+                                          self->FinishStored(o);
+                                      });
       if (lease == nullptr) return;
     }
 
@@ -163,7 +171,7 @@ class UploadReactor
       if (auto self = weak.lock()) self->OnSpace();
     });
     {
-      std::lock_guard<std::mutex> lock(mu_);
+      MutexLock lock(&mu_);
       pipe_ = pipe;
     }
     upstream::Engine::Handle handle = api_.engine->Upload(
@@ -179,7 +187,7 @@ class UploadReactor
         });
     bool cancel_now = false;
     {
-      std::lock_guard<std::mutex> lock(mu_);
+      MutexLock lock(&mu_);
       handle_ = handle;
       cancel_now = finished_;
     }
@@ -188,7 +196,7 @@ class UploadReactor
   }
 
   void OnSpace() {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     if (!waiting_for_space_) return;
     waiting_for_space_ = false;
     StartReadLocked();
@@ -199,7 +207,7 @@ class UploadReactor
     std::shared_ptr<http::BodyPipe> pipe;
     upstream::Engine::Handle handle;
     {
-      std::lock_guard<std::mutex> lock(mu_);
+      MutexLock lock(&mu_);
       pipe = pipe_;
       handle = handle_;
     }
@@ -220,7 +228,7 @@ class UploadReactor
 
   void FinishOnce(const absl::Status& status, const Resp* response) {
     {
-      std::lock_guard<std::mutex> lock(mu_);
+      MutexLock lock(&mu_);
       if (finished_ || done_) return;
       finished_ = true;
       if (status.ok() && response != nullptr) resp_->CopyFrom(*response);
@@ -234,14 +242,14 @@ class UploadReactor
   ResolvedCall call_;
   std::shared_ptr<UploadReactor> self_;
 
-  std::mutex mu_;
+  Mutex mu_;
   Req msg_;
-  bool reading_ = false;
-  bool waiting_for_space_ = false;
-  bool finished_ = false;
-  bool done_ = false;
-  std::shared_ptr<http::BodyPipe> pipe_;
-  upstream::Engine::Handle handle_;
+  bool reading_ ABSL_GUARDED_BY(mu_) = false;
+  bool waiting_for_space_ ABSL_GUARDED_BY(mu_) = false;
+  bool finished_ ABSL_GUARDED_BY(mu_) = false;
+  bool done_ ABSL_GUARDED_BY(mu_) = false;
+  std::shared_ptr<http::BodyPipe> pipe_ ABSL_GUARDED_BY(mu_);
+  upstream::Engine::Handle handle_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace mediagen::api

@@ -1,6 +1,7 @@
 #include "service/common/clock.h"
 
 #include "absl/time/clock.h"
+#include "service/common/mutex.h"
 
 namespace mediagen {
 namespace {
@@ -18,17 +19,17 @@ const Clock& SystemClock() {
 }
 
 absl::Time FakeClock::Now() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   return now_;
 }
 
 void FakeClock::Advance(absl::Duration d) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   now_ += d;
 }
 
 void FakeClock::Set(absl::Time t) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   now_ = t;
 }
 

@@ -8,9 +8,8 @@
 #ifndef MEDIAGEN_SERVICE_COMMON_CLOCK_H_
 #define MEDIAGEN_SERVICE_COMMON_CLOCK_H_
 
-#include <mutex>
-
 #include "absl/time/time.h"
+#include "service/common/mutex.h"
 
 namespace mediagen {
 
@@ -34,8 +33,8 @@ class FakeClock : public Clock {
   void Set(absl::Time t);
 
  private:
-  mutable std::mutex mu_;
-  absl::Time now_;
+  mutable Mutex mu_;
+  absl::Time now_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace mediagen

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "absl/time/clock.h"
+#include "service/common/mutex.h"
 
 namespace mediagen {
 
@@ -13,13 +14,13 @@ ThreadScheduler::~ThreadScheduler() { Stop(); }
 void ThreadScheduler::Stop() {
   std::map<std::pair<absl::Time, TaskId>, Task> dropped;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     stop_ = true;
   }
-  cv_.notify_all();
+  cv_.SignalAll();
   if (thread_.joinable()) thread_.join();
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     dropped.swap(queue_);
     due_.clear();
   }
@@ -30,7 +31,7 @@ Scheduler::TaskId ThreadScheduler::RunAt(absl::Time when, Task task) {
   TaskId id;
   bool earliest;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     id = next_id_++;
     if (stop_) return id;  // stopped: the task is dropped (after the lock)
     queue_.emplace(std::make_pair(when, id), std::move(task));
@@ -38,12 +39,12 @@ Scheduler::TaskId ThreadScheduler::RunAt(absl::Time when, Task task) {
     earliest = queue_.begin()->first.second == id;
   }
   // Only a new earliest task changes how long the loop should sleep.
-  if (earliest) cv_.notify_one();
+  if (earliest) cv_.Signal();
   return id;
 }
 
 bool ThreadScheduler::Cancel(TaskId id) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   auto it = due_.find(id);
   if (it == due_.end()) return false;
   queue_.erase(std::make_pair(it->second, id));
@@ -52,31 +53,31 @@ bool ThreadScheduler::Cancel(TaskId id) {
 }
 
 void ThreadScheduler::Loop() {
-  std::unique_lock<std::mutex> lock(mu_);
+  mu_.Lock();
   while (!stop_) {
     if (queue_.empty()) {
-      cv_.wait(lock);
+      cv_.Wait(&mu_);
       continue;
     }
     const absl::Time when = queue_.begin()->first.first;
     const absl::Time now = absl::Now();
     if (when > now) {
       // Capped so a far-future (or infinite) time cannot overflow the
-      // steady-clock arithmetic inside wait_for; the loop re-checks anyway.
-      cv_.wait_for(lock, absl::ToChronoNanoseconds(
-                             std::min(when - now, absl::Minutes(10))));
+      // clock arithmetic inside the wait; the loop re-checks anyway.
+      cv_.WaitUntil(&mu_, now + std::min(when - now, absl::Minutes(10)));
       continue;
     }
     auto node = queue_.extract(queue_.begin());
     due_.erase(node.key().second);
-    lock.unlock();
+    mu_.Unlock();
     std::move(node.mapped())();
-    lock.lock();
+    mu_.Lock();
   }
+  mu_.Unlock();
 }
 
 Scheduler::TaskId FakeScheduler::RunAt(absl::Time when, Task task) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   const TaskId id = next_id_++;
   queue_.emplace(std::make_pair(when, id), std::move(task));
   due_.emplace(id, when);
@@ -84,7 +85,7 @@ Scheduler::TaskId FakeScheduler::RunAt(absl::Time when, Task task) {
 }
 
 bool FakeScheduler::Cancel(TaskId id) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   auto it = due_.find(id);
   if (it == due_.end()) return false;
   queue_.erase(std::make_pair(it->second, id));
@@ -96,7 +97,7 @@ void FakeScheduler::AdvanceTo(absl::Time t) {
   for (;;) {
     Task task;
     {
-      std::lock_guard<std::mutex> lock(mu_);
+      MutexLock lock(&mu_);
       if (queue_.empty() || queue_.begin()->first.first > t) break;
       auto node = queue_.extract(queue_.begin());
       due_.erase(node.key().second);
@@ -112,7 +113,7 @@ void FakeScheduler::AdvanceTo(absl::Time t) {
 void FakeScheduler::AdvanceBy(absl::Duration d) { AdvanceTo(clock_.Now() + d); }
 
 size_t FakeScheduler::pending() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   return queue_.size();
 }
 

@@ -12,16 +12,15 @@
 #ifndef MEDIAGEN_SERVICE_COMMON_SCHEDULER_H_
 #define MEDIAGEN_SERVICE_COMMON_SCHEDULER_H_
 
-#include <condition_variable>
 #include <cstdint>
 #include <map>
-#include <mutex>
 #include <thread>
 #include <utility>
 
 #include "absl/functional/any_invocable.h"
 #include "absl/time/time.h"
 #include "service/common/clock.h"
+#include "service/common/mutex.h"
 
 namespace mediagen {
 
@@ -69,13 +68,13 @@ class ThreadScheduler : public Scheduler {
  private:
   void Loop();
 
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool stop_ = false;
-  TaskId next_id_ = 1;
+  Mutex mu_;
+  CondVar cv_;
+  bool stop_ ABSL_GUARDED_BY(mu_) = false;
+  TaskId next_id_ ABSL_GUARDED_BY(mu_) = 1;
   // Ordered by (due time, id) so equal times run in submission order.
-  std::map<std::pair<absl::Time, TaskId>, Task> queue_;
-  std::map<TaskId, absl::Time> due_;
+  std::map<std::pair<absl::Time, TaskId>, Task> queue_ ABSL_GUARDED_BY(mu_);
+  std::map<TaskId, absl::Time> due_ ABSL_GUARDED_BY(mu_);
   std::thread thread_;
 };
 
@@ -100,10 +99,10 @@ class FakeScheduler : public Scheduler {
 
  private:
   FakeClock clock_;
-  mutable std::mutex mu_;
-  TaskId next_id_ = 1;
-  std::map<std::pair<absl::Time, TaskId>, Task> queue_;
-  std::map<TaskId, absl::Time> due_;
+  mutable Mutex mu_;
+  TaskId next_id_ ABSL_GUARDED_BY(mu_) = 1;
+  std::map<std::pair<absl::Time, TaskId>, Task> queue_ ABSL_GUARDED_BY(mu_);
+  std::map<TaskId, absl::Time> due_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace mediagen

@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "service/common/mutex.h"
 
 namespace mediagen::http {
 
@@ -15,7 +16,7 @@ bool BodyPipe::Write(std::string data) {
   std::function<void()> resume;
   bool below_limit;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     // The consumer stops only after kEnd (finished_) or kError (error_).
     if (finished_ || !error_.ok()) return false;
     if (data.empty()) return buffered_ < max_buffered_;
@@ -54,7 +55,7 @@ bool BodyPipe::Write(std::string data) {
 void BodyPipe::Finish() {
   std::function<void()> resume;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     if (finished_ || !error_.ok()) return;
     finished_ = true;
     if (size_.has_value() && written_ != *size_) {
@@ -79,7 +80,7 @@ void BodyPipe::Fail(absl::Status status) {
   }
   std::function<void()> resume;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     // After Finish the body is complete (the caller cancels the HttpCall to
     // abort an upload it no longer wants); a first failure is kept.
     if (finished_ || !error_.ok()) return;
@@ -97,22 +98,22 @@ void BodyPipe::Fail(absl::Status status) {
 }
 
 void BodyPipe::SetSpaceCallback(std::function<void()> on_space) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   on_space_ = std::move(on_space);
 }
 
 int64_t BodyPipe::bytes_written() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   return written_;
 }
 
 size_t BodyPipe::peak_buffered_bytes() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   return peak_;
 }
 
 void BodyPipe::SetResumeCallback(std::function<void()> resume) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   resume_ = std::move(resume);
 }
 
@@ -121,7 +122,7 @@ BodySource::ReadResult BodyPipe::Read(char* buf, size_t max, size_t* n) {
   std::function<void()> on_space;
   ReadResult result;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     if (!error_.ok()) return ReadResult::kError;
     if (chunks_.empty()) {
       if (finished_) return ReadResult::kEnd;
@@ -152,7 +153,7 @@ BodySource::ReadResult BodyPipe::Read(char* buf, size_t max, size_t* n) {
 }
 
 absl::Status BodyPipe::error() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   return error_;
 }
 

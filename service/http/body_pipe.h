@@ -18,11 +18,11 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
-#include <mutex>
 #include <optional>
 #include <string>
 
 #include "absl/status/status.h"
+#include "service/common/mutex.h"
 #include "service/http/transport.h"
 
 namespace mediagen::http {
@@ -61,18 +61,18 @@ class BodyPipe : public BodySource {
  private:
   const size_t max_buffered_;
   const std::optional<int64_t> size_;
-  mutable std::mutex mu_;
-  std::deque<std::string> chunks_;
-  size_t offset_ = 0;  // consumed bytes of chunks_.front()
-  size_t buffered_ = 0;
-  size_t peak_ = 0;
-  int64_t written_ = 0;
-  bool producer_waiting_ = false;
-  bool finished_ = false;
-  absl::Status error_;
-  bool consumer_paused_ = false;
-  std::function<void()> on_space_;
-  std::function<void()> resume_;
+  mutable Mutex mu_;
+  std::deque<std::string> chunks_ ABSL_GUARDED_BY(mu_);
+  size_t offset_ ABSL_GUARDED_BY(mu_) = 0;  // consumed bytes of chunks_.front()
+  size_t buffered_ ABSL_GUARDED_BY(mu_) = 0;
+  size_t peak_ ABSL_GUARDED_BY(mu_) = 0;
+  int64_t written_ ABSL_GUARDED_BY(mu_) = 0;
+  bool producer_waiting_ ABSL_GUARDED_BY(mu_) = false;
+  bool finished_ ABSL_GUARDED_BY(mu_) = false;
+  absl::Status error_ ABSL_GUARDED_BY(mu_);
+  bool consumer_paused_ ABSL_GUARDED_BY(mu_) = false;
+  std::function<void()> on_space_ ABSL_GUARDED_BY(mu_);
+  std::function<void()> resume_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace mediagen::http

@@ -11,13 +11,13 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
-#include <mutex>
 #include <thread>
 #include <unordered_map>
 #include <utility>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "service/common/mutex.h"
 #include "service/http/curl_handle_config.h"
 #include "service/http/curl_transfer.h"
 #include "service/http/request_checks.h"
@@ -68,18 +68,18 @@ struct Op {
 // touch. Shared, so an HttpCall or a resume callback that outlives the
 // transport finds it closed instead of dangling.
 struct Mailbox {
-  std::mutex mu;
-  std::vector<Op> ops;
+  Mutex mu;
+  std::vector<Op> ops ABSL_GUARDED_BY(mu);
   // The transport is being destroyed: no new requests.
-  bool stopping = false;
+  bool stopping ABSL_GUARDED_BY(mu) = false;
   // The loop has exited; `multi` may be gone.
-  bool closed = false;
+  bool closed ABSL_GUARDED_BY(mu) = false;
   CURLM* multi = nullptr;
 
   // Queues `op` and wakes the loop. Returns the op's transfer when the op
   // was refused (a start while stopping), so the caller can complete it.
   std::unique_ptr<Transfer> Post(Op op) {
-    std::lock_guard<std::mutex> lock(mu);
+    MutexLock lock(&mu);
     if (closed || (stopping && op.kind == Op::Kind::kStart)) {
       return std::move(op.transfer);
     }
@@ -147,7 +147,7 @@ class CurlTransport::Loop {
   }
 
   void RequestStop() {
-    std::lock_guard<std::mutex> lock(mailbox_->mu);
+    MutexLock lock(&mailbox_->mu);
     if (mailbox_->stopping) return;
     mailbox_->stopping = true;
     if (!mailbox_->closed) curl_multi_wakeup(multi_);
@@ -190,7 +190,7 @@ class CurlTransport::Loop {
     RunCompletions();
     std::vector<Op> left;
     {
-      std::lock_guard<std::mutex> lock(mailbox_->mu);
+      MutexLock lock(&mailbox_->mu);
       mailbox_->closed = true;
       left.swap(mailbox_->ops);
     }
@@ -207,7 +207,7 @@ class CurlTransport::Loop {
     std::vector<Op> ops;
     bool stopping;
     {
-      std::lock_guard<std::mutex> lock(mailbox_->mu);
+      MutexLock lock(&mailbox_->mu);
       ops.swap(mailbox_->ops);
       stopping = mailbox_->stopping;
     }

@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "absl/strings/ascii.h"
+#include "service/common/mutex.h"
 
 namespace mediagen::http {
 namespace {
@@ -39,12 +40,12 @@ absl::StatusOr<std::string> Drain(BodySource& source) {
 }  // namespace
 
 void FakeTransport::Push(Reply reply) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   script_.emplace_back(std::move(reply));
 }
 
 void FakeTransport::Push(absl::Status transport_error) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   script_.emplace_back(std::move(transport_error));
 }
 
@@ -57,7 +58,7 @@ std::shared_ptr<HttpCall> FakeTransport::Start(HttpRequest request, Done done) {
     absl::StatusOr<std::string> body = Drain(*request.body_source);
     if (!body.ok()) {
       {
-        std::lock_guard<std::mutex> lock(mu_);
+        MutexLock lock(&mu_);
         requests_.push_back(std::move(rec));
       }
       std::move(done)(body.status());
@@ -69,7 +70,7 @@ std::shared_ptr<HttpCall> FakeTransport::Start(HttpRequest request, Done done) {
   std::variant<Reply, absl::Status> next =
       absl::InternalError("FakeTransport: no reply scripted");
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     requests_.push_back(std::move(rec));
     if (!script_.empty()) {
       next = std::move(script_.front());
@@ -88,7 +89,8 @@ std::shared_ptr<HttpCall> FakeTransport::Start(HttpRequest request, Done done) {
     response.headers.emplace_back(absl::AsciiStrToLower(name), value);
   }
   const ResponseStream* stream = request.response_stream.get();
-  if (stream != nullptr && stream->on_headers(response.status, response.headers)) {
+  if (stream != nullptr &&
+      stream->on_headers(response.status, response.headers)) {
     std::vector<std::string> pieces = reply.chunks;
     if (pieces.empty() && !reply.body.empty()) pieces.push_back(reply.body);
     // Flow control is not simulated: a full receiver still gets every
@@ -102,12 +104,12 @@ std::shared_ptr<HttpCall> FakeTransport::Start(HttpRequest request, Done done) {
 }
 
 std::vector<FakeTransport::Recorded> FakeTransport::requests() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   return requests_;
 }
 
 size_t FakeTransport::call_count() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   return requests_.size();
 }
 

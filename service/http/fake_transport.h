@@ -14,12 +14,12 @@
 
 #include <deque>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <variant>
 #include <vector>
 
 #include "absl/status/status.h"
+#include "service/common/mutex.h"
 #include "service/http/transport.h"
 
 namespace mediagen::http {
@@ -57,9 +57,9 @@ class FakeTransport : public HttpTransport {
   size_t call_count() const;
 
  private:
-  mutable std::mutex mu_;
-  std::deque<std::variant<Reply, absl::Status>> script_;
-  std::vector<Recorded> requests_;
+  mutable Mutex mu_;
+  std::deque<std::variant<Reply, absl::Status>> script_ ABSL_GUARDED_BY(mu_);
+  std::vector<Recorded> requests_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace mediagen::http

@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "service/common/mutex.h"
 
 namespace mediagen::idempotency {
 
@@ -53,7 +54,7 @@ std::unique_ptr<Lease> InMemoryIdempotencyStore::Begin(
   std::string map_key = MapKey(key);
   Outcome answer;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     EvictLocked(options_.clock->Now());
     auto it = entries_.find(map_key);
     if (it == entries_.end()) {
@@ -82,7 +83,7 @@ void InMemoryIdempotencyStore::Finish(const std::string& map_key,
                                       Outcome outcome, bool remember) {
   std::vector<OutcomeCallback> waiters;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     auto it = entries_.find(map_key);
     if (it == entries_.end()) return;
     waiters = std::move(it->second.waiters);
@@ -122,12 +123,12 @@ void InMemoryIdempotencyStore::EvictLocked(absl::Time now) {
 }
 
 size_t InMemoryIdempotencyStore::size() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   return entries_.size();
 }
 
 uint64_t InMemoryIdempotencyStore::evicted_early() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   return evicted_early_;
 }
 

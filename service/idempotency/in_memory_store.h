@@ -13,7 +13,6 @@
 #include <cstdint>
 #include <deque>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <utility>
 #include <vector>
@@ -21,6 +20,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/time/time.h"
 #include "service/common/clock.h"
+#include "service/common/mutex.h"
 #include "service/idempotency/idempotency_store.h"
 
 namespace mediagen::idempotency {
@@ -59,15 +59,15 @@ class InMemoryIdempotencyStore : public IdempotencyStore {
   // Length-prefixed tenant + request_id: no two (tenant, id) pairs alias.
   static std::string MapKey(const Key& key);
   void Finish(const std::string& map_key, Outcome outcome, bool remember);
-  void EvictLocked(absl::Time now);
+  void EvictLocked(absl::Time now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   const Options options_;
-  mutable std::mutex mu_;
-  absl::flat_hash_map<std::string, Entry> entries_;
+  mutable Mutex mu_;
+  absl::flat_hash_map<std::string, Entry> entries_ ABSL_GUARDED_BY(mu_);
   // Finished keys in completion order; with one TTL that is expiry order.
-  std::deque<std::pair<absl::Time, std::string>> finished_;
-  size_t finished_count_ = 0;
-  uint64_t evicted_early_ = 0;
+  std::deque<std::pair<absl::Time, std::string>> finished_ ABSL_GUARDED_BY(mu_);
+  size_t finished_count_ ABSL_GUARDED_BY(mu_) = 0;
+  uint64_t evicted_early_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
 }  // namespace mediagen::idempotency

@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "service/common/mutex.h"
 #include "service/jobs/job_version.h"
 
 namespace mediagen::jobs {
@@ -46,7 +47,7 @@ FakeJobStore::~FakeJobStore() { *alive_ = false; }
 std::unique_ptr<FakeJobCoordinator> FakeJobStore::Replica(
     const std::string& id) {
   auto replica = std::make_unique<FakeJobCoordinator>(this, id);
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   replicas_.insert(replica.get());
   return replica;
 }
@@ -87,7 +88,7 @@ void FakeJobStore::SetAvailable(bool available) {
   std::vector<std::pair<std::string, uint64_t>> memberships;
   std::vector<FakeJobCoordinator*> replicas;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     if (available_ == available) return;
     available_ = available;
     replicas.assign(replicas_.begin(), replicas_.end());
@@ -109,7 +110,7 @@ void FakeJobStore::SetAvailable(bool available) {
       FakeJobCoordinator* replica = nullptr;
       bool owner = false;
       {
-        std::lock_guard<std::mutex> lock(mu_);
+        MutexLock lock(&mu_);
         auto fit = followers_.find(key);
         if (fit == followers_.end() || !fit->second.count(id)) return;
         listener = fit->second[id].listener;
@@ -124,7 +125,7 @@ void FakeJobStore::SetAvailable(bool available) {
 
 std::string FakeJobStore::LeaseHolder(const std::string& tenant,
                                       const std::string& name) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   auto it = jobs_.find(Key(tenant, name));
   if (it == jobs_.end() ||
       it->second.lease_until <= scheduler_->clock().Now()) {
@@ -135,13 +136,13 @@ std::string FakeJobStore::LeaseHolder(const std::string& tenant,
 
 int64_t FakeJobStore::StoredVersion(const std::string& tenant,
                                     const std::string& name) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   auto it = jobs_.find(Key(tenant, name));
   return it == jobs_.end() ? 0 : it->second.version;
 }
 
 int FakeJobStore::publishes() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   return publishes_;
 }
 
@@ -149,12 +150,12 @@ FakeJobCoordinator::FakeJobCoordinator(FakeJobStore* store, std::string id)
     : store_(store), id_(std::move(id)) {}
 
 FakeJobCoordinator::~FakeJobCoordinator() {
-  std::lock_guard<std::mutex> lock(store_->mu_);
+  MutexLock lock(&store_->mu_);
   store_->replicas_.erase(this);
 }
 
 void FakeJobCoordinator::Crash() {
-  std::lock_guard<std::mutex> lock(store_->mu_);
+  MutexLock lock(&store_->mu_);
   crashed_ = true;
   store_->replicas_.erase(this);
   for (auto& [key, fs] : store_->followers_) {
@@ -165,14 +166,14 @@ void FakeJobCoordinator::Crash() {
 }
 
 bool FakeJobCoordinator::available() const {
-  std::lock_guard<std::mutex> lock(store_->mu_);
+  MutexLock lock(&store_->mu_);
   return store_->available_ && !crashed_;
 }
 
 std::unique_ptr<JobCoordinator::Membership> FakeJobCoordinator::Follow(
     const std::string& tenant, const std::string& name,
     std::shared_ptr<Listener> listener) {
-  std::lock_guard<std::mutex> lock(store_->mu_);
+  MutexLock lock(&store_->mu_);
   const std::string key = store_->Key(tenant, name);
   const uint64_t id = store_->next_id_++;
   store_->followers_[key][id] = {this, std::move(listener)};
@@ -187,7 +188,7 @@ void FakeJobCoordinator::Tick(const std::string& key, uint64_t id) {
   bool owner = false;
   bool report = false;
   {
-    std::lock_guard<std::mutex> lock(store_->mu_);
+    MutexLock lock(&store_->mu_);
     auto fit = store_->followers_.find(key);
     if (crashed_ || fit == store_->followers_.end() || !fit->second.count(id)) {
       return;
@@ -215,7 +216,7 @@ void FakeJobCoordinator::Tick(const std::string& key, uint64_t id) {
 void FakeJobCoordinator::Leave(const std::string& key, uint64_t id) {
   std::vector<std::pair<FakeJobCoordinator*, uint64_t>> others;
   {
-    std::lock_guard<std::mutex> lock(store_->mu_);
+    MutexLock lock(&store_->mu_);
     auto fit = store_->followers_.find(key);
     if (fit == store_->followers_.end()) return;
     fit->second.erase(id);
@@ -242,7 +243,7 @@ void FakeJobCoordinator::Publish(
     const std::string& tenant, const std::string& name, const v1::Job& job,
     int64_t floor, absl::AnyInvocable<void(absl::StatusOr<v1::Job>) &&> done) {
   auto shared_done = std::make_shared<decltype(done)>(std::move(done));
-  std::lock_guard<std::mutex> lock(store_->mu_);
+  MutexLock lock(&store_->mu_);
   if (!store_->available_ || crashed_) {
     store_->Post([shared_done] {
       std::move (*shared_done)(absl::UnavailableError("store unreachable"));
@@ -280,7 +281,7 @@ void FakeJobCoordinator::Lookup(
     absl::AnyInvocable<void(absl::StatusOr<std::optional<SharedState>>) &&>
         done) {
   auto shared_done = std::make_shared<decltype(done)>(std::move(done));
-  std::lock_guard<std::mutex> lock(store_->mu_);
+  MutexLock lock(&store_->mu_);
   absl::StatusOr<std::optional<SharedState>> result = std::nullopt;
   if (!store_->available_ || crashed_) {
     result = absl::UnavailableError("store unreachable");
@@ -300,7 +301,7 @@ void FakeJobCoordinator::Lookup(
 
 void FakeJobCoordinator::Poke(const std::string& tenant,
                               const std::string& name) {
-  std::lock_guard<std::mutex> lock(store_->mu_);
+  MutexLock lock(&store_->mu_);
   if (!store_->available_ || crashed_) return;
   const std::string key = store_->Key(tenant, name);
   auto it = store_->jobs_.find(key);
@@ -312,7 +313,7 @@ void FakeJobCoordinator::Poke(const std::string& tenant,
 
 void FakeJobCoordinator::SetAvailabilityObserver(
     std::function<void(bool)> observer) {
-  std::lock_guard<std::mutex> lock(store_->mu_);
+  MutexLock lock(&store_->mu_);
   observer_ = std::move(observer);
 }
 

@@ -17,11 +17,11 @@
 #include <functional>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <set>
 #include <string>
 #include <vector>
 
+#include "service/common/mutex.h"
 #include "service/common/scheduler.h"
 #include "service/jobs/job_coordinator.h"
 
@@ -66,20 +66,22 @@ class FakeJobStore {
   void Post(std::function<void()> task);
   std::string Key(const std::string& tenant, const std::string& name) const;
   // Lease rules (the Redis scripts'): take when free or expired.
-  bool TryAcquireLocked(Job& job, const std::string& replica);
+  bool TryAcquireLocked(Job& job, const std::string& replica)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   std::vector<std::shared_ptr<JobCoordinator::Listener>> ListenersLocked(
-      const std::string& key);
+      const std::string& key) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   Scheduler* const scheduler_;
   const absl::Duration lease_;
-  mutable std::mutex mu_;
-  bool available_ = true;
-  std::map<std::string, Job> jobs_;
+  mutable Mutex mu_;
+  bool available_ ABSL_GUARDED_BY(mu_) = true;
+  std::map<std::string, Job> jobs_ ABSL_GUARDED_BY(mu_);
   // key -> membership id -> follower
-  std::map<std::string, std::map<uint64_t, Follower>> followers_;
-  std::set<FakeJobCoordinator*> replicas_;
-  uint64_t next_id_ = 1;
-  int publishes_ = 0;
+  std::map<std::string, std::map<uint64_t, Follower>> followers_
+      ABSL_GUARDED_BY(mu_);
+  std::set<FakeJobCoordinator*> replicas_ ABSL_GUARDED_BY(mu_);
+  uint64_t next_id_ ABSL_GUARDED_BY(mu_) = 1;
+  int publishes_ ABSL_GUARDED_BY(mu_) = 0;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 

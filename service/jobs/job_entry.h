@@ -7,7 +7,7 @@
 //
 //   Actions actions;
 //   {
-//     std::lock_guard<std::mutex> lock(mu);
+//     MutexLock lock(&mu);
 //     ApplyStateLocked(entry, job, actions);   // snapshot or change
 //   }
 //   RunAll(actions);

@@ -91,7 +91,7 @@ std::unique_ptr<JobRegistry::WatchHandle> JobRegistry::Impl::Watch(
   Actions actions;
   std::unique_ptr<WatchHandle> handle;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     if (shutdown_.has_value()) {
       absl::Status status = *shutdown_;
       actions.push_back([watcher, status] { watcher->OnEnd(status); });
@@ -132,7 +132,7 @@ void JobRegistry::Impl::Get(const std::string& tenant, const std::string& name,
                             ReadFn read, ReadDone done) {
   Actions actions;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     if (shutdown_.has_value()) {
       actions.push_back([done = std::move(done), s = *shutdown_]() mutable {
         std::move(done)(s);
@@ -164,7 +164,7 @@ bool JobRegistry::Impl::Poke(const std::string& tenant,
   Actions actions;
   bool watched = false;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     if (Shared()) {
       // Whoever polls the job, here or elsewhere, hears of it through the
       // coordinator (this replica too, if it is the poller).
@@ -205,7 +205,7 @@ void JobRegistry::Impl::Invalidate(const std::string& tenant,
                                    const std::string& name) {
   Actions actions;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     if (Shared()) {
       JobCoordinator* coordinator = coordinator_;
       actions.push_back(
@@ -227,7 +227,7 @@ void JobRegistry::Impl::Invalidate(const std::string& tenant,
 void JobRegistry::Impl::Shutdown(const absl::Status& status) {
   Actions actions;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     shutdown_ = status;
     for (auto& [key, e] : entries_) {
       EndAllLocked(*e, status, actions);
@@ -251,7 +251,7 @@ void JobRegistry::Impl::Shutdown(const absl::Status& status) {
 void JobRegistry::Impl::Unwatch(const std::string& key, uint64_t id) {
   Actions actions;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     auto it = entries_.find(key);
     if (it == entries_.end()) return;
     std::shared_ptr<Entry> e = it->second;
@@ -289,7 +289,7 @@ void JobRegistry::Impl::OnRead(const std::shared_ptr<Entry>& e,
                                absl::StatusOr<v1::Job> result) {
   Actions actions;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     if (!Live(e)) {
       e->reading = false;
       // Shut down or expired while reading: only getters still wait.
@@ -439,7 +439,7 @@ void JobRegistry::Impl::SchedulePollLocked(const std::shared_ptr<Entry>& e,
     if (!self) return;
     Actions actions;
     {
-      std::lock_guard<std::mutex> lock(self->mu_);
+      MutexLock lock(&self->mu_);
       e->poll_task = 0;
       if (!e->reading && self->PollsLocked(*e)) {
         self->StartReadLocked(e, actions);
@@ -461,7 +461,7 @@ void JobRegistry::Impl::EnsureHeartbeatLocked(const std::shared_ptr<Entry>& e) {
 void JobRegistry::Impl::Heartbeat(const std::shared_ptr<Entry>& e) {
   Actions actions;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     e->heartbeat_task = 0;
     if (e->watchers.empty()) return;
     HeartbeatAllLocked(*e, actions);
@@ -492,7 +492,7 @@ void JobRegistry::Impl::MaybeIdleLocked(const std::shared_ptr<Entry>& e,
   e->expiry_task = scheduler_->RunAfter(options_.idle_ttl, [weak, e] {
     auto self = weak.lock();
     if (!self) return;
-    std::lock_guard<std::mutex> lock(self->mu_);
+    MutexLock lock(&self->mu_);
     e->expiry_task = 0;
     auto it = self->entries_.find(e->key);
     if (it != self->entries_.end() && it->second == e && e->watchers.empty() &&
@@ -513,14 +513,14 @@ void JobRegistry::Impl::EndAllLocked(Entry& e, const absl::Status& status,
 }
 
 size_t JobRegistry::Impl::ActivePollers() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   size_t n = 0;
   for (const auto& [key, e] : entries_) n += PollsLocked(*e) ? 1 : 0;
   return n;
 }
 
 size_t JobRegistry::Impl::WatcherCount() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   size_t n = 0;
   for (const auto& [key, e] : entries_) n += e->watchers.size();
   return n;

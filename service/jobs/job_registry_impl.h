@@ -6,11 +6,11 @@
 #define MEDIAGEN_SERVICE_JOBS_JOB_REGISTRY_IMPL_H_
 
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 
 #include "absl/container/flat_hash_map.h"
+#include "service/common/mutex.h"
 #include "service/jobs/job_coordinator.h"
 #include "service/jobs/job_entry.h"
 #include "service/jobs/job_registry.h"
@@ -57,22 +57,27 @@ class JobRegistry::Impl : public std::enable_shared_from_this<Impl> {
     return coordinator_ != nullptr && coordinator_->available();
   }
   // Whether this replica polls `e` upstream now.
-  bool PollsLocked(const Entry& e) const {
+  bool PollsLocked(const Entry& e) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     return !e.watchers.empty() && e.role != Role::kFollower;
   }
-  bool Live(const std::shared_ptr<Entry>& e) const {
+  bool Live(const std::shared_ptr<Entry>& e) const
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     auto it = entries_.find(e->key);
     return it != entries_.end() && it->second == e;
   }
   std::shared_ptr<Entry> GetOrCreateLocked(const std::string& tenant,
-                                           const std::string& name,
-                                           ReadFn read);
-  bool FreshLocked(const Entry& e, absl::Time now) const;
-  void FollowLocked(const std::shared_ptr<Entry>& e);
-  void LookUpLocked(const std::shared_ptr<Entry>& e, Actions& actions);
+                                           const std::string& name, ReadFn read)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  bool FreshLocked(const Entry& e, absl::Time now) const
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void FollowLocked(const std::shared_ptr<Entry>& e)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void LookUpLocked(const std::shared_ptr<Entry>& e, Actions& actions)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void OnLookup(const std::shared_ptr<Entry>& e,
                 absl::StatusOr<std::optional<SharedState>> result);
-  void StartReadLocked(const std::shared_ptr<Entry>& e, Actions& actions);
+  void StartReadLocked(const std::shared_ptr<Entry>& e, Actions& actions)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void OnRead(const std::shared_ptr<Entry>& e, uint64_t generation,
               absl::StatusOr<v1::Job> result);
   // `current`: the shared state after the coordinator took `job`.
@@ -83,24 +88,32 @@ class JobRegistry::Impl : public std::enable_shared_from_this<Impl> {
   // A read of upstream ended with `job` at `version`; `changed` when it
   // differs from what the entry held.
   void ApplyReadLocked(const std::shared_ptr<Entry>& e, v1::Job job,
-                       int64_t version, bool changed, Actions& actions);
+                       int64_t version, bool changed, Actions& actions)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void ApplyErrorLocked(const std::shared_ptr<Entry>& e,
-                        const absl::Status& status, Actions& actions);
+                        const absl::Status& status, Actions& actions)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // After a read: the next poll, or an early one for a poke that came in.
   void ScheduleNextLocked(const std::shared_ptr<Entry>& e, absl::Time now,
-                          Actions& actions);
-  void PokeLocked(const std::shared_ptr<Entry>& e, Actions& actions);
+                          Actions& actions) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void PokeLocked(const std::shared_ptr<Entry>& e, Actions& actions)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Makes sure an entry this replica polls has a read under way or due.
-  void EnsurePollingLocked(const std::shared_ptr<Entry>& e, Actions& actions);
+  void EnsurePollingLocked(const std::shared_ptr<Entry>& e, Actions& actions)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // `for_poke`: the poll stands for a poke held back by min_poke_gap.
   void SchedulePollLocked(const std::shared_ptr<Entry>& e, absl::Time when,
-                          bool for_poke = false);
-  void EnsureHeartbeatLocked(const std::shared_ptr<Entry>& e);
+                          bool for_poke = false)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void EnsureHeartbeatLocked(const std::shared_ptr<Entry>& e)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void Heartbeat(const std::shared_ptr<Entry>& e);
-  void StopPollingLocked(Entry& e);
+  void StopPollingLocked(Entry& e) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // No watchers left: stop polling, leave the coordinator, expire later.
-  void MaybeIdleLocked(const std::shared_ptr<Entry>& e, Actions& actions);
-  void EndAllLocked(Entry& e, const absl::Status& status, Actions& actions);
+  void MaybeIdleLocked(const std::shared_ptr<Entry>& e, Actions& actions)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void EndAllLocked(Entry& e, const absl::Status& status, Actions& actions)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void OnAvailability(bool available);
   void Cancel(Scheduler::TaskId& id) {
     if (id != 0) scheduler_->Cancel(id);
@@ -110,10 +123,11 @@ class JobRegistry::Impl : public std::enable_shared_from_this<Impl> {
   const Options options_;
   Scheduler* const scheduler_;
   JobCoordinator* const coordinator_;
-  mutable std::mutex mu_;
-  absl::flat_hash_map<std::string, std::shared_ptr<Entry>> entries_;
-  uint64_t next_watcher_id_ = 1;
-  std::optional<absl::Status> shutdown_;
+  mutable Mutex mu_;
+  absl::flat_hash_map<std::string, std::shared_ptr<Entry>> entries_
+      ABSL_GUARDED_BY(mu_);
+  uint64_t next_watcher_id_ ABSL_GUARDED_BY(mu_) = 1;
+  std::optional<absl::Status> shutdown_ ABSL_GUARDED_BY(mu_);
 };
 
 // Forwards one followed entry's coordinator events to the registry.

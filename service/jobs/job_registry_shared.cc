@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <utility>
 
+#include "service/common/mutex.h"
 #include "service/jobs/job_registry_impl.h"
 #include "service/jobs/job_version.h"
 
@@ -39,7 +40,7 @@ void JobRegistry::Impl::OnLookup(
     absl::StatusOr<std::optional<SharedState>> result) {
   Actions actions;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     e->looking_up = false;
     if (!Live(e)) return;
     const absl::Time now = scheduler_->clock().Now();
@@ -90,7 +91,7 @@ void JobRegistry::Impl::OnPublished(const std::shared_ptr<Entry>& e,
                                     absl::StatusOr<v1::Job> current) {
   Actions actions;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     e->reading = false;
     if (!Live(e)) {
       for (auto& getter : e->getters) {
@@ -125,7 +126,7 @@ void JobRegistry::Impl::OnSharedState(const std::shared_ptr<Entry>& e,
                                       const v1::Job& job) {
   Actions actions;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     if (!Live(e) || job.version() <= e->version) return;
     ApplyStateLocked(*e, job, actions);
     e->read_at = scheduler_->clock().Now();
@@ -148,7 +149,7 @@ void JobRegistry::Impl::OnSharedState(const std::shared_ptr<Entry>& e,
 void JobRegistry::Impl::OnSharedPoke(const std::shared_ptr<Entry>& e) {
   Actions actions;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     if (Live(e)) PokeLocked(e, actions);
   }
   RunAll(actions);
@@ -158,7 +159,7 @@ void JobRegistry::Impl::OnOwnership(const std::shared_ptr<Entry>& e,
                                     bool owner) {
   Actions actions;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     if (!Live(e) || e->watchers.empty()) return;
     const Role role =
         owner ? Role::kOwner : (Shared() ? Role::kFollower : Role::kLocal);
@@ -176,7 +177,7 @@ void JobRegistry::Impl::OnOwnership(const std::shared_ptr<Entry>& e,
 void JobRegistry::Impl::OnResync(const std::shared_ptr<Entry>& e) {
   Actions actions;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     if (Live(e) && !e->watchers.empty()) LookUpLocked(e, actions);
   }
   RunAll(actions);
@@ -185,7 +186,7 @@ void JobRegistry::Impl::OnResync(const std::shared_ptr<Entry>& e) {
 void JobRegistry::Impl::OnAvailability(bool available) {
   Actions actions;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     if (available) return;  // each membership hears OnOwnership / OnResync
     // Nobody else's publications can be heard now: every replica polls
     // what it watches itself until the store is back. Watches go on.

@@ -7,6 +7,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "service/common/mutex.h"
 #include "service/jobs/job_version.h"
 
 namespace mediagen::jobs {
@@ -118,16 +119,16 @@ struct RedisJobCoordinator::Shared {
   Options options;
   redis::Client* redis = nullptr;
   Scheduler* scheduler = nullptr;
-  std::mutex mu;
-  bool stopped = false;                                    // guarded by mu
-  uint64_t next_id = 1;                                    // guarded by mu
-  std::map<uint64_t, std::shared_ptr<Followed>> followed;  // guarded by mu
-  std::function<void(bool)> observer;                      // guarded by mu
-  Scheduler::TaskId tick = 0;                              // guarded by mu
+  Mutex mu;
+  bool stopped ABSL_GUARDED_BY(mu) = false;
+  uint64_t next_id ABSL_GUARDED_BY(mu) = 1;
+  std::map<uint64_t, std::shared_ptr<Followed>> followed ABSL_GUARDED_BY(mu);
+  std::function<void(bool)> observer ABSL_GUARDED_BY(mu);
+  Scheduler::TaskId tick ABSL_GUARDED_BY(mu) = 0;
   std::atomic<bool> up{false};
 
   std::vector<std::shared_ptr<Followed>> All() {
-    std::lock_guard<std::mutex> lock(mu);
+    MutexLock lock(&mu);
     std::vector<std::shared_ptr<Followed>> out;
     for (auto& [id, f] : followed) out.push_back(f);
     return out;
@@ -154,7 +155,7 @@ struct RedisJobCoordinator::Shared {
                         const bool owner = reply->integer() == 1;
                         bool changed;
                         {
-                          std::lock_guard<std::mutex> lock(self->mu);
+                          MutexLock lock(&self->mu);
                           if (f->gone || self->stopped) {
                             // Taken after the last watcher left: give it back.
                             if (owner) self->Release(*f);
@@ -171,14 +172,14 @@ struct RedisJobCoordinator::Shared {
 // Every lease / 4: each followed job's lease renewed, or tried for.
 void RedisJobCoordinator::Shared::Tick(const std::shared_ptr<Shared>& self) {
   for (auto& f : self->All()) TryLease(self, f, /*report=*/false);
-  std::lock_guard<std::mutex> lock(self->mu);
+  MutexLock lock(&self->mu);
   if (self->stopped) return;
   std::weak_ptr<Shared> weak = self;
   self->tick = self->scheduler->RunAfter(self->options.lease / 4, [weak] {
     auto self = weak.lock();
     if (!self) return;
     {
-      std::lock_guard<std::mutex> lock(self->mu);
+      MutexLock lock(&self->mu);
       if (self->stopped) return;
       self->tick = 0;
     }
@@ -214,7 +215,7 @@ RedisJobCoordinator::RedisJobCoordinator(Options options, redis::Client* redis,
     self->up = up;
     std::function<void(bool)> observer;
     {
-      std::lock_guard<std::mutex> lock(self->mu);
+      MutexLock lock(&self->mu);
       if (self->stopped) return;
       observer = self->observer;
     }
@@ -222,7 +223,7 @@ RedisJobCoordinator::RedisJobCoordinator(Options options, redis::Client* redis,
     if (!up) {
       // Leases cannot be renewed now; they run out, and the next
       // round after the outage says who holds them.
-      std::lock_guard<std::mutex> lock(self->mu);
+      MutexLock lock(&self->mu);
       for (auto& [id, f] : self->followed) f->owner = false;
       return;
     }
@@ -239,7 +240,7 @@ RedisJobCoordinator::~RedisJobCoordinator() {
   redis_->RemoveStateObserver(observer_id_);
   std::map<uint64_t, std::shared_ptr<Followed>> followed;
   {
-    std::lock_guard<std::mutex> lock(shared_->mu);
+    MutexLock lock(&shared_->mu);
     shared_->stopped = true;
     if (shared_->tick != 0) scheduler_->Cancel(shared_->tick);
     followed.swap(shared_->followed);
@@ -326,7 +327,7 @@ std::unique_ptr<JobCoordinator::Membership> RedisJobCoordinator::Follow(
   f->subscription = redis_->Subscribe(f->channel, std::move(callbacks));
   uint64_t id;
   {
-    std::lock_guard<std::mutex> lock(shared_->mu);
+    MutexLock lock(&shared_->mu);
     id = shared_->next_id++;
     f->id = id;
     shared_->followed[id] = f;
@@ -337,7 +338,7 @@ std::unique_ptr<JobCoordinator::Membership> RedisJobCoordinator::Follow(
 void RedisJobCoordinator::Unfollow(uint64_t id) {
   std::shared_ptr<Followed> f;
   {
-    std::lock_guard<std::mutex> lock(shared_->mu);
+    MutexLock lock(&shared_->mu);
     auto it = shared_->followed.find(id);
     if (it == shared_->followed.end()) return;
     f = std::move(it->second);
@@ -421,7 +422,7 @@ void RedisJobCoordinator::Poke(const std::string& tenant,
 
 void RedisJobCoordinator::SetAvailabilityObserver(
     std::function<void(bool)> observer) {
-  std::lock_guard<std::mutex> lock(shared_->mu);
+  MutexLock lock(&shared_->mu);
   shared_->observer = std::move(observer);
 }
 

@@ -15,6 +15,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "service/common/mutex.h"
 #include "service/redis/connection.h"
 
 namespace mediagen::redis {
@@ -101,7 +102,7 @@ Client::Client(Options options)
 Client::~Client() { Stop(); }
 
 absl::Status Client::Start() {
-  std::lock_guard<std::mutex> lifecycle(lifecycle_mu_);
+  MutexLock lifecycle(&lifecycle_mu_);
   if (started_) return absl::FailedPreconditionError("Redis client started");
   if (queue_->closed()) {
     return absl::FailedPreconditionError("Redis client stopped");
@@ -140,7 +141,7 @@ absl::Status Client::Start() {
 }
 
 void Client::Stop() {
-  std::lock_guard<std::mutex> lifecycle(lifecycle_mu_);
+  MutexLock lifecycle(&lifecycle_mu_);
   if (thread_.joinable() && std::this_thread::get_id() == thread_.get_id()) {
     std::fprintf(stderr,
                  "redis::Client::Stop called on its own loop thread "
@@ -236,18 +237,21 @@ std::unique_ptr<Subscription> Client::Subscribe(std::string channel,
 }
 
 absl::Status Client::status() const {
-  std::lock_guard<std::mutex> lock(status_mu_);
+  MutexLock lock(&status_mu_);
   return up() ? absl::OkStatus() : Detached(status_);
 }
 
 bool Client::WaitUntilUp(absl::Duration timeout) const {
-  std::unique_lock<std::mutex> lock(status_mu_);
-  return status_cv_.wait_for(lock, absl::ToChronoNanoseconds(timeout),
-                             [this] { return up(); });
+  const absl::Time deadline = absl::Now() + timeout;
+  MutexLock lock(&status_mu_);
+  while (!up()) {
+    if (!status_cv_.WaitUntil(&status_mu_, deadline)) return up();
+  }
+  return true;
 }
 
 Client::ObserverId Client::AddStateObserver(StateObserver observer) {
-  std::lock_guard<std::mutex> lock(observers_mu_);
+  MutexLock lock(&observers_mu_);
   const ObserverId id = next_observer_++;
   observers_[id] =
       std::make_shared<Observer>(std::move(observer), queue_.get());
@@ -257,7 +261,7 @@ Client::ObserverId Client::AddStateObserver(StateObserver observer) {
 void Client::RemoveStateObserver(ObserverId id) {
   std::shared_ptr<Observer> observer;
   {
-    std::lock_guard<std::mutex> lock(observers_mu_);
+    MutexLock lock(&observers_mu_);
     auto it = observers_.find(id);
     if (it == observers_.end()) return;
     observer = std::move(it->second);
@@ -336,7 +340,7 @@ void Client::TakeWork(bool* stop) {
   if (commands.empty()) return;
   absl::Status down;
   if (!command_->up()) {
-    std::lock_guard<std::mutex> lock(status_mu_);
+    MutexLock lock(&status_mu_);
     down = absl::UnavailableError(
         absl::StrCat("Redis is not connected (", status_.message(), ")"));
   }
@@ -384,17 +388,17 @@ void Client::Shutdown() {
 
 void Client::SetState(bool up, const absl::Status& cause) {
   {
-    std::lock_guard<std::mutex> lock(status_mu_);
+    MutexLock lock(&status_mu_);
     status_ = Detached(cause);
     up_.store(up, std::memory_order_release);
   }
-  status_cv_.notify_all();
+  status_cv_.SignalAll();
 }
 
 void Client::NotifyObservers(bool up, const absl::Status& cause) {
   std::vector<std::shared_ptr<Observer>> observers;
   {
-    std::lock_guard<std::mutex> lock(observers_mu_);
+    MutexLock lock(&observers_mu_);
     for (const auto& [id, o] : observers_) observers.push_back(o);
   }
   for (auto& o : observers) {

@@ -84,13 +84,11 @@
 #define MEDIAGEN_SERVICE_REDIS_CLIENT_H_
 
 #include <atomic>
-#include <condition_variable>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -99,6 +97,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "service/common/mutex.h"
 #include "service/redis/reply.h"
 #include "service/redis/script.h"
 #include "service/redis/subscription.h"
@@ -222,17 +221,18 @@ class Client {
   std::atomic<size_t> outstanding_{0};
   std::atomic<bool> up_{false};
 
-  mutable std::mutex status_mu_;
-  mutable std::condition_variable status_cv_;
-  absl::Status status_;
+  mutable Mutex status_mu_;
+  mutable CondVar status_cv_;
+  absl::Status status_ ABSL_GUARDED_BY(status_mu_);
 
-  std::mutex observers_mu_;
-  ObserverId next_observer_ = 1;
-  std::map<ObserverId, std::shared_ptr<Observer>> observers_;
+  Mutex observers_mu_;
+  ObserverId next_observer_ ABSL_GUARDED_BY(observers_mu_) = 1;
+  std::map<ObserverId, std::shared_ptr<Observer>> observers_
+      ABSL_GUARDED_BY(observers_mu_);
 
-  std::mutex lifecycle_mu_;  // Start/Stop
-  bool started_ = false;
-  std::thread thread_;
+  Mutex lifecycle_mu_;  // Start/Stop
+  bool started_ ABSL_GUARDED_BY(lifecycle_mu_) = false;
+  std::thread thread_ ABSL_GUARDED_BY(lifecycle_mu_);
 
   // Loop thread only (built by the constructor, used once the loop runs).
   std::vector<absl::AnyInvocable<void()>> deferred_;

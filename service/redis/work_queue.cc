@@ -5,6 +5,8 @@
 
 #include <cstdint>
 
+#include "service/common/mutex.h"
+
 namespace mediagen::redis::internal {
 
 WorkQueue::WorkQueue() : wake_fd_(eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) {}
@@ -14,29 +16,35 @@ WorkQueue::~WorkQueue() {
 }
 
 bool WorkQueue::Push(QueuedCommand& command) {
-  std::unique_lock<std::mutex> lock(mu_);
-  if (closed_) return false;
+  mu_.Lock();
+  if (closed_) {
+    mu_.Unlock();
+    return false;
+  }
   // Only the first item after a Take needs a wakeup: the loop takes all.
   const bool wake = commands_.empty() && tasks_.empty();
   commands_.push_back(std::move(command));
-  lock.unlock();
+  mu_.Unlock();
   if (wake) Wake();
   return true;
 }
 
 bool WorkQueue::Push(Task task) {
-  std::unique_lock<std::mutex> lock(mu_);
-  if (closed_) return false;
+  mu_.Lock();
+  if (closed_) {
+    mu_.Unlock();
+    return false;
+  }
   const bool wake = commands_.empty() && tasks_.empty();
   tasks_.push_back(std::move(task));
-  lock.unlock();
+  mu_.Unlock();
   if (wake) Wake();
   return true;
 }
 
 void WorkQueue::RequestStop() {
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     stop_ = true;
   }
   Wake();
@@ -44,7 +52,7 @@ void WorkQueue::RequestStop() {
 
 bool WorkQueue::Take(std::vector<QueuedCommand>* commands,
                      std::vector<Task>* tasks) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   commands->swap(commands_);
   tasks->swap(tasks_);
   return stop_;
@@ -58,14 +66,14 @@ void WorkQueue::ConsumeWakeup() {
 
 void WorkQueue::Close(std::vector<QueuedCommand>* commands,
                       std::vector<Task>* tasks) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   closed_ = true;
   commands->swap(commands_);
   tasks->swap(tasks_);
 }
 
 bool WorkQueue::closed() {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   return closed_;
 }
 

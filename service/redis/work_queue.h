@@ -15,7 +15,6 @@
 #define MEDIAGEN_SERVICE_REDIS_WORK_QUEUE_H_
 
 #include <atomic>
-#include <mutex>
 #include <string>
 #include <thread>
 #include <utility>
@@ -24,6 +23,7 @@
 #include "absl/functional/any_invocable.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "service/common/mutex.h"
 #include "service/redis/reply.h"
 
 namespace mediagen::redis::internal {
@@ -75,11 +75,11 @@ class WorkQueue {
 
   const int wake_fd_;
   std::atomic<std::thread::id> loop_thread_{};
-  std::mutex mu_;
-  bool stop_ = false;
-  bool closed_ = false;
-  std::vector<QueuedCommand> commands_;
-  std::vector<Task> tasks_;
+  Mutex mu_;
+  bool stop_ ABSL_GUARDED_BY(mu_) = false;
+  bool closed_ ABSL_GUARDED_BY(mu_) = false;
+  std::vector<QueuedCommand> commands_ ABSL_GUARDED_BY(mu_);
+  std::vector<Task> tasks_ ABSL_GUARDED_BY(mu_);
 };
 
 // A callback that runs on the loop thread and never after Cancel() returns.
@@ -94,7 +94,7 @@ class Guarded {
 
   template <typename F>
   void Run(F&& f) {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     if (active_.load(std::memory_order_acquire)) f(value_);
   }
 
@@ -103,14 +103,14 @@ class Guarded {
       active_.store(false, std::memory_order_release);
       return;
     }
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     active_.store(false, std::memory_order_release);
   }
 
  private:
-  std::mutex mu_;
+  Mutex mu_;
   std::atomic<bool> active_{true};
-  T value_;
+  T value_ ABSL_GUARDED_BY(mu_);
   const WorkQueue* const queue_;
 };
 

@@ -3,7 +3,6 @@
 #include <array>
 #include <atomic>
 #include <memory>
-#include <mutex>
 #include <string>
 
 #include "absl/container/flat_hash_map.h"
@@ -418,7 +417,7 @@ void Observability::SetDraining(bool draining) {
 
 void Observability::SetRedisUp(bool up, const absl::Status& cause) {
   {
-    std::lock_guard<std::mutex> lock(redis_mu_);
+    MutexLock lock(&redis_mu_);
     if (redis_up_ == nullptr) {
       // Only a server with Redis configured has the series.
       redis_up_ = metrics_

@@ -24,12 +24,12 @@
 
 #include <atomic>
 #include <memory>
-#include <mutex>
 #include <vector>
 
 #include "absl/strings/string_view.h"
 #include "grpcpp/support/server_interceptor.h"
 #include "service/api/call_record.h"
+#include "service/common/mutex.h"
 #include "service/jobs/job_registry.h"
 #include "service/telemetry/log.h"
 #include "service/telemetry/metrics.h"
@@ -93,8 +93,9 @@ class Observability {
   std::shared_ptr<upstream::AttemptObserver> upstream_observer_;
   telemetry::Family<telemetry::Counter>* idempotency_hits_;
   telemetry::Gauge* draining_;
-  telemetry::Gauge* redis_up_ = nullptr;  // made when first set
-  std::mutex redis_mu_;
+  telemetry::Gauge* redis_up_ ABSL_GUARDED_BY(redis_mu_) =
+      nullptr;  // made when first set
+  Mutex redis_mu_;
   std::atomic<const jobs::JobRegistry*> registry_{nullptr};
   std::atomic<int64_t> unknown_log_next_ns_{0};
   std::atomic<int64_t> unknown_log_suppressed_{0};

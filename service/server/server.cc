@@ -16,6 +16,7 @@
 #include "service/api/media_service.h"
 #include "service/api/stable_audio_service.h"
 #include "service/api/video_service.h"
+#include "service/common/mutex.h"
 #include "service/common/scheduler.h"
 #include "service/http/curl_transport.h"
 #include "service/idempotency/in_memory_store.h"
@@ -279,8 +280,8 @@ Server::~Server() { Shutdown(absl::Seconds(1)); }
 bool Server::dev_mode() const { return tenants_->dev_mode(); }
 
 void Server::Wait() {
-  std::unique_lock<std::mutex> lock(shutdown_mu_);
-  shutdown_cv_.wait(lock, [this] { return shut_down_; });
+  MutexLock lock(&shutdown_mu_);
+  while (!shut_down_) shutdown_cv_.Wait(&shutdown_mu_);
 }
 
 void Server::Drain() {
@@ -304,10 +305,10 @@ void Server::SetServing(bool serving) {
 
 void Server::DrainWith(absl::Duration delay, absl::Duration grace) {
   {
-    std::unique_lock<std::mutex> lock(shutdown_mu_);
+    MutexLock lock(&shutdown_mu_);
     if (shutting_down_) {
       // Somebody else drains: return when they are done.
-      shutdown_cv_.wait(lock, [this] { return shut_down_; });
+      while (!shut_down_) shutdown_cv_.Wait(&shutdown_mu_);
       return;
     }
     shutting_down_ = true;
@@ -362,10 +363,10 @@ void Server::DrainWith(absl::Duration delay, absl::Duration grace) {
               {{"drain_ms", api::RoundedMillis(absl::Now() - start)}});
   }
   {
-    std::lock_guard<std::mutex> lock(shutdown_mu_);
+    MutexLock lock(&shutdown_mu_);
     shut_down_ = true;
   }
-  shutdown_cv_.notify_all();
+  shutdown_cv_.SignalAll();
 }
 
 }  // namespace mediagen::server

@@ -14,15 +14,14 @@
 #ifndef MEDIAGEN_SERVICE_SERVER_SERVER_H_
 #define MEDIAGEN_SERVICE_SERVER_SERVER_H_
 
-#include <condition_variable>
 #include <memory>
-#include <mutex>
 #include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "grpcpp/grpcpp.h"
 #include "service/api/api_context.h"
+#include "service/common/mutex.h"
 #include "service/common/scheduler.h"
 #include "service/idempotency/idempotency_store.h"
 #include "service/jobs/job_coordinator.h"
@@ -93,10 +92,10 @@ class Server {
   int grpc_port_ = 0;
   int admin_port_ = 0;
 
-  std::mutex shutdown_mu_;
-  std::condition_variable shutdown_cv_;
-  bool shutting_down_ = false;
-  bool shut_down_ = false;
+  Mutex shutdown_mu_;
+  CondVar shutdown_cv_;
+  bool shutting_down_ ABSL_GUARDED_BY(shutdown_mu_) = false;
+  bool shut_down_ ABSL_GUARDED_BY(shutdown_mu_) = false;
 };
 
 }  // namespace mediagen::server

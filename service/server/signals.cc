@@ -3,8 +3,9 @@
 #include <pthread.h>
 #include <unistd.h>
 
-#include <mutex>
 #include <thread>
+
+#include "service/common/mutex.h"
 
 namespace mediagen::server {
 
@@ -32,7 +33,7 @@ int DrainOnSignal(const DrainOnSignalOptions& options,
 
   // The watchdog ends the process unless the drain finished first: then
   // `done` is set and a signal aimed at the watchdog alone wakes it.
-  std::mutex mu;
+  Mutex mu;
   bool done = false;   // the drain finished; the watchdog must not fire
   bool fired = false;  // the watchdog took the exit path
   std::thread watchdog([&] {
@@ -40,7 +41,7 @@ int DrainOnSignal(const DrainOnSignalOptions& options,
     siginfo_t info;
     const int again = sigtimedwait(&options.signals, &info, &limit);
     {
-      std::lock_guard<std::mutex> lock(mu);
+      MutexLock lock(&mu);
       if (done) return;
       fired = true;
     }
@@ -54,7 +55,7 @@ int DrainOnSignal(const DrainOnSignalOptions& options,
   drain();
   bool wake;
   {
-    std::lock_guard<std::mutex> lock(mu);
+    MutexLock lock(&mu);
     done = true;
     wake = !fired;
   }

@@ -2,11 +2,10 @@
 
 #include <unistd.h>
 
-#include <mutex>
-
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
+#include "service/common/mutex.h"
 
 namespace mediagen::telemetry {
 
@@ -86,8 +85,8 @@ void Logger::Log(LogLevel level, absl::string_view msg,
     }
   }
   text.append("}\n");
-  static std::mutex* const mu = new std::mutex;
-  std::lock_guard<std::mutex> lock(*mu);
+  static Mutex* const mu = new Mutex;
+  MutexLock lock(mu);
   sink_(text);
 }
 

@@ -5,6 +5,7 @@
 #include <variant>
 
 #include "absl/strings/str_cat.h"
+#include "service/common/mutex.h"
 
 namespace mediagen::telemetry {
 namespace {
@@ -112,13 +113,13 @@ Histogram::Snapshot Histogram::Take() const {
 }
 
 std::vector<double> LatencyBuckets() {
-  return {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1,  0.25,
-          0.5,   1,      2.5,   5,    10,    30,   60,   300};
+  return {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25,
+          0.5,   1,      2.5,   5,    10,    30,   60,  300};
 }
 
 template <typename T>
 T* Family<T>::With(const std::vector<std::string>& values) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   auto it = series_.find(values);
   if (it != series_.end()) return it->second.get();
   std::vector<std::string> key = values;
@@ -137,7 +138,7 @@ template <typename T>
 void Family<T>::ForEach(
     const std::function<void(const std::vector<std::string>&, const T&)>& fn)
     const {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   for (const auto& [values, series] : series_) fn(values, *series);
 }
 
@@ -149,8 +150,7 @@ struct MetricsRegistry::Entry {
   std::string name;
   std::string help;
   std::string type;
-  std::variant<std::unique_ptr<Family<Counter>>,
-               std::unique_ptr<Family<Gauge>>,
+  std::variant<std::unique_ptr<Family<Counter>>, std::unique_ptr<Family<Gauge>>,
                std::unique_ptr<Family<Histogram>>, std::function<double()>>
       metric;
 };
@@ -163,7 +163,7 @@ Family<Counter>* MetricsRegistry::AddCounter(
   auto family = std::make_unique<Family<Counter>>(
       std::move(label_names), [] { return std::make_unique<Counter>(); });
   Family<Counter>* out = family.get();
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   entries_.push_back(std::make_unique<Entry>(
       Entry{std::move(name), std::move(help), "counter", std::move(family)}));
   return out;
@@ -174,7 +174,7 @@ Family<Gauge>* MetricsRegistry::AddGauge(std::string name, std::string help,
   auto family = std::make_unique<Family<Gauge>>(
       std::move(label_names), [] { return std::make_unique<Gauge>(); });
   Family<Gauge>* out = family.get();
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   entries_.push_back(std::make_unique<Entry>(
       Entry{std::move(name), std::move(help), "gauge", std::move(family)}));
   return out;
@@ -187,7 +187,7 @@ Family<Histogram>* MetricsRegistry::AddHistogram(
       std::move(label_names),
       [bounds] { return std::make_unique<Histogram>(bounds); });
   Family<Histogram>* out = family.get();
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   entries_.push_back(std::make_unique<Entry>(
       Entry{std::move(name), std::move(help), "histogram", std::move(family)}));
   return out;
@@ -196,13 +196,13 @@ Family<Histogram>* MetricsRegistry::AddHistogram(
 void MetricsRegistry::AddCallback(std::string name, std::string help,
                                   std::string type,
                                   std::function<double()> read) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   entries_.push_back(std::make_unique<Entry>(Entry{
       std::move(name), std::move(help), std::move(type), std::move(read)}));
 }
 
 std::string MetricsRegistry::Render() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   std::string out;
   for (const auto& e : entries_) {
     absl::StrAppend(&out, "# HELP ", e->name, " ", EscapeHelp(e->help), "\n",
@@ -212,8 +212,8 @@ std::string MetricsRegistry::Render() const {
         absl::StrAppend(&out, e->name, Labels((*c)->label_names(), v), " ",
                         s.value(), "\n");
       });
-    } else if (auto* g = std::get_if<std::unique_ptr<Family<Gauge>>>(
-                   &e->metric)) {
+    } else if (auto* g =
+                   std::get_if<std::unique_ptr<Family<Gauge>>>(&e->metric)) {
       (*g)->ForEach([&](const std::vector<std::string>& v, const Gauge& s) {
         absl::StrAppend(&out, e->name, Labels((*g)->label_names(), v), " ",
                         s.value(), "\n");

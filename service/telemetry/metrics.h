@@ -27,11 +27,11 @@
 #include <functional>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <vector>
 
 #include "absl/strings/string_view.h"
+#include "service/common/mutex.h"
 
 namespace mediagen::telemetry {
 
@@ -97,15 +97,15 @@ class Family {
 
   const std::vector<std::string>& label_names() const { return label_names_; }
   // Calls `fn(values, series)` for every series, sorted by label values.
-  void ForEach(
-      const std::function<void(const std::vector<std::string>&, const T&)>& fn)
-      const;
+  void ForEach(const std::function<void(const std::vector<std::string>&,
+                                        const T&)>& fn) const;
 
  private:
   const std::vector<std::string> label_names_;
   const Factory factory_;
-  mutable std::mutex mu_;
-  std::map<std::vector<std::string>, std::unique_ptr<T>> series_;
+  mutable Mutex mu_;
+  std::map<std::vector<std::string>, std::unique_ptr<T>> series_
+      ABSL_GUARDED_BY(mu_);
 };
 
 class MetricsRegistry {
@@ -134,8 +134,8 @@ class MetricsRegistry {
 
  private:
   struct Entry;
-  mutable std::mutex mu_;
-  std::vector<std::unique_ptr<Entry>> entries_;
+  mutable Mutex mu_;
+  std::vector<std::unique_ptr<Entry>> entries_ ABSL_GUARDED_BY(mu_);
 };
 
 // Prometheus label value escaping: backslash, double quote and newline.

@@ -4,6 +4,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
+#include "service/common/mutex.h"
 #include "service/upstream/providers/elevenlabs.h"
 
 namespace mediagen::upstream {
@@ -85,7 +86,7 @@ void Operation::Cancel() {
   std::shared_ptr<http::HttpCall> call;
   std::optional<Scheduler::TaskId> timer;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     if (finished_ || cancelled_) return;
     cancelled_ = true;
     call = call_;
@@ -93,7 +94,7 @@ void Operation::Cancel() {
   }
   if (timer.has_value() && scheduler_->Cancel(*timer)) {
     {
-      std::lock_guard<std::mutex> lock(mu_);
+      MutexLock lock(&mu_);
       timer_.reset();
     }
     Finish(CancelledStatus());
@@ -106,7 +107,7 @@ void Operation::Cancel() {
 void Operation::ResumeReceive() {
   std::shared_ptr<http::HttpCall> call;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     call = call_;
   }
   if (call) call->ResumeReceive();
@@ -127,7 +128,7 @@ absl::Status Operation::CancelledStatus() const {
 void Operation::StartAttempt() {
   int attempt;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     if (cancelled_) {
       // Finish below, outside the lock.
       attempt = -1;
@@ -158,7 +159,7 @@ void Operation::StartAttempt() {
       });
   bool cancel_now = false;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     // A transport that answered inline has finished this attempt already.
     if (in_flight_ && attempt_ == attempt) {
       call_ = call;
@@ -171,7 +172,7 @@ void Operation::StartAttempt() {
 void Operation::OnAttemptDone(int attempt,
                               absl::StatusOr<http::HttpResponse> result) {
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     if (attempt != attempt_) return;  // cannot happen; belt and braces
     in_flight_ = false;
     call_.reset();
@@ -211,7 +212,7 @@ void Operation::OnAttemptDone(int attempt,
   Report(report);
   if (!d.retry) return Finish(std::move(failure));
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     if (!cancelled_) {
       std::shared_ptr<Operation> self = shared_from_this();
       // The scheduler never runs a task inside RunAfter, so holding mu_
@@ -230,7 +231,7 @@ void Operation::Report(const AttemptReport& report) {
 
 void Operation::OnTimer() {
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     timer_.reset();
   }
   StartAttempt();
@@ -238,7 +239,7 @@ void Operation::OnTimer() {
 
 void Operation::Finish(absl::Status status) {
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     if (finished_) return;
     finished_ = true;
     in_flight_ = false;

@@ -28,7 +28,6 @@
 
 #include <atomic>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -39,6 +38,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "mediagen/v1/elevenlabs.pb.h"
+#include "service/common/mutex.h"
 #include "service/common/scheduler.h"
 #include "service/http/transport.h"
 #include "service/upstream/engine/retry_policy.h"
@@ -193,13 +193,13 @@ class Operation : public CallHandle,
   std::unique_ptr<RetryPolicy> retry_;
   std::unique_ptr<BackoffPolicy> backoff_;
 
-  std::mutex mu_;
-  bool finished_ = false;
-  bool cancelled_ = false;
-  bool in_flight_ = false;
-  int attempt_ = 0;
-  std::shared_ptr<http::HttpCall> call_;
-  std::optional<Scheduler::TaskId> timer_;
+  Mutex mu_;
+  bool finished_ ABSL_GUARDED_BY(mu_) = false;
+  bool cancelled_ ABSL_GUARDED_BY(mu_) = false;
+  bool in_flight_ ABSL_GUARDED_BY(mu_) = false;
+  int attempt_ ABSL_GUARDED_BY(mu_) = 0;
+  std::shared_ptr<http::HttpCall> call_ ABSL_GUARDED_BY(mu_);
+  std::optional<Scheduler::TaskId> timer_ ABSL_GUARDED_BY(mu_);
 };
 
 // A call answered by one buffered HTTP response.
