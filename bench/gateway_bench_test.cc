@@ -98,6 +98,15 @@ TEST(GatewayBenchTest, EveryScenarioPrintsItsFiguresAndTargets) {
   EXPECT_GE(out.figures.at("replicas_delivery_other_replicas_p99_ms"),
             out.figures.at("replicas_delivery_other_replicas_p50_ms"));
   EXPECT_TRUE(out.targets.count("replicas_polls_per_interval"));
+  EXPECT_GT(out.figures.at("replicas_create_request_id_redis_p50_us"), 0);
+  EXPECT_GT(out.figures.at("replicas_create_request_id_memory_p50_us"), 0);
+  EXPECT_NEAR(
+      out.figures.at("replicas_create_request_id_added_p50_us"),
+      out.figures.at("replicas_create_request_id_redis_p50_us") -
+          out.figures.at("replicas_create_request_id_memory_p50_us"),
+      1e-5 * (out.figures.at("replicas_create_request_id_redis_p50_us") +
+              out.figures.at("replicas_create_request_id_memory_p50_us")) +
+          0.01);
   EXPECT_TRUE(out.targets.count("replicas_delivery_other_replicas_p99_ms"));
 
   // Smoke sizes: 50 streams over 5 jobs; each one saw the job move.

@@ -4,7 +4,9 @@
 // the upstream reads per poll interval (one poller per job cluster-wide:
 // the job count, as with one replica) and the delay from a job's change
 // (whose webhook reaches replica 0 only) to the watchers on replicas 1 and
-// 2, which learn it through Redis.
+// 2, which learn it through Redis; and what a create with a request_id
+// costs through the shared store (claim, then "sent" before it leaves)
+// against the in-memory one.
 #ifndef MEDIAGEN_BENCH_REPLICAS_SCENARIO_H_
 #define MEDIAGEN_BENCH_REPLICAS_SCENARIO_H_
 

@@ -15,7 +15,9 @@
 #include "absl/time/time.h"
 #include "grpcpp/grpcpp.h"
 #include "service/api/call_record.h"
+#include "service/api/transfer_slots.h"
 #include "service/auth/tenant_directory.h"
+#include "service/common/scheduler.h"
 #include "service/idempotency/idempotency_store.h"
 #include "service/jobs/job_registry.h"
 #include "service/upstream/engine/engine.h"
@@ -50,6 +52,14 @@ struct ApiContext {
   // this): over that one, gRPC 1.51 ends the whole HTTP/2 connection, and
   // with it every other caller's stream on it.
   size_t max_metadata_bytes = kDefaultMaxMetadataBytes;
+  // Each tenant's share of long transfers (uploads, streamed audio) in
+  // flight; null means no cap.
+  TransferSlots* transfers = nullptr;
+  // An upload whose caller sends no message for this long is cancelled
+  // upstream (DEADLINE_EXCEEDED, UPLOAD_IDLE), so a stalled client cannot
+  // hold an upstream connection. Needs `scheduler`; zero turns it off.
+  absl::Duration upload_idle_timeout = absl::Seconds(30);
+  Scheduler* scheduler = nullptr;
 };
 
 struct ResolvedCall {
@@ -84,8 +94,8 @@ size_t MetadataBytes(
 // RESOURCE_EXHAUSTED when the call's metadata is over
 // api.max_metadata_bytes; UNAUTHENTICATED when the token is missing or
 // unknown. The tenant's name goes into the call's record.
-absl::StatusOr<ResolvedCall> ResolveCall(const ApiContext& api,
-                                         const grpc::CallbackServerContext* ctx);
+absl::StatusOr<ResolvedCall> ResolveCall(
+    const ApiContext& api, const grpc::CallbackServerContext* ctx);
 
 // The headers that carry `trace` upstream.
 http::Headers TraceHeaders(const telemetry::TraceContext& trace);

@@ -24,6 +24,7 @@
 #include "grpcpp/grpcpp.h"
 #include "proto/rpc/grpc_status.h"
 #include "service/api/api_context.h"
+#include "service/api/transfer_slots.h"
 #include "service/common/mutex.h"
 #include "service/upstream/engine/engine.h"
 
@@ -44,6 +45,15 @@ class AudioStreamReactor : public grpc::ServerWriteReactor<Resp> {
       return;
     }
     state_->SetRecord(call->record);
+    if (api.transfers != nullptr) {
+      absl::StatusOr<TransferSlots::Slot> slot =
+          api.transfers->Acquire(call->tenant->name);
+      if (!slot.ok()) {
+        state_->OnDone(slot.status());
+        return;
+      }
+      state_->SetSlot(*std::move(slot));
+    }
     upstream::Engine::Handle handle =
         api.engine->Stream(call->upstream, req, state_);
     state_->SetHandle(std::move(handle));
@@ -85,9 +95,17 @@ class AudioStreamReactor : public grpc::ServerWriteReactor<Resp> {
     }
 
     void OnDone(absl::Status status) override {
+      TransferSlots::Slot slot;
       MutexLock lock(&mu_);
+      slot = std::move(slot_);  // the upstream transfer is over
       if (!end_.has_value()) end_ = std::move(status);
       PumpLocked();
+    }
+
+    // Before the engine starts; given back when the transfer ends.
+    void SetSlot(TransferSlots::Slot slot) {
+      MutexLock lock(&mu_);
+      slot_ = std::move(slot);
     }
 
     // Before the engine starts (so chunks never race it).
@@ -179,6 +197,7 @@ class AudioStreamReactor : public grpc::ServerWriteReactor<Resp> {
     bool finished_ ABSL_GUARDED_BY(mu_) = false;
     std::optional<absl::Status> end_ ABSL_GUARDED_BY(mu_);
     upstream::Engine::Handle handle_ ABSL_GUARDED_BY(mu_);
+    TransferSlots::Slot slot_ ABSL_GUARDED_BY(mu_);
   };
 
   std::shared_ptr<State> state_;

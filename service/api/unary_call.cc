@@ -35,6 +35,11 @@ void UnaryState::FinishSerialized(const absl::Status& status,
   reactor->Finish(rpc::ToGrpcStatus(status));
 }
 
+bool UnaryState::finished() {
+  MutexLock lock(&mu_);
+  return finished_;
+}
+
 void UnaryState::SetHandle(upstream::Engine::Handle handle) {
   bool cancel_now = false;
   {

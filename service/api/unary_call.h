@@ -55,6 +55,8 @@ class UnaryState {
   void SetHandle(upstream::Engine::Handle handle);
   // The client cancelled or the deadline passed.
   void Cancel();
+  // Finish ran (the RPC is answered or cancelled).
+  bool finished();
 
  private:
   // Returns the reactor to finish, or null if already finished.
@@ -131,35 +133,60 @@ grpc::ServerUnaryReactor* RunUnary(const ApiContext& api,
     return reactor;
   }
 
-  std::unique_ptr<idempotency::Lease> lease;
+  Req prepared = *req;
+  if (method.prepare != nullptr) method.prepare(api, *call, prepared);
+  // Sends the request upstream, under `lease` (null without a request_id).
+  auto send = [state, on_success = method.on_success, &api, resolved = *call,
+               prepared = std::move(prepared)](
+                  std::unique_ptr<idempotency::Lease> lease) mutable {
+    if (state->finished()) {  // cancelled while the request_id was claimed
+      if (lease) lease->Release(absl::CancelledError("cancelled before sent"));
+      return;
+    }
+    upstream::Engine::Handle handle = api.engine->Call(
+        resolved.upstream, prepared,
+        [state, lease = std::move(lease), on_success, &api,
+         resolved](absl::StatusOr<Resp> result) mutable {
+          if (result.ok() && on_success != nullptr) {
+            on_success(api, resolved, *result);
+          }
+          if (result.ok()) resolved.record->NoteResource(*result);
+          const absl::Status status = result.status();
+          Settle(lease.get(), status, result.ok() ? &*result : nullptr);
+          state->Finish(status, result.ok() ? &*result : nullptr);
+        });
+    state->SetHandle(std::move(handle));
+  };
+
   if constexpr (HasRequestId<Req>::value) {
     if (method.kind == CallKind::kCreate && !req->request_id().empty()) {
       const absl::string_view rpc = upstream::RouteFor<Req>().rpc;
-      lease = api.idempotency->Begin(
+      api.idempotency->Begin(
           {call->tenant->name, req->request_id()}, rpc,
-          idempotency::Fingerprint(*req), [state](idempotency::Outcome o) {
-            state->FinishSerialized(o.status, o.response);
+          idempotency::Fingerprint(*req), call->upstream.deadline,
+          [state, send = std::move(send)](
+              std::unique_ptr<idempotency::Lease> lease,
+              idempotency::Outcome answer) mutable {
+            if (lease == nullptr) {  // a duplicate, or refused
+              state->FinishSerialized(answer.status, answer.response);
+              return;
+            }
+            // Recorded as sent before it leaves: see Lease::MarkSent.
+            idempotency::Lease* held = lease.get();
+            held->MarkSent([state, lease = std::move(lease),
+                            send = std::move(send)](absl::Status sent) mutable {
+              if (!sent.ok()) {
+                lease->Release(sent);
+                state->Finish(sent, nullptr);
+                return;
+              }
+              send(std::move(lease));
+            });
           });
-      if (lease == nullptr) return reactor;  // a duplicate: answered above
+      return reactor;
     }
   }
-
-  Req prepared = *req;
-  if (method.prepare != nullptr) method.prepare(api, *call, prepared);
-  auto on_success = method.on_success;
-  upstream::Engine::Handle handle = api.engine->Call(
-      call->upstream, prepared,
-      [state, lease = std::move(lease), on_success, &api,
-       resolved = *call](absl::StatusOr<Resp> result) mutable {
-        if (result.ok() && on_success != nullptr) {
-          on_success(api, resolved, *result);
-        }
-        if (result.ok()) resolved.record->NoteResource(*result);
-        const absl::Status status = result.status();
-        Settle(lease.get(), status, result.ok() ? &*result : nullptr);
-        state->Finish(status, result.ok() ? &*result : nullptr);
-      });
-  state->SetHandle(std::move(handle));
+  send(nullptr);
   return reactor;
 }
 

@@ -21,9 +21,13 @@
 #include <utility>
 
 #include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
 #include "grpcpp/grpcpp.h"
+#include "proto/rpc/error_details.h"
 #include "proto/rpc/grpc_status.h"
 #include "service/api/api_context.h"
+#include "service/api/transfer_slots.h"
 #include "service/api/unary_call.h"
 #include "service/common/mutex.h"
 #include "service/http/body_pipe.h"
@@ -56,6 +60,7 @@ class UploadReactor
   void OnReadDone(bool ok) override {
     mu_.Lock();
     reading_ = false;
+    if (ok) ++messages_;
     if (finished_) {
       mu_.Unlock();
       return;
@@ -146,23 +151,56 @@ class UploadReactor
       FinishOnce(valid, nullptr);
       return;
     }
-    std::unique_ptr<idempotency::Lease> lease;
+    // Before the request_id claim: a refusal here sent nothing and must
+    // leave the request_id free for a retry.
+    if (api_.transfers != nullptr) {
+      absl::StatusOr<TransferSlots::Slot> acquired =
+          api_.transfers->Acquire(call_.tenant->name);
+      if (!acquired.ok()) {
+        FinishOnce(acquired.status(), nullptr);
+        return;
+      }
+      MutexLock lock(&mu_);
+      slot_ = *std::move(acquired);
+    }
     if (!meta.request_id().empty()) {
       std::weak_ptr<UploadReactor> weak = this->weak_from_this();
       const absl::string_view rpc = upstream::RouteFor<Meta>().rpc;
-      lease = api_.idempotency->Begin({call_.tenant->name, meta.request_id()},
-                                      rpc, idempotency::Fingerprint(meta),
-                                      [weak](idempotency::Outcome o) {
-                                        // The first upload's answer; the rest
-                                        // of this stream is not needed (Finish
-                                        // may come before the client is done
-                                        // sending).
-                                        if (auto self = weak.lock())
-                                          self->FinishStored(o);
-                                      });
-      if (lease == nullptr) return;
+      // Nothing is read from the stream until this is decided.
+      api_.idempotency->Begin(
+          {call_.tenant->name, meta.request_id()}, rpc,
+          idempotency::Fingerprint(meta), call_.upstream.deadline,
+          [weak, meta](std::unique_ptr<idempotency::Lease> lease,
+                       idempotency::Outcome answer) mutable {
+            auto self = weak.lock();
+            if (self == nullptr) return;  // gone: a lease releases itself
+            if (lease == nullptr) {
+              // The first upload's answer; the rest of this stream is not
+              // needed (Finish may come before the client is done sending).
+              self->FinishStored(answer);
+              return;
+            }
+            // Recorded as sent before it leaves: see Lease::MarkSent.
+            idempotency::Lease* held = lease.get();
+            held->MarkSent([weak, meta, lease = std::move(lease)](
+                               absl::Status sent) mutable {
+              auto self = weak.lock();
+              if (self == nullptr) return;
+              if (!sent.ok()) {
+                lease->Release(sent);
+                self->FinishOnce(sent, nullptr);
+                return;
+              }
+              self->SendUpload(meta, std::move(lease));
+            });
+          });
+      return;
     }
+    SendUpload(meta, nullptr);
+  }
 
+  // Streams the upload upstream under `lease` (null without a request_id).
+  void SendUpload(const Meta& meta, std::unique_ptr<idempotency::Lease> lease) {
     std::optional<int64_t> size;
     if (meta.has_size_bytes()) size = meta.size_bytes();
     auto pipe = std::make_shared<http::BodyPipe>(kUploadBufferBytes, size);
@@ -170,14 +208,18 @@ class UploadReactor
     pipe->SetSpaceCallback([weak] {
       if (auto self = weak.lock()) self->OnSpace();
     });
+    TransferSlots::Slot slot;
     {
       MutexLock lock(&mu_);
       pipe_ = pipe;
+      slot = std::move(slot_);
     }
     upstream::Engine::Handle handle = api_.engine->Upload(
         call_.upstream, meta, pipe,
-        [weak, lease = std::move(lease),
-         record = call_.record](absl::StatusOr<Resp> result) mutable {
+        // The slot is given back with this completion: the upstream
+        // connection is free again.
+        [weak, lease = std::move(lease), record = call_.record,
+         slot = std::move(slot)](absl::StatusOr<Resp> result) mutable {
           if (result.ok()) record->NoteResource(*result);
           Settle(lease.get(), result.status(),
                  result.ok() ? &*result : nullptr);
@@ -192,7 +234,54 @@ class UploadReactor
       cancel_now = finished_;
     }
     if (cancel_now && handle) handle->Cancel();
+    ArmIdleTimer();
     ReadNext();
+  }
+
+  // Every upload_idle_timeout: when the caller sent no message since the
+  // last check while we waited for one, the upload is cancelled upstream
+  // (a stalled caller must not hold an upstream connection for ever).
+  // Time spent waiting for upstream to take data (waiting_for_space_) is
+  // ours, not the caller's, and does not count.
+  void ArmIdleTimer() {
+    if (api_.scheduler == nullptr ||
+        api_.upload_idle_timeout <= absl::ZeroDuration()) {
+      return;
+    }
+    uint64_t seen = 0;
+    {
+      MutexLock lock(&mu_);
+      if (finished_ || done_) return;
+      seen = messages_;
+    }
+    std::weak_ptr<UploadReactor> weak = this->weak_from_this();
+    api_.scheduler->RunAfter(api_.upload_idle_timeout, [weak, seen] {
+      if (auto self = weak.lock()) self->CheckIdle(seen);
+    });
+  }
+
+  void CheckIdle(uint64_t seen) {
+    bool idle = false;
+    {
+      MutexLock lock(&mu_);
+      if (finished_ || done_) return;
+      idle = messages_ == seen && reading_ && !waiting_for_space_;
+    }
+    if (!idle) {
+      ArmIdleTimer();
+      return;
+    }
+    absl::Status status = absl::DeadlineExceededError(
+        absl::StrCat("the upload sent no message for ",
+                     absl::FormatDuration(api_.upload_idle_timeout),
+                     "; it was cancelled upstream"));
+    google::rpc::ErrorInfo info;
+    info.set_reason("UPLOAD_IDLE");
+    info.set_domain("mediagen");
+    (*info.mutable_metadata())["idle_timeout_ms"] =
+        absl::StrCat(absl::ToInt64Milliseconds(api_.upload_idle_timeout));
+    rpc::SetErrorInfo(&status, info);
+    Fail(status);
   }
 
   void OnSpace() {
@@ -248,6 +337,10 @@ class UploadReactor
   bool waiting_for_space_ ABSL_GUARDED_BY(mu_) = false;
   bool finished_ ABSL_GUARDED_BY(mu_) = false;
   bool done_ ABSL_GUARDED_BY(mu_) = false;
+  uint64_t messages_ ABSL_GUARDED_BY(mu_) = 0;  // received from the caller
+  // This upload's share of its tenant's long transfers, from the metadata
+  // until the upstream transfer starts (its completion then holds it).
+  TransferSlots::Slot slot_ ABSL_GUARDED_BY(mu_);
   std::shared_ptr<http::BodyPipe> pipe_ ABSL_GUARDED_BY(mu_);
   upstream::Engine::Handle handle_ ABSL_GUARDED_BY(mu_);
 };

@@ -3,7 +3,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "service/common/mutex.h"
+#include "service/idempotency/errors.h"
 
 namespace mediagen::idempotency {
 
@@ -48,40 +48,55 @@ std::string InMemoryIdempotencyStore::MapKey(const Key& key) {
   return absl::StrCat(key.tenant.size(), ":", key.tenant, key.request_id);
 }
 
-std::unique_ptr<Lease> InMemoryIdempotencyStore::Begin(
-    const Key& key, absl::string_view method, absl::string_view fingerprint,
-    OutcomeCallback on_outcome) {
+void InMemoryIdempotencyStore::Begin(const Key& key, absl::string_view method,
+                                     absl::string_view fingerprint,
+                                     absl::Time /*deadline*/,
+                                     BeginCallback done) {
   std::string map_key = MapKey(key);
   Outcome answer;
+  std::unique_ptr<Lease> lease;
   {
     MutexLock lock(&mu_);
-    EvictLocked(options_.clock->Now());
+    ReclaimExpiredLocked(options_.clock->Now());
     auto it = entries_.find(map_key);
     if (it == entries_.end()) {
-      Entry& entry = entries_[map_key];
-      entry.method = std::string(method);
-      entry.fingerprint = std::string(fingerprint);
-      return std::make_unique<LeaseImpl>(this, std::move(map_key));
-    }
-    Entry& entry = it->second;
-    if (entry.method != method || entry.fingerprint != fingerprint) {
-      answer.status = absl::FailedPreconditionError(
-          "request_id was already used for a different request; use a new "
-          "request_id for new content");
-    } else if (entry.done) {
-      answer = entry.outcome;
+      size_t& held = per_tenant_[key.tenant];
+      const bool tenant_full = held >= options_.max_entries_per_tenant;
+      if (tenant_full || entries_.size() >= options_.max_entries) {
+        // Full: refusing the newcomer (nothing is sent) keeps every live
+        // request_id's promise; evicting one would not.
+        if (held == 0) per_tenant_.erase(key.tenant);
+        answer.status =
+            tenant_full ? RequestIdLimitReached(options_.max_entries_per_tenant)
+                        : RequestIdLimitReached(options_.max_entries,
+                                                /*whole_store=*/true);
+      } else {
+        ++held;
+        Entry& entry = entries_[map_key];
+        entry.tenant = key.tenant;
+        entry.method = std::string(method);
+        entry.fingerprint = std::string(fingerprint);
+        lease = std::make_unique<LeaseImpl>(this, std::move(map_key));
+      }
     } else {
-      entry.waiters.push_back(std::move(on_outcome));
-      return nullptr;
+      Entry& entry = it->second;
+      if (entry.method != method || entry.fingerprint != fingerprint) {
+        answer.status = RequestIdReused();
+      } else if (entry.done) {
+        answer = entry.outcome;
+      } else {
+        entry.waiters.push_back(std::move(done));
+        return;
+      }
     }
   }
-  std::move(on_outcome)(std::move(answer));
-  return nullptr;
+  // Outside the lock: the caller may start its call (or another Begin).
+  std::move(done)(std::move(lease), std::move(answer));
 }
 
 void InMemoryIdempotencyStore::Finish(const std::string& map_key,
                                       Outcome outcome, bool remember) {
-  std::vector<OutcomeCallback> waiters;
+  std::vector<BeginCallback> waiters;
   {
     MutexLock lock(&mu_);
     auto it = entries_.find(map_key);
@@ -94,29 +109,32 @@ void InMemoryIdempotencyStore::Finish(const std::string& map_key,
       entry.outcome = outcome;
       entry.expires = now + options_.ttl;
       finished_.emplace_back(entry.expires, map_key);
-      ++finished_count_;
-      EvictLocked(now);
     } else {
-      entries_.erase(it);
+      EraseLocked(it);
     }
   }
   // Outside the lock: a waiter may start another call on this store.
-  for (auto& waiter : waiters) std::move(waiter)(outcome);
+  for (auto& waiter : waiters) std::move(waiter)(nullptr, outcome);
 }
 
-void InMemoryIdempotencyStore::EvictLocked(absl::Time now) {
-  while (!finished_.empty()) {
+void InMemoryIdempotencyStore::EraseLocked(
+    absl::flat_hash_map<std::string, Entry>::iterator it) {
+  auto held = per_tenant_.find(it->second.tenant);
+  if (held != per_tenant_.end() && --held->second == 0) {
+    per_tenant_.erase(held);
+  }
+  entries_.erase(it);
+}
+
+void InMemoryIdempotencyStore::ReclaimExpiredLocked(absl::Time now) {
+  while (!finished_.empty() && finished_.front().first <= now) {
     const auto& [expires, map_key] = finished_.front();
-    const bool expired = expires <= now;
-    if (!expired && finished_count_ <= options_.max_entries) break;
     auto it = entries_.find(map_key);
     // The entry may have expired and been reused since this record was
     // queued; only the record matching its current expiry removes it.
     if (it != entries_.end() && it->second.done &&
         it->second.expires == expires) {
-      entries_.erase(it);
-      --finished_count_;
-      if (!expired) ++evicted_early_;
+      EraseLocked(it);
     }
     finished_.pop_front();
   }
@@ -127,9 +145,10 @@ size_t InMemoryIdempotencyStore::size() const {
   return entries_.size();
 }
 
-uint64_t InMemoryIdempotencyStore::evicted_early() const {
+size_t InMemoryIdempotencyStore::tenant_size(const std::string& tenant) const {
   MutexLock lock(&mu_);
-  return evicted_early_;
+  auto it = per_tenant_.find(tenant);
+  return it == per_tenant_.end() ? 0 : it->second;
 }
 
 }  // namespace mediagen::idempotency

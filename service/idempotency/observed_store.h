@@ -1,6 +1,8 @@
 // ObservedIdempotencyStore: an IdempotencyStore that reports each repeated
 // request_id (a call answered from the store, or refused for other
 // content, instead of going upstream) to a callback; metrics count them.
+// Refusals that are not about a repeat (the tenant's request_ids full, the
+// store unreachable) are not hits.
 //
 //   ObservedIdempotencyStore store(&in_memory, [&](absl::string_view method) {
 //     metrics.IdempotencyHit(method);
@@ -10,6 +12,7 @@
 
 #include <functional>
 #include <memory>
+#include <string>
 
 #include "service/idempotency/idempotency_store.h"
 
@@ -22,9 +25,9 @@ class ObservedIdempotencyStore : public IdempotencyStore {
   ObservedIdempotencyStore(IdempotencyStore* inner, OnHit on_hit)
       : inner_(inner), on_hit_(std::move(on_hit)) {}
 
-  std::unique_ptr<Lease> Begin(const Key& key, absl::string_view method,
-                               absl::string_view fingerprint,
-                               OutcomeCallback on_outcome) override;
+  void Begin(const Key& key, absl::string_view method,
+             absl::string_view fingerprint, absl::Time deadline,
+             BeginCallback done) override;
 
  private:
   IdempotencyStore* const inner_;

@@ -10,6 +10,7 @@ using G = ServerOptions::GrpcOptions;
 using Jobs = jobs::JobRegistry::Options;
 using R = ServerOptions::RedisOptions;
 using A = AdminServer::Options;
+using T = ServerOptions::TransferOptions;
 
 // Groups, in the order the README's table has always listed them.
 constexpr char kServing[] = "Serving";
@@ -75,7 +76,18 @@ std::vector<OptionRow> Rows() {
        "path of the Vimmerse asset poll route"},
       {"http_threads", "", kUpstreams,
        Int(Member(&O::transport, &http::CurlTransport::Options::threads), 1),
-       "libcurl event-loop threads for upstream calls"},
+       "libcurl event-loop threads for upstream calls (per pool: short "
+       "calls, and uploads/audio)"},
+      {"max_transfers_per_tenant", "transfers.max_per_tenant", kUpstreams,
+       Int(Member(&O::transfers, &T::max_per_tenant), 1),
+       "uploads and audio streams one tenant may have in flight on a "
+       "replica; more are refused with RESOURCE_EXHAUSTED "
+       "(TENANT_TRANSFERS_EXCEEDED), so no tenant takes the whole upload "
+       "pool"},
+      {"upload_idle_timeout", "transfers.upload_idle_timeout_ms", kUpstreams,
+       Duration(Member(&O::transfers, &T::upload_idle_timeout), kNone),
+       "an upload whose caller sends no message for this long is cancelled "
+       "upstream (DEADLINE_EXCEEDED, UPLOAD_IDLE); 0: never"},
 
       {"dev", "", kTenants, Bool(Member(&O::dev_mode)),
        "development mode: no authentication, one tenant `dev` with the "
@@ -164,8 +176,14 @@ std::vector<OptionRow> Rows() {
        "how long a request_id's outcome is remembered"},
       {"", "idempotency.max_entries", kIdempotency,
        Int(Member(&O::idempotency_max_entries), 1),
-       "request_id outcomes remembered at most; past it the oldest finished "
-       "ones are dropped"},
+       "live request_ids (in flight or remembered) per replica without "
+       "Redis, all tenants; past it new ones get RESOURCE_EXHAUSTED"},
+      {"idempotency_max_entries_per_tenant",
+       "idempotency.max_entries_per_tenant", kIdempotency,
+       Int(Member(&O::idempotency_max_entries_per_tenant), 1),
+       "live request_ids one tenant may hold (in Redis too); past it its new "
+       "ones get RESOURCE_EXHAUSTED REQUEST_ID_LIMIT_REACHED, nothing sent, "
+       "and no live one is ever dropped"},
 
       {"redis_url", "redis.url", kRedis,
        Text(Member(&O::redis, &R::url), "URL"),

@@ -21,6 +21,7 @@
 #include "service/http/curl_transport.h"
 #include "service/idempotency/in_memory_store.h"
 #include "service/idempotency/observed_store.h"
+#include "service/idempotency/redis_store.h"
 #include "service/jobs/redis_job_coordinator.h"
 #include "service/redis/client.h"
 #include "service/server/fd_limit.h"
@@ -172,6 +173,12 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
 
   s->scheduler_ = std::make_unique<ThreadScheduler>();
   s->transport_ = std::make_unique<http::CurlTransport>(o.transport);
+  // Uploads and streamed audio get a pool (and loop) of their own: however
+  // many a caller keeps open, creates, reads and polls still find
+  // connections (hardening finding 6).
+  s->long_transport_ = std::make_unique<http::CurlTransport>(o.transport);
+  s->transfers_ =
+      std::make_unique<api::TransferSlots>(o.transfers.max_per_tenant);
   upstream::Engine::Options engine_options;
   engine_options.endpoints = o.endpoints;
   // Upstream text in errors is scrubbed of every secret held here, not
@@ -182,7 +189,8 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
   engine_options.secrets = std::move(secrets);
   engine_options.observer = obs.upstream_observer();
   s->engine_ = std::make_unique<upstream::Engine>(
-      engine_options, s->transport_.get(), s->scheduler_.get());
+      engine_options, s->transport_.get(), s->scheduler_.get(),
+      s->long_transport_.get());
   if (!o.redis.url.empty()) {
     absl::Status started = s->StartRedis();
     if (!started.ok()) return started;
@@ -190,10 +198,23 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
   s->registry_ = std::make_unique<jobs::JobRegistry>(
       o.jobs, s->scheduler_.get(), s->job_coordinator_.get());
   obs.ObserveRegistry(s->registry_.get());
-  s->idempotency_store_ =
-      std::make_unique<idempotency::InMemoryIdempotencyStore>(
-          idempotency::InMemoryIdempotencyStore::Options{
-              o.idempotency_ttl, o.idempotency_max_entries, &SystemClock()});
+  if (s->redis_ != nullptr) {
+    // Shared by the replicas: a request_id creates once wherever it lands.
+    idempotency::RedisIdempotencyStore::Options store_options;
+    store_options.key_prefix = o.redis.key_prefix;
+    store_options.ttl = o.idempotency_ttl;
+    store_options.max_entries_per_tenant =
+        o.idempotency_max_entries_per_tenant;
+    s->idempotency_store_ =
+        std::make_unique<idempotency::RedisIdempotencyStore>(
+            store_options, s->redis_.get(), s->scheduler_.get());
+  } else {
+    s->idempotency_store_ =
+        std::make_unique<idempotency::InMemoryIdempotencyStore>(
+            idempotency::InMemoryIdempotencyStore::Options{
+                o.idempotency_ttl, o.idempotency_max_entries,
+                o.idempotency_max_entries_per_tenant, &SystemClock()});
+  }
   s->idempotency_ = std::make_unique<idempotency::ObservedIdempotencyStore>(
       s->idempotency_store_.get(),
       [obs = &obs](absl::string_view method) { obs->IdempotencyHit(method); });
@@ -208,6 +229,9 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
   api.max_metadata_bytes = static_cast<size_t>(o.grpc.max_metadata_bytes);
   api.calls = &obs.calls();
   api.log = log;
+  api.transfers = s->transfers_.get();
+  api.upload_idle_timeout = o.transfers.upload_idle_timeout;
+  api.scheduler = s->scheduler_.get();
   s->services_.push_back(std::make_unique<api::MediaServiceImpl>(api));
   s->services_.push_back(std::make_unique<api::VideoServiceImpl>(api));
   s->services_.push_back(std::make_unique<api::AudioServiceImpl>(api));
@@ -348,6 +372,7 @@ void Server::DrainWith(absl::Duration delay, absl::Duration grace) {
   // engine), and only then do the engine and the scheduler go.
   if (scheduler_) scheduler_->Stop();
   transport_.reset();
+  long_transport_.reset();
   grpc_.reset();
   registry_.reset();
   // After the registry (which leaves every job it followed) and before the

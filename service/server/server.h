@@ -78,6 +78,8 @@ class Server {
   std::unique_ptr<Observability> observability_;
   std::unique_ptr<ThreadScheduler> scheduler_;
   std::unique_ptr<http::HttpTransport> transport_;
+  std::unique_ptr<http::HttpTransport> long_transport_;  // uploads, audio
+  std::unique_ptr<api::TransferSlots> transfers_;
   std::unique_ptr<upstream::Engine> engine_;
   // With redis.url: what the replicas share. Null otherwise.
   std::unique_ptr<redis::Client> redis_;

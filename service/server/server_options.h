@@ -69,6 +69,7 @@ struct ServerOptions {
   // request_id memory.
   absl::Duration idempotency_ttl = absl::Hours(24);
   size_t idempotency_max_entries = 100000;
+  size_t idempotency_max_entries_per_tenant = 10000;
   // Shared state for several replicas (request_id outcomes, job polling,
   // webhooks). No URL: one replica, everything in memory.
   struct RedisOptions {
@@ -87,6 +88,16 @@ struct ServerOptions {
   RedisOptions redis;
   // The libcurl event loops.
   http::CurlTransport::Options transport;
+  // Long transfers (uploads, streamed audio), which run in a connection
+  // pool of their own.
+  struct TransferOptions {
+    // In flight at once per tenant on this replica; more are refused with
+    // RESOURCE_EXHAUSTED (TENANT_TRANSFERS_EXCEEDED).
+    int max_per_tenant = 8;
+    // An upload whose caller sends nothing for this long is cancelled.
+    absl::Duration upload_idle_timeout = absl::Seconds(30);
+  };
+  TransferOptions transfers;
   // gRPC transport settings for meshes and load balancers (see GrpcOptions).
   struct GrpcOptions {
     // Largest message accepted or sent (upload chunks, audio chunks).

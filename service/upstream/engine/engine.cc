@@ -75,9 +75,10 @@ std::shared_ptr<CallHandle> FailNow(AudioSink& sink, absl::Status status) {
 }  // namespace
 
 Engine::Engine(Options options, http::HttpTransport* transport,
-               Scheduler* scheduler)
+               Scheduler* scheduler, http::HttpTransport* long_transport)
     : options_(std::move(options)),
       transport_(transport),
+      long_transport_(long_transport != nullptr ? long_transport : transport),
       scheduler_(scheduler) {}
 
 Engine::Handle Engine::StartCall(const CallContext& ctx, absl::Status valid,
@@ -136,7 +137,7 @@ Engine::Handle Engine::StartUpload(const CallContext& ctx, absl::Status valid,
         .http;
   };
   auto op = std::make_shared<UnaryOperation>(
-      options_, transport_, scheduler_, ctx, route, std::move(make),
+      options_, long_transport_, scheduler_, ctx, route, std::move(make),
       std::move(read), std::move(done),
       [tracked] { return !tracked->touched(); });
   op->Start();
@@ -155,7 +156,7 @@ Engine::Handle Engine::StartStream(const CallContext& ctx, absl::Status valid,
       translate(options_.endpoints, ctx.credentials.KeyFor(provider));
   if (!up.ok()) return FailNow(*sink, up.status());
   auto op = std::make_shared<AudioOperation>(
-      options_, transport_, scheduler_, ctx, *std::move(up),
+      options_, long_transport_, scheduler_, ctx, *std::move(up),
       std::move(output_format), std::move(sink));
   op->Start();
   return op;

@@ -72,8 +72,13 @@ class Engine {
   using Done = absl::AnyInvocable<void(absl::StatusOr<T>) &&>;
   using Handle = std::shared_ptr<CallHandle>;
 
-  // `transport` and `scheduler` must outlive the engine.
-  Engine(Options options, http::HttpTransport* transport, Scheduler* scheduler);
+  // `transport` carries the short calls (creates, reads, polls). Uploads
+  // and streamed audio go through `long_transport` when one is given, so
+  // long transfers, which hold a connection as long as their caller keeps
+  // them going, never take the connections short calls need. All must
+  // outlive the engine.
+  Engine(Options options, http::HttpTransport* transport, Scheduler* scheduler,
+         http::HttpTransport* long_transport = nullptr);
   Engine(const Engine&) = delete;
   Engine& operator=(const Engine&) = delete;
 
@@ -152,6 +157,7 @@ class Engine {
 
   const Options options_;
   http::HttpTransport* const transport_;
+  http::HttpTransport* const long_transport_;
   Scheduler* const scheduler_;
 };
 
