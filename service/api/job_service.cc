@@ -1,6 +1,7 @@
 #include "service/api/job_service.h"
 
 #include <algorithm>
+#include <atomic>
 #include <memory>
 #include <optional>
 
@@ -154,8 +155,7 @@ class WatchReactor : public grpc::ServerWriteReactor<v1::WatchJobResponse> {
                const v1::WatchJobRequest& req)
       : state_(std::make_shared<WatchState>(this)) {
     absl::StatusOr<ResolvedCall> call = ResolveCall(api, ctx);
-    absl::Status valid =
-        call.ok() ? upstream::Validate(ToGet(req)) : call.status();
+    absl::Status valid = call.ok() ? upstream::Validate(req) : call.status();
     if (!valid.ok()) {
       state_->OnEnd(valid);
       return;
@@ -182,25 +182,21 @@ class WatchReactor : public grpc::ServerWriteReactor<v1::WatchJobResponse> {
   }
 
  private:
-  static v1::GetJobRequest ToGet(const v1::WatchJobRequest& req) {
-    v1::GetJobRequest get;
-    get.set_name(req.name());
-    return get;
-  }
-
   std::shared_ptr<WatchState> state_;
 };
 
 }  // namespace
 
 jobs::ReadFn JobReader(const ApiContext& api, std::string tenant,
-                       upstream::Credentials credentials, std::string name) {
+                       upstream::Credentials credentials, std::string name,
+                       absl::Time first_deadline) {
   upstream::Engine* engine = api.engine;
   const absl::Duration timeout = api.poll_timeout;
   const telemetry::Logger* log = api.log;
   quota::QuotaStore* quota = api.quota;
-  return [engine, timeout, log, quota, tenant = std::move(tenant),
-          credentials = std::move(credentials),
+  auto first = std::make_shared<std::atomic<bool>>(true);
+  return [engine, timeout, log, quota, first, first_deadline,
+          tenant = std::move(tenant), credentials = std::move(credentials),
           name = std::move(name)](jobs::ReadDone done) {
     // A poll serves every watcher of the job, so it belongs to no caller's
     // trace: each read starts one, which its attempt lines carry.
@@ -212,6 +208,9 @@ jobs::ReadFn JobReader(const ApiContext& api, std::string tenant,
     upstream::CallContext ctx;
     ctx.credentials = credentials;
     ctx.deadline = absl::Now() + timeout;
+    if (first->exchange(false)) {
+      ctx.deadline = std::min(ctx.deadline, first_deadline);
+    }
     ctx.extra_headers = TraceHeaders(record->trace());
     ctx.observer = std::move(record);
     if (quota == nullptr) {
@@ -242,14 +241,26 @@ grpc::ServerUnaryReactor* JobServiceImpl::GetJob(
     state->Finish(valid, nullptr);
     return reactor;
   }
-  api_.registry->Get(call->tenant->name, req->name(),
-                     JobReader(api_, call->tenant->name,
-                               call->tenant->credentials, req->name()),
-                     [state](absl::StatusOr<v1::Job> job) {
-                       v1::GetJobResponse out;
-                       if (job.ok()) *out.mutable_job() = *std::move(job);
-                       state->Finish(job.status(), &out);
-                     });
+  // Like every call, answered a little before the caller's deadline
+  // (UpstreamDeadline), with the ErrorInfo of a read that ran out of time;
+  // the read itself (its own, or one it shares) never holds it longer.
+  const absl::Time deadline = call->upstream.deadline;
+  upstream::Engine* engine = api_.engine;
+  api_.registry->Get(
+      call->tenant->name, req->name(),
+      JobReader(api_, call->tenant->name, call->tenant->credentials,
+                req->name(), deadline),
+      [state, engine, name = req->name()](absl::StatusOr<v1::Job> job) {
+        absl::Status status = job.status();
+        if (status.code() == absl::StatusCode::kDeadlineExceeded &&
+            !rpc::GetErrorInfo(status).has_value()) {
+          status = engine->JobReadDeadlineExceeded(name);
+        }
+        v1::GetJobResponse out;
+        if (job.ok()) *out.mutable_job() = *std::move(job);
+        state->Finish(status, &out);
+      },
+      deadline);
   return reactor;
 }
 

@@ -1,6 +1,8 @@
 #include "service/jobs/job_registry.h"
 
 #include <algorithm>
+#include <memory>
+#include <optional>
 #include <utility>
 #include <vector>
 
@@ -543,9 +545,50 @@ std::unique_ptr<JobRegistry::WatchHandle> JobRegistry::Watch(
                       std::move(watcher));
 }
 
+namespace {
+
+// A getter's completion that runs at most once: with the read's answer, or
+// with DEADLINE_EXCEEDED at the caller's deadline, whichever comes first.
+class OnceDone {
+ public:
+  explicit OnceDone(ReadDone done) : done_(std::move(done)) {}
+
+  void Run(absl::StatusOr<v1::Job> result) {
+    std::optional<ReadDone> done;
+    {
+      MutexLock lock(&mu_);
+      done.swap(done_);
+    }
+    if (done.has_value()) std::move (*done)(std::move(result));
+  }
+
+ private:
+  Mutex mu_;
+  std::optional<ReadDone> done_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace
+
 void JobRegistry::Get(const std::string& tenant, const std::string& name,
-                      ReadFn read, ReadDone done) {
-  impl_->Get(tenant, name, std::move(read), std::move(done));
+                      ReadFn read, ReadDone done, absl::Time deadline) {
+  if (deadline == absl::InfiniteFuture()) {
+    impl_->Get(tenant, name, std::move(read), std::move(done));
+    return;
+  }
+  auto once = std::make_shared<OnceDone>(std::move(done));
+  Scheduler* scheduler = impl_->scheduler();
+  const Scheduler::TaskId timer = scheduler->RunAt(deadline, [once] {
+    once->Run(absl::DeadlineExceededError(
+        "the job was not read before the call's deadline"));
+  });
+  // The timer is cancelled as soon as the answer comes, so a caller with a
+  // distant deadline leaves no task behind. The scheduler outlives the
+  // registry, whose getters are all answered before it goes.
+  impl_->Get(tenant, name, std::move(read),
+             [once, scheduler, timer](absl::StatusOr<v1::Job> job) {
+               scheduler->Cancel(timer);
+               once->Run(std::move(job));
+             });
 }
 
 bool JobRegistry::Poke(const std::string& tenant, const std::string& name) {

@@ -111,9 +111,13 @@ class JobRegistry {
                                      std::shared_ptr<Watcher> watcher);
 
   // The job's state: cached when fresh (or terminal), else read (sharing an
-  // in-flight read). `done` may run on this thread.
+  // in-flight read). `done` may run on this thread. When no answer has come
+  // by `deadline` (on the scheduler's clock), `done` gets DEADLINE_EXCEEDED
+  // then, on a scheduler thread, and nothing later: a caller is never held
+  // past its own deadline by a read it shares with the job's watchers (whose
+  // reads take the poll timeout), and the read carries on for them.
   void Get(const std::string& tenant, const std::string& name, ReadFn read,
-           ReadDone done);
+           ReadDone done, absl::Time deadline = absl::InfiniteFuture());
 
   // A hint that (tenant, name) changed (a webhook). Reads now when somebody
   // watches it; returns whether anybody does. Never trusts the hint itself.

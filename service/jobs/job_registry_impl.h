@@ -41,6 +41,7 @@ class JobRegistry::Impl : public std::enable_shared_from_this<Impl> {
   void Shutdown(const absl::Status& status);
   void Unwatch(const std::string& key, uint64_t id);
   size_t ActivePollers() const;
+  Scheduler* scheduler() const { return scheduler_; }
   size_t WatcherCount() const;
 
   // From the coordinator, for one followed entry.

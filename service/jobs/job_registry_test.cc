@@ -322,6 +322,42 @@ TEST_F(JobRegistryTest, GetUsesFreshCacheAndSharesReads) {
   EXPECT_THAT(got[3], StatusIs(absl::StatusCode::kUnavailable));
 }
 
+// Issue 16, finding 9: a getter sharing a slow read (a watcher's, with the
+// poll timeout) waited for it past its caller's deadline.
+TEST_F(JobRegistryTest, AGetterIsAnsweredAtItsDeadlineAndOnlyOnce) {
+  up_.manual = true;
+  std::vector<absl::StatusOr<Job>> got;
+  auto record = [&](absl::StatusOr<Job> j) { got.push_back(std::move(j)); };
+  JobRegistry reg(Opts(), &sched_);
+  auto w = std::make_shared<RecordingWatcher>();
+  auto h = reg.Watch("t", "media/m1", 0, up_.Fn(), w);
+  ASSERT_EQ(up_.reads, 1);  // the watcher's read, still out
+  const absl::Time now = sched_.clock().Now();
+  reg.Get("t", "media/m1", up_.Fn(), record, now + absl::Seconds(1));
+  reg.Get("t", "media/m1", up_.Fn(), record);  // no deadline: waits
+  EXPECT_EQ(up_.reads, 1);                     // shared
+  sched_.AdvanceBy(absl::Milliseconds(999));
+  EXPECT_TRUE(got.empty());
+  sched_.AdvanceBy(absl::Milliseconds(1));
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_THAT(got[0], StatusIs(absl::StatusCode::kDeadlineExceeded));
+  // The read carries on for the others, and the late answer is not given
+  // to the getter that was already answered.
+  up_.AnswerOne();
+  ASSERT_EQ(got.size(), 2u);
+  EXPECT_THAT(got[1], IsOk());
+  EXPECT_FALSE(w->jobs.empty());
+  // Answered in time: the timer is gone and never answers again.
+  reg.Invalidate("t", "media/m1");
+  reg.Get("t", "media/m1", up_.Fn(), record,
+          sched_.clock().Now() + absl::Seconds(5));
+  up_.AnswerPending();
+  ASSERT_EQ(got.size(), 3u);
+  EXPECT_THAT(got[2], IsOk());
+  sched_.AdvanceBy(absl::Seconds(10));
+  EXPECT_EQ(got.size(), 3u);
+}
+
 TEST_F(JobRegistryTest, TenantsHaveSeparateEntries) {
   JobRegistry reg(Opts(), &sched_);
   FakeUpstream other;

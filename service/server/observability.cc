@@ -29,6 +29,10 @@ using telemetry::LogFields;
 using telemetry::LogLevel;
 
 constexpr absl::string_view kWatchMethod = "mediagen.v1.JobService/WatchJob";
+// The one label of every method the server does not serve.
+constexpr absl::string_view kUnknownMethod = "unknown";
+// Calls to unknown methods log one line per this interval at most.
+constexpr absl::Duration kUnknownMethodLogInterval = absl::Seconds(1);
 
 namespace {
 std::string CodeName(grpc::StatusCode code) {
@@ -62,14 +66,29 @@ struct Observability::RpcMetrics {
     // By grpc::StatusCode; filled on first use.
     std::array<std::atomic<Histogram*>, 17> duration{};
   };
-  MethodSeries* Series(const std::string& method) {
+  // Called before the server starts, for every method it serves (and for
+  // kUnknownMethod): the only series keys there will ever be.
+  void Register(const std::string& method) {
     MutexLock lock(&mu);
     std::unique_ptr<MethodSeries>& s = by_method[method];
     if (s == nullptr) {
       s = std::make_unique<MethodSeries>();
       s->in_flight = in_flight->With({method});
     }
-    return s.get();
+  }
+  // The label of a call's method: its own name when registered, else
+  // kUnknownMethod, so no caller-chosen text becomes a label, a log field
+  // or an entry here.
+  std::string Label(absl::string_view method) {
+    MutexLock lock(&mu);
+    auto it = by_method.find(method);
+    return it != by_method.end() ? it->first : std::string(kUnknownMethod);
+  }
+  MethodSeries* Series(const std::string& label) {
+    MutexLock lock(&mu);
+    auto it = by_method.find(label);
+    if (it == by_method.end()) it = by_method.find(kUnknownMethod);
+    return it->second.get();
   }
   Histogram* Duration(MethodSeries* s, const std::string& method,
                       grpc::StatusCode code) {
@@ -91,7 +110,7 @@ struct Observability::RpcMetrics {
   Gauge* const watch_streams;
   Family<Counter>* const bytes;
   Mutex mu;
-  // Method names are the server's own (a bounded set): one entry each.
+  // The registered methods and kUnknownMethod: one entry each, never more.
   absl::flat_hash_map<std::string, std::unique_ptr<MethodSeries>> by_method
       ABSL_GUARDED_BY(mu);
 };
@@ -143,7 +162,8 @@ class RpcInterceptor : public grpc::experimental::Interceptor {
   RpcInterceptor(Observability* obs, grpc::experimental::ServerRpcInfo* info)
       : obs_(obs),
         ctx_(info->server_context()),
-        method_(absl::StripPrefix(info->method(), "/")),
+        method_(
+            obs->rpc_metrics().Label(absl::StripPrefix(info->method(), "/"))),
         start_(absl::Now()) {}
 
   ~RpcInterceptor() override {
@@ -201,7 +221,15 @@ class RpcInterceptor : public grpc::experimental::Interceptor {
     m.Duration(series_, method_, status.error_code())
         ->Observe(absl::ToDoubleSeconds(took_));
     level_ = LevelFor(method_, status.error_code());
-    log_ = obs_->log().Enabled(level_);
+    if (method_ == kUnknownMethod) {
+      // Anybody can call any name: a warning, at most one a second, which
+      // counts the calls it stands for.
+      level_ = LogLevel::kWarning;
+      log_ = obs_->log().Enabled(level_) &&
+             obs_->TakeUnknownMethodLogTurn(&suppressed_);
+    } else {
+      log_ = obs_->log().Enabled(level_);
+    }
     if (log_) status_ = status;
   }
 
@@ -219,6 +247,7 @@ class RpcInterceptor : public grpc::experimental::Interceptor {
     }
     if (s.bytes_up != 0) f["bytes_up"] = s.bytes_up;
     if (s.bytes_down != 0) f["bytes_down"] = s.bytes_down;
+    if (suppressed_ > 0) f["unknown_calls_not_logged"] = suppressed_;
     if (!status_.ok()) {
       // The reason, upstream code and the names of bad fields, never the
       // message or a field's description: upstream text may quote the
@@ -250,7 +279,8 @@ class RpcInterceptor : public grpc::experimental::Interceptor {
   bool finished_ = false;
   absl::Duration took_;
   LogLevel level_ = LogLevel::kDebug;
-  bool log_ = false;  // decided when the status went out
+  bool log_ = false;        // decided when the status went out
+  int64_t suppressed_ = 0;  // unknown-method calls not logged before this
   grpc::Status status_;
 };
 
@@ -334,6 +364,7 @@ Observability::Observability(const telemetry::Logger* log)
         const jobs::JobRegistry* r = registry_.load();
         return r ? static_cast<double>(r->watcher_count()) : 0.0;
       });
+  rpc_->Register(std::string(kUnknownMethod));
   idempotency_hits_ = metrics_.AddCounter(
       "mediagen_idempotency_hits_total",
       "Creates whose request_id was seen before: answered with the first "
@@ -363,6 +394,23 @@ Observability::InterceptorFactories() {
       out;
   out.push_back(std::make_unique<InterceptorFactory>(this));
   return out;
+}
+
+void Observability::RegisterMethods(const std::vector<std::string>& methods) {
+  for (const std::string& m : methods) rpc_->Register(m);
+}
+
+bool Observability::TakeUnknownMethodLogTurn(int64_t* suppressed) {
+  const int64_t now = absl::ToUnixNanos(absl::Now());
+  int64_t next = unknown_log_next_ns_.load(std::memory_order_relaxed);
+  if (now < next ||
+      !unknown_log_next_ns_.compare_exchange_strong(
+          next, now + absl::ToInt64Nanoseconds(kUnknownMethodLogInterval))) {
+    unknown_log_suppressed_.fetch_add(1, std::memory_order_relaxed);
+    return false;
+  }
+  *suppressed = unknown_log_suppressed_.exchange(0, std::memory_order_relaxed);
+  return true;
 }
 
 void Observability::IdempotencyHit(absl::string_view method) {

@@ -64,6 +64,16 @@ class Observability {
   void ObserveRegistry(const jobs::JobRegistry* registry) {
     registry_.store(registry);
   }
+  // The methods the server serves ("mediagen.v1.MediaService/CreateMedia",
+  // health, reflection), before it starts. Metrics, logs and per-method
+  // state key only on these; a call to any other method counts under the
+  // one label `unknown` and logs a warning at most once a second (the
+  // method's name, which the caller chose, is never kept or written).
+  void RegisterMethods(const std::vector<std::string>& methods);
+  // For the interceptor: whether this unknown-method call may log now; if
+  // so, `*suppressed` is how many were not logged since the last line.
+  bool TakeUnknownMethodLogTurn(int64_t* suppressed);
+
   // A repeated request_id answered without going upstream.
   void IdempotencyHit(absl::string_view method);
   // A tenant's own limit (`requests_per_second`, `concurrent_jobs`)
@@ -91,6 +101,8 @@ class Observability {
       nullptr;  // made when first set
   Mutex redis_mu_;
   std::atomic<const jobs::JobRegistry*> registry_{nullptr};
+  std::atomic<int64_t> unknown_log_next_ns_{0};
+  std::atomic<int64_t> unknown_log_suppressed_{0};
 };
 
 // Sends gRPC's own log messages (gpr_log) through `log`, so stderr stays

@@ -5,6 +5,7 @@
 #include <climits>
 
 #include "absl/strings/str_cat.h"
+#include "google/protobuf/descriptor.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/health_check_service_interface.h"
 #include "grpcpp/resource_quota.h"
@@ -41,6 +42,28 @@ constexpr const char* kServiceNames[] = {
     "mediagen.v1.StableAudioService",
     "mediagen.v1.JobService",
 };
+
+// Every method this server serves, as "package.Service/Method": the API's
+// (from the generated descriptors of kServiceNames), gRPC health and
+// reflection. Metrics and logs key on these only (issue 16.1).
+std::vector<std::string> ServedMethods() {
+  std::vector<std::string> out = {
+      "grpc.health.v1.Health/Check",
+      "grpc.health.v1.Health/Watch",
+      "grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo",
+  };
+  for (const char* name : kServiceNames) {
+    const google::protobuf::ServiceDescriptor* service =
+        google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(
+            name);
+    if (service == nullptr) continue;  // "" (the server as a whole)
+    for (int i = 0; i < service->method_count(); ++i) {
+      out.push_back(
+          absl::StrCat(service->full_name(), "/", service->method(i)->name()));
+    }
+  }
+  return out;
+}
 
 // gRPC channel arguments are int milliseconds.
 int Millis(absl::Duration d) {
@@ -243,6 +266,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
   builder.AddListeningPort(o.listen_address, grpc::InsecureServerCredentials(),
                            &s->grpc_port_);
   ApplyGrpcOptions(o.grpc, api.max_metadata_bytes, builder);
+  obs.RegisterMethods(ServedMethods());
   builder.experimental().SetInterceptorCreators(obs.InterceptorFactories());
   for (auto& service : s->services_) builder.RegisterService(service.get());
   s->grpc_ = builder.BuildAndStart();

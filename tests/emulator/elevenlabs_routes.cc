@@ -10,7 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "tests/emulator/media_files.h"
 #include "tests/emulator/util.h"
-#include "tests/emulator/vimmerse_routes.h"
+#include "tests/emulator/vimmerse_prices.h"
 
 namespace mediagen::emulator {
 namespace {

@@ -1,55 +1,19 @@
 // Vimmerse routes of the emulator: v2 media (create, get, update), the 13
-// video routes, the 5 audio routes, and the legacy asset poll
-// GET /asset/{asset_id}. Also the price list that both the generation
-// routes and the estimate-credits routes use, so estimates match charges.
+// video routes (vimmerse_video_routes.h), the 5 audio routes, uploads,
+// estimates, and the legacy asset poll GET /asset/{asset_id}. Prices are in
+// vimmerse_prices.h.
 //
 //   std::vector<Route> routes;
 //   AddVimmerseRoutes(&routes);
-//   Price p = VideoPrice("reference-to-video", "KlingO", 2, 10.0, "");
-//   // p.total == 80: 20 credits per 5-second block per output.
 #ifndef MEDIAGEN_TESTS_EMULATOR_VIMMERSE_ROUTES_H_
 #define MEDIAGEN_TESTS_EMULATOR_VIMMERSE_ROUTES_H_
 
-#include <cstdint>
-#include <optional>
-#include <string>
 #include <vector>
 
-#include "nlohmann/json.hpp"
 #include "tests/emulator/context.h"
+#include "tests/emulator/vimmerse_prices.h"
 
 namespace mediagen::emulator {
-
-struct Price {
-  double total = 0;
-  nlohmann::json breakdown = nlohmann::json::object();
-};
-
-// Video apps (estimate `app_name` values): reference-to-video 20,
-// text-image-to-video (media) 10, video-to-video 20, video-effects 15,
-// edit-video 5, lip-sync 10, replace-background-video 10, try-on 10,
-// upload-video 0 credits per 5-second block (default one block) per output.
-// lip-sync with option AvatarLipSync is priced by prompt length instead: one
-// block per started 300 characters.
-Price VideoPrice(const std::string& app_name, const std::string& option,
-                 int64_t quantity, std::optional<double> seconds,
-                 const std::string& prompt);
-
-// Audio apps: text-to-speech 8 credits per started 1000 characters (ChirpTTS
-// 4), text-to-audio 5 per started 5 seconds (default 5 s), text-to-music
-// 10, upload-audio 0; times quantity.
-Price AudioPrice(const std::string& app_name, const std::string& option,
-                 int64_t quantity, const std::string& prompt,
-                 std::optional<double> seconds);
-
-// Seconds of speech the emulator makes for `text` (about 15 characters a
-// second, 1 to 120 s).
-double SpeechSeconds(const std::string& text);
-
-// Unicode code points in UTF-8 `text`.
-size_t CodePoints(const std::string& text);
-
-const std::vector<std::string>& VimmerseVoices();
 
 void AddVimmerseRoutes(std::vector<Route>* routes);
 

@@ -9,16 +9,17 @@ namespace {
 constexpr size_t kMaxDepth = 5;
 
 void Collect(const google::protobuf::Descriptor* d, const FieldPath& prefix,
+             bool (*want)(const google::protobuf::FieldDescriptor*),
              std::vector<FieldPath>* out) {
   for (int i = 0; i < d->field_count(); ++i) {
     const google::protobuf::FieldDescriptor* f = d->field(i);
     FieldPath path = prefix;
     path.push_back(f);
-    if (IsUrlField(f)) {
+    if (want(f)) {
       out->push_back(path);
     } else if (f->type() == google::protobuf::FieldDescriptor::TYPE_MESSAGE &&
                path.size() < kMaxDepth) {
-      Collect(f->message_type(), path, out);
+      Collect(f->message_type(), path, want, out);
     }
   }
 }
@@ -33,7 +34,18 @@ bool IsUrlField(const google::protobuf::FieldDescriptor* f) {
 
 std::vector<FieldPath> FindUrlFields(const google::protobuf::Descriptor* d) {
   std::vector<FieldPath> out;
-  Collect(d, {}, &out);
+  Collect(d, {}, &IsUrlField, &out);
+  return out;
+}
+
+std::vector<FieldPath> FindStringFields(const google::protobuf::Descriptor* d) {
+  std::vector<FieldPath> out;
+  Collect(
+      d, {},
+      [](const google::protobuf::FieldDescriptor* f) {
+        return f->type() == google::protobuf::FieldDescriptor::TYPE_STRING;
+      },
+      &out);
   return out;
 }
 

@@ -32,8 +32,12 @@ bool IsUrlField(const google::protobuf::FieldDescriptor* f);
 // ones included) down to five levels, which also ends recursive types.
 std::vector<FieldPath> FindUrlFields(const google::protobuf::Descriptor* d);
 
-// Sets the field at `path` of `m` to `value`, adding one element to each
-// repeated field on the way, and returns the field's proto path as a
+// The path to every string field (not bytes) of `d`, URL fields included,
+// the same way: the fields the free-text rule covers.
+std::vector<FieldPath> FindStringFields(const google::protobuf::Descriptor* d);
+
+// Sets the (string) field at `path` of `m` to `value`, adding one element to
+// each repeated field on the way, and returns the field's proto path as a
 // BadRequest names it: "audio_option.narration_url", "media_items[0].url".
 std::string SetUrlField(google::protobuf::Message* m, const FieldPath& path,
                         const std::string& value);

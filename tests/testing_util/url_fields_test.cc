@@ -48,6 +48,21 @@ TEST(UrlFieldsTest, IgnoresOtherFieldsAndEndsOnRecursiveTypes) {
   EXPECT_FALSE(IsUrlField(d->FindFieldByName("media_items")));
 }
 
+TEST(UrlFieldsTest, FindsEveryStringFieldButNotBytes) {
+  const std::vector<std::string> all =
+      Names(FindStringFields(v1::CreateMediaRequest::descriptor()));
+  for (const char* name :
+       {"request_id", "prompt", "title", "media_items.type", "media_items.url",
+        "audio_option.narrator", "audio_option.narration", "webhook_url"}) {
+    EXPECT_THAT(all, ::testing::Contains(name));
+  }
+  // The chunk is bytes: only the metadata's fields are text.
+  for (const std::string& name :
+       Names(FindStringFields(v1::UploadVideoRequest::descriptor()))) {
+    EXPECT_THAT(name, ::testing::StartsWith("metadata.")) << name;
+  }
+}
+
 TEST(UrlFieldsTest, SetsTheFieldAndNamesItsProtoPath) {
   std::set<std::string> names;
   for (const FieldPath& path :

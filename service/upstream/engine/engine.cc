@@ -164,6 +164,28 @@ Engine::Handle Engine::StartStream(const CallContext& ctx, absl::Status valid,
 
 // ---- JobService ----
 
+absl::Status Engine::JobReadDeadlineExceeded(absl::string_view name) const {
+  absl::StatusOr<ResourceName> parsed = ParseResourceName(name);
+  if (!parsed.ok()) return parsed.status();
+  Route route;
+  switch (parsed->kind) {
+    case ResourceKind::kMedia:
+      route = RouteFor<v1::GetMediaRequest>().route.ToRoute();
+      break;
+    case ResourceKind::kAsset:
+      route = Route{v1::PROVIDER_VIMMERSE, "GET",
+                    options_.endpoints.asset_path_template,
+                    Idempotency::kIdempotent};
+      break;
+    case ResourceKind::kGeneration:
+      route = RouteFor<v1::GetGenerationRequest>().route.ToRoute();
+      break;
+  }
+  return MapTransportError(
+      absl::DeadlineExceededError("no answer before the call's deadline"),
+      ErrorContext::For(route, {}));
+}
+
 Engine::Handle Engine::GetJob(const CallContext& ctx, absl::string_view name,
                               Done<v1::Job> done) {
   auto job = std::make_shared<v1::Job>();

@@ -111,6 +111,12 @@ class Engine {
   Handle GetJob(const CallContext& ctx, absl::string_view name,
                 Done<v1::Job> done);
 
+  // What GetJob answers when `name`'s read (its own, or one it shares with
+  // the job's watchers) has not ended by the call's deadline: the status a
+  // read of its route gets when its own deadline passes (DEADLINE_EXCEEDED,
+  // ErrorInfo UPSTREAM_DEADLINE_EXCEEDED with provider and route).
+  absl::Status JobReadDeadlineExceeded(absl::string_view name) const;
+
  private:
   // The translated request of a call, given the tenant's key for the row's
   // provider. Called at most once, before the start method returns.

@@ -82,6 +82,8 @@ TEST(AimlapiResponseTest, CreateAnswersBothShapes) {
   EXPECT_EQ(b->state(), v1::JOB_STATE_QUEUED);
   EXPECT_FALSE(ParseGeneration(R"({"status": "queued"})", "", true).ok());
   EXPECT_FALSE(ParseGeneration("oops", "", true).ok());
+  EXPECT_FALSE(ParseGeneration(R"({"id": ".."})", "", true).ok());
+  EXPECT_FALSE(ParseGeneration(R"({"generation_id": "."})", "", true).ok());
 }
 
 TEST(AimlapiResponseTest, CompletedPollExample) {

@@ -63,6 +63,20 @@ void FieldChecker::Add(std::string field, std::string description) {
   violations_.push_back(std::move(v));
 }
 
+bool FieldChecker::AddViolationsOf(const absl::Status& status) {
+  std::optional<google::rpc::BadRequest> br = rpc::GetBadRequest(status);
+  if (!br.has_value()) return false;
+  for (const auto& v : br->field_violations()) violations_.push_back(v);
+  return true;
+}
+
+bool FieldChecker::Names(absl::string_view field) const {
+  for (const auto& v : violations_) {
+    if (v.field() == field) return true;
+  }
+  return false;
+}
+
 absl::Status FieldChecker::Done() {
   if (violations_.empty()) return absl::OkStatus();
   return InvalidArgumentError(std::move(violations_));
@@ -202,6 +216,14 @@ void FieldChecker::PlainText(const std::string& field, bool has,
   }
 }
 
+void FieldChecker::PathSegment(const std::string& field, const std::string& v) {
+  if (IsDotSegment(v)) {
+    Add(field, absl::StrCat("`", field, "` must not be `.` or `..`"));
+    return;
+  }
+  PlainText(field, true, v, kMaxResourceIdLength, " /");
+}
+
 void FieldChecker::Name(const std::string& name, ResourceKind kind) {
   absl::StatusOr<std::string> id = ParseResourceId(name, kind);
   if (!id.ok()) Merge(id.status());
@@ -220,9 +242,7 @@ void FieldChecker::MaxCount(const std::string& field, int count, int max) {
 }
 
 void FieldChecker::Merge(const absl::Status& status) {
-  std::optional<google::rpc::BadRequest> br = rpc::GetBadRequest(status);
-  if (!br.has_value()) return;
-  for (const auto& v : br->field_violations()) violations_.push_back(v);
+  AddViolationsOf(status);
 }
 
 }  // namespace mediagen::upstream

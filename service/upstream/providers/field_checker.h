@@ -51,6 +51,11 @@ class FieldChecker {
 
   // A violation of a rule of the caller's own.
   void Add(std::string field, std::string description);
+  // Adds the BadRequest violations `status` carries; false when it carries
+  // none.
+  bool AddViolationsOf(const absl::Status& status);
+  // Whether a violation on `field` was added.
+  bool Names(absl::string_view field) const;
   // OK when nothing was added, else INVALID_ARGUMENT with every violation.
   absl::Status Done();
 
@@ -81,6 +86,10 @@ class FieldChecker {
   // characters, none of `also_forbidden`, at most `max_len` bytes.
   void PlainText(const std::string& field, bool has, const std::string& v,
                  size_t max_len, absl::string_view also_forbidden = "");
+  // An id that becomes one segment of an upstream path (a voice id): as
+  // PlainText with no space or `/`, at most kMaxResourceIdLength bytes, and
+  // not `.` or `..` (IsDotSegment), which would name another path.
+  void PathSegment(const std::string& field, const std::string& v);
   // A resource name of `kind` (resource_name.h), violations as it reports
   // them.
   void Name(const std::string& name, ResourceKind kind);

@@ -27,6 +27,8 @@ absl::string_view CollectionOf(ResourceKind kind) {
   return "";
 }
 
+bool IsDotSegment(absl::string_view id) { return id == "." || id == ".."; }
+
 absl::StatusOr<ResourceName> ParseResourceName(absl::string_view name,
                                                absl::string_view field) {
   if (name.empty()) return Bad(field, "is required");
@@ -47,6 +49,7 @@ absl::StatusOr<ResourceName> ParseResourceName(absl::string_view name,
     return Bad(field, "names an unknown collection");
   }
   if (id.empty()) return Bad(field, "has an empty id");
+  if (IsDotSegment(id)) return Bad(field, "has `.` or `..` as its id");
   if (id.size() > kMaxResourceIdLength) {
     return Bad(field, absl::StrCat("has an id longer than ",
                                    kMaxResourceIdLength, " characters"));

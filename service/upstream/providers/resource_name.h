@@ -31,10 +31,17 @@ inline constexpr size_t kMaxResourceIdLength = 256;
 // "media", "assets", "generations".
 absl::string_view CollectionOf(ResourceKind kind);
 
+// True for `.` and `..`: as a path segment of an upstream URL they name
+// another path (libcurl, like any URL resolver, removes dot segments:
+// `/v2/media/..` is sent as `GET /v2/`), so no id that becomes a path
+// segment may be one of them. The one rule for every such id field.
+bool IsDotSegment(absl::string_view id);
+
 // INVALID_ARGUMENT (with a BadRequest violation on `field`) unless `name` is
 // `<collection>/<id>` with a known collection and an id that is non-empty,
-// at most kMaxResourceIdLength bytes, and only printable ASCII other than
-// space and `/`.
+// at most kMaxResourceIdLength bytes, only printable ASCII other than
+// space and `/`, and not a dot segment (`.` or `..`). Also the check of
+// every id upstream returns, which is polled the same way later.
 absl::StatusOr<ResourceName> ParseResourceName(
     absl::string_view name, absl::string_view field = "name");
 

@@ -54,6 +54,21 @@ TEST(ResourceNameTest, RejectsAnythingLoose) {
           .ok());
 }
 
+// As path segments they would name another upstream path: `media/..`
+// became `GET /v2/` and `assets/..` `GET /` with the tenant's key.
+TEST(ResourceNameTest, RejectsDotSegmentsAsIds) {
+  for (const char* name : {"media/.", "media/..", "assets/.", "assets/..",
+                           "generations/.", "generations/.."}) {
+    ExpectRejected(name);
+  }
+  EXPECT_TRUE(IsDotSegment("."));
+  EXPECT_TRUE(IsDotSegment(".."));
+  EXPECT_FALSE(IsDotSegment("..."));
+  EXPECT_FALSE(IsDotSegment(".a"));
+  EXPECT_TRUE(ParseResourceName("media/...").ok());
+  EXPECT_TRUE(ParseResourceName("media/a..b").ok());
+}
+
 TEST(ResourceNameTest, ExpectedCollectionIsEnforced) {
   EXPECT_TRUE(ParseResourceId("media/x", ResourceKind::kMedia).ok());
   auto wrong = ParseResourceId("assets/x", ResourceKind::kMedia, "name");

@@ -6,6 +6,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "service/upstream/providers/field_checker.h"
+#include "service/upstream/providers/free_text.h"
 #include "service/upstream/providers/resource_name.h"
 
 namespace mediagen::upstream {
@@ -146,7 +147,7 @@ void CheckUploadFile(FieldChecker& c, const std::string& file_name,
 
 }  // namespace
 
-absl::Status Validate(const v1::CreateMediaRequest& r) {
+absl::Status CheckFields(const v1::CreateMediaRequest& r) {
   FieldChecker c;
   c.RequestId(r.request_id());
   if ((!r.has_prompt() || absl::StripAsciiWhitespace(r.prompt()).empty()) &&
@@ -157,7 +158,7 @@ absl::Status Validate(const v1::CreateMediaRequest& r) {
   return c.Done();
 }
 
-absl::Status Validate(const v1::GetMediaRequest& r) {
+absl::Status CheckFields(const v1::GetMediaRequest& r) {
   FieldChecker c;
   c.Name(r.name(), ResourceKind::kMedia);
   for (int i = 0; i < r.fields_size(); ++i) {
@@ -178,7 +179,7 @@ absl::Status Validate(const v1::GetMediaRequest& r) {
   return c.Done();
 }
 
-absl::Status Validate(const v1::UpdateMediaRequest& r) {
+absl::Status CheckFields(const v1::UpdateMediaRequest& r) {
   FieldChecker c;
   c.Name(r.name(), ResourceKind::kMedia);
   c.RequestId(r.request_id());
@@ -188,7 +189,7 @@ absl::Status Validate(const v1::UpdateMediaRequest& r) {
   return c.Done();
 }
 
-absl::Status Validate(const v1::UploadVideoMetadata& r) {
+absl::Status CheckFields(const v1::UploadVideoMetadata& r) {
   FieldChecker c;
   c.RequestId(r.request_id());
   CheckUploadFile(c, r.file_name(), r.content_type(), r.has_size_bytes(),
@@ -204,7 +205,7 @@ absl::Status Validate(const v1::UploadVideoMetadata& r) {
   return c.Done();
 }
 
-absl::Status Validate(const v1::EstimateVideoCreditsRequest& r) {
+absl::Status CheckFields(const v1::EstimateVideoCreditsRequest& r) {
   FieldChecker c;
   c.OneOf("app_name", r.has_app_name(), r.app_name(), kVideoApps);
   c.Required("option", r.option());
@@ -214,7 +215,7 @@ absl::Status Validate(const v1::EstimateVideoCreditsRequest& r) {
   return c.Done();
 }
 
-absl::Status Validate(const v1::CropToAspectRatioRequest& r) {
+absl::Status CheckFields(const v1::CropToAspectRatioRequest& r) {
   FieldChecker c;
   CheckCommon(c, r);
   c.RequiredUrl("video_url", r.video_url());
@@ -224,7 +225,7 @@ absl::Status Validate(const v1::CropToAspectRatioRequest& r) {
   return c.Done();
 }
 
-absl::Status Validate(const v1::ReframeVideoRequest& r) {
+absl::Status CheckFields(const v1::ReframeVideoRequest& r) {
   FieldChecker c;
   CheckCommon(c, r);
   c.RequiredUrl("video_url", r.video_url());
@@ -233,7 +234,7 @@ absl::Status Validate(const v1::ReframeVideoRequest& r) {
   return c.Done();
 }
 
-absl::Status Validate(const v1::EnhanceVideoRequest& r) {
+absl::Status CheckFields(const v1::EnhanceVideoRequest& r) {
   FieldChecker c;
   CheckCommon(c, r);
   c.RequiredUrl("video_url", r.video_url());
@@ -244,14 +245,14 @@ absl::Status Validate(const v1::EnhanceVideoRequest& r) {
   return c.Done();
 }
 
-absl::Status Validate(const v1::AddSoundEffectRequest& r) {
+absl::Status CheckFields(const v1::AddSoundEffectRequest& r) {
   FieldChecker c;
   CheckCommon(c, r);
   c.RequiredUrl("video_url", r.video_url());
   return c.Done();
 }
 
-absl::Status Validate(const v1::AvatarLipSyncRequest& r) {
+absl::Status CheckFields(const v1::AvatarLipSyncRequest& r) {
   FieldChecker c;
   CheckCommon(c, r);
   c.Url("bg_image_url", r.bg_image_url());
@@ -262,7 +263,7 @@ absl::Status Validate(const v1::AvatarLipSyncRequest& r) {
   return c.Done();
 }
 
-absl::Status Validate(const v1::LipSyncRequest& r) {
+absl::Status CheckFields(const v1::LipSyncRequest& r) {
   FieldChecker c;
   CheckCommon(c, r);
   if (r.image_url().empty() && r.video_url().empty()) {
@@ -283,7 +284,7 @@ absl::Status Validate(const v1::LipSyncRequest& r) {
   return c.Done();
 }
 
-absl::Status Validate(const v1::GenerateVideoEffectRequest& r) {
+absl::Status CheckFields(const v1::GenerateVideoEffectRequest& r) {
   FieldChecker c;
   CheckCommon(c, r);
   c.RequiredUrl("image_url", r.image_url());
@@ -294,7 +295,7 @@ absl::Status Validate(const v1::GenerateVideoEffectRequest& r) {
   return c.Done();
 }
 
-absl::Status Validate(const v1::ReplaceBackgroundRequest& r) {
+absl::Status CheckFields(const v1::ReplaceBackgroundRequest& r) {
   FieldChecker c;
   CheckCommon(c, r);
   c.RequiredUrl("video_url", r.video_url());
@@ -322,7 +323,7 @@ absl::Status Validate(const v1::ReplaceBackgroundRequest& r) {
   return c.Done();
 }
 
-absl::Status Validate(const v1::ReferenceToVideoRequest& r) {
+absl::Status CheckFields(const v1::ReferenceToVideoRequest& r) {
   FieldChecker c;
   CheckCommon(c, r);
   if (r.image_urls().empty()) {
@@ -338,7 +339,7 @@ absl::Status Validate(const v1::ReferenceToVideoRequest& r) {
   return c.Done();
 }
 
-absl::Status Validate(const v1::VideoToVideoRequest& r) {
+absl::Status CheckFields(const v1::VideoToVideoRequest& r) {
   FieldChecker c;
   CheckCommon(c, r);
   c.RequiredUrl("video_url", r.video_url());
@@ -347,7 +348,7 @@ absl::Status Validate(const v1::VideoToVideoRequest& r) {
   return c.Done();
 }
 
-absl::Status Validate(const v1::AttachAudioRequest& r) {
+absl::Status CheckFields(const v1::AttachAudioRequest& r) {
   FieldChecker c;
   CheckCommon(c, r);
   c.RequiredUrl("video_url", r.video_url());
@@ -358,7 +359,7 @@ absl::Status Validate(const v1::AttachAudioRequest& r) {
   return c.Done();
 }
 
-absl::Status Validate(const v1::UploadAudioMetadata& r) {
+absl::Status CheckFields(const v1::UploadAudioMetadata& r) {
   FieldChecker c;
   c.RequestId(r.request_id());
   CheckUploadFile(c, r.file_name(), r.content_type(), r.has_size_bytes(),
@@ -366,7 +367,7 @@ absl::Status Validate(const v1::UploadAudioMetadata& r) {
   return c.Done();
 }
 
-absl::Status Validate(const v1::EstimateAudioCreditsRequest& r) {
+absl::Status CheckFields(const v1::EstimateAudioCreditsRequest& r) {
   FieldChecker c;
   if (r.app_name().empty()) {
     c.Add("app_name", "`app_name` is required");
@@ -379,7 +380,7 @@ absl::Status Validate(const v1::EstimateAudioCreditsRequest& r) {
   return c.Done();
 }
 
-absl::Status Validate(const v1::TextToSpeechRequest& r) {
+absl::Status CheckFields(const v1::TextToSpeechRequest& r) {
   FieldChecker c;
   c.RequestId(r.request_id());
   c.Required("prompt", r.prompt());
@@ -389,7 +390,7 @@ absl::Status Validate(const v1::TextToSpeechRequest& r) {
   return c.Done();
 }
 
-absl::Status Validate(const v1::TextToSoundEffectRequest& r) {
+absl::Status CheckFields(const v1::TextToSoundEffectRequest& r) {
   FieldChecker c;
   c.RequestId(r.request_id());
   c.Required("prompt", r.prompt());
@@ -397,17 +398,17 @@ absl::Status Validate(const v1::TextToSoundEffectRequest& r) {
   return c.Done();
 }
 
-absl::Status Validate(const v1::TextToMusicRequest& r) {
+absl::Status CheckFields(const v1::TextToMusicRequest& r) {
   FieldChecker c;
   c.RequestId(r.request_id());
   c.Required("prompt", r.prompt());
   return c.Done();
 }
 
-absl::Status Validate(const v1::SynthesizeSpeechRequest& r) {
+absl::Status CheckFields(const v1::SynthesizeSpeechRequest& r) {
   FieldChecker c;
   c.Required("voice_id", r.voice_id());
-  c.PlainText("voice_id", true, r.voice_id(), 256, " /");
+  c.PathSegment("voice_id", r.voice_id());
   c.Required("text", r.text());
   c.OneOf("output_format", r.has_output_format(), r.output_format(),
           kOutputFormats);
@@ -456,7 +457,7 @@ absl::Status Validate(const v1::SynthesizeSpeechRequest& r) {
   return c.Done();
 }
 
-absl::Status Validate(const v1::GenerateSoundEffectRequest& r) {
+absl::Status CheckFields(const v1::GenerateSoundEffectRequest& r) {
   FieldChecker c;
   c.Required("text", r.text());
   c.DoubleRange("duration_seconds", r.has_duration_seconds(),
@@ -468,7 +469,7 @@ absl::Status Validate(const v1::GenerateSoundEffectRequest& r) {
   return c.Done();
 }
 
-absl::Status Validate(const v1::GenerateAudioRequest& r) {
+absl::Status CheckFields(const v1::GenerateAudioRequest& r) {
   FieldChecker c;
   c.RequestId(r.request_id());
   c.OneOf("model", r.has_model(), r.model(), kStableAudioModels);
@@ -481,16 +482,41 @@ absl::Status Validate(const v1::GenerateAudioRequest& r) {
   return c.Done();
 }
 
-absl::Status Validate(const v1::GetGenerationRequest& r) {
+absl::Status CheckFields(const v1::GetGenerationRequest& r) {
   FieldChecker c;
   c.Name(r.name(), ResourceKind::kGeneration);
   return c.Done();
 }
 
-absl::Status Validate(const v1::GetJobRequest& r) {
+absl::Status CheckFields(const v1::GetJobRequest& r) {
   FieldChecker c;
   c.AnyName(r.name());
   return c.Done();
 }
+
+absl::Status CheckFields(const v1::WatchJobRequest& r) {
+  FieldChecker c;
+  c.AnyName(r.name());
+  return c.Done();
+}
+
+namespace internal {
+
+absl::Status WithFreeTextRule(absl::Status own,
+                              const google::protobuf::Message& request) {
+  std::vector<google::rpc::BadRequest::FieldViolation> text =
+      ControlCharacterViolations(request);
+  if (text.empty()) return own;
+  FieldChecker c;
+  if (!own.ok() && !c.AddViolationsOf(own)) return own;  // not a BadRequest
+  for (auto& v : text) {
+    if (!c.Names(v.field())) {
+      c.Add(std::move(*v.mutable_field()), std::move(*v.mutable_description()));
+    }
+  }
+  return c.Done();
+}
+
+}  // namespace internal
 
 }  // namespace mediagen::upstream

@@ -558,6 +558,11 @@ TEST(VimmerseResponseTest, MediaWithoutIdUsesKnownIdOrFails) {
   EXPECT_EQ(partial->name(), "media/m9");
   EXPECT_FALSE(ParseMedia(R"({"processing_status": "new"})").ok());
   EXPECT_FALSE(ParseMedia(R"({"id": "a/b"})").ok());
+  // A dot segment would later be polled as `GET /v2/` or `GET /`.
+  EXPECT_FALSE(ParseMedia(R"({"id": ".."})").ok());
+  EXPECT_FALSE(ParseMedia(R"({"id": "."})").ok());
+  EXPECT_FALSE(ParseAsset(R"({"id": "..", "status": "new"})").ok());
+  EXPECT_FALSE(ParseAsset(R"({"id": ".", "status": "new"})").ok());
   EXPECT_FALSE(ParseMedia("<html></html>").ok());
   EXPECT_FALSE(ParseMedia("").ok());
 }
