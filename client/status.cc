@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/time/time.h"
 #include "google/rpc/error_details.pb.h"
 
 namespace mediagen::client {
@@ -63,6 +64,20 @@ std::string DescribeError(const absl::Status& status) {
       const int more = bad->field_violations_size() - kMaxViolationsShown;
       if (more > 0) absl::StrAppend(&out, "; ", more, " more");
       absl::StrAppend(&out, "]");
+    }
+  }
+  if (std::optional<google::rpc::QuotaFailure> quota =
+          GetQuotaFailure(status)) {
+    std::vector<std::string> shown;
+    for (const auto& v : quota->violations()) {
+      shown.push_back(absl::StrCat(v.subject(), ": ", v.description()));
+    }
+    if (!shown.empty())
+      absl::StrAppend(&out, " [", absl::StrJoin(shown, "; "), "]");
+    // Only for a quota refusal: its RetryInfo is exact (the next token, the
+    // end of a period), so it is worth showing.
+    if (std::optional<absl::Duration> delay = RetryDelay(status)) {
+      absl::StrAppend(&out, " (retry in ", absl::FormatDuration(*delay), ")");
     }
   }
   return OneLine(std::move(out));

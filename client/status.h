@@ -1,5 +1,6 @@
 // Errors as the client library returns them: absl::Status with the server's
-// google.rpc details (ErrorInfo, RetryInfo, BadRequest) kept as payloads, so
+// google.rpc details (ErrorInfo, RetryInfo, BadRequest, QuotaFailure) kept
+// as payloads, so
 // callers can branch on the reason instead of parsing messages.
 //
 //   absl::StatusOr<v1::CreateMediaResponse> media = client.CreateMedia(req);
@@ -20,16 +21,19 @@ namespace mediagen::client {
 
 using ::mediagen::rpc::GetBadRequest;
 using ::mediagen::rpc::GetErrorInfo;
+using ::mediagen::rpc::GetQuotaFailure;
 using ::mediagen::rpc::GetRetryInfo;
 using ::mediagen::rpc::RetryDelay;
 
 // gRPC -> absl, keeping every detail the server sent.
 absl::Status FromGrpcStatus(const grpc::Status& status);
 
-// One line for humans: code, ErrorInfo reason, where it came from, message
-// and the first field violations, e.g.
+// One line for humans: code, ErrorInfo reason, where it came from, message,
+// the first field violations and quota violations, and when to retry, e.g.
 //   FAILED_PRECONDITION INSUFFICIENT_CREDIT (vimmerse, HTTP 402,
 //   upstream request r-1): not enough credits
+//   RESOURCE_EXHAUSTED TENANT_RATE_LIMITED: ... [tenants/acme: at most 50
+//   requests per second (burst 100)] (retry in 20ms)
 // Control characters are replaced, so it is always one line.
 std::string DescribeError(const absl::Status& status);
 

@@ -38,6 +38,24 @@ TEST(StatusTest, ListsFirstViolationsAndCountsTheRest) {
             "bad; aspect_ratio: bad; 1 more]");
 }
 
+TEST(StatusTest, DescribesQuotaViolationsAndTheirRetryDelay) {
+  absl::Status status =
+      absl::ResourceExhaustedError("tenant acme is over its request rate");
+  google::rpc::ErrorInfo info;
+  info.set_reason("TENANT_RATE_LIMITED");
+  rpc::SetErrorInfo(&status, info);
+  google::rpc::QuotaFailure quota;
+  auto* v = quota.add_violations();
+  v->set_subject("tenants/acme");
+  v->set_description("at most 50 requests per second (burst 100)");
+  rpc::SetQuotaFailure(&status, quota);
+  rpc::SetRetryInfo(&status, absl::Milliseconds(20));
+  EXPECT_EQ(DescribeError(FromGrpcStatus(rpc::ToGrpcStatus(status))),
+            "RESOURCE_EXHAUSTED TENANT_RATE_LIMITED: tenant acme is over its "
+            "request rate [tenants/acme: at most 50 requests per second (burst "
+            "100)] (retry in 20ms)");
+}
+
 TEST(StatusTest, AlwaysOneLine) {
   std::string text = DescribeError(absl::UnavailableError("a\nb\r\tc"));
   EXPECT_EQ(text, "UNAVAILABLE: a b  c");

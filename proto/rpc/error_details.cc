@@ -11,6 +11,7 @@ namespace {
 
 using ::google::rpc::BadRequest;
 using ::google::rpc::ErrorInfo;
+using ::google::rpc::QuotaFailure;
 using ::google::rpc::RetryInfo;
 
 template <typename T>
@@ -53,6 +54,10 @@ void SetBadRequest(absl::Status* status, const BadRequest& br) {
   SetDetail(status, br);
 }
 
+void SetQuotaFailure(absl::Status* status, const QuotaFailure& failure) {
+  SetDetail(status, failure);
+}
+
 std::optional<ErrorInfo> GetErrorInfo(const absl::Status& status) {
   return GetDetail<ErrorInfo>(status);
 }
@@ -63,6 +68,10 @@ std::optional<RetryInfo> GetRetryInfo(const absl::Status& status) {
 
 std::optional<BadRequest> GetBadRequest(const absl::Status& status) {
   return GetDetail<BadRequest>(status);
+}
+
+std::optional<QuotaFailure> GetQuotaFailure(const absl::Status& status) {
+  return GetDetail<QuotaFailure>(status);
 }
 
 std::optional<absl::Duration> RetryDelay(const absl::Status& status) {

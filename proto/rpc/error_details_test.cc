@@ -31,6 +31,22 @@ TEST(ErrorDetailsTest, EachDetailRoundTripsUnderItsTypeUrl) {
   EXPECT_EQ(RetryDelay(s), absl::Seconds(3));
 }
 
+TEST(ErrorDetailsTest, QuotaFailureRoundTripsUnderItsTypeUrl) {
+  absl::Status s = absl::ResourceExhaustedError("too many jobs");
+  google::rpc::QuotaFailure failure;
+  auto* v = failure.add_violations();
+  v->set_subject("tenants/acme");
+  v->set_description("at most 2 jobs in flight");
+  SetQuotaFailure(&s, failure);
+
+  EXPECT_TRUE(
+      s.GetPayload("type.googleapis.com/google.rpc.QuotaFailure").has_value());
+  ASSERT_TRUE(GetQuotaFailure(s).has_value());
+  ASSERT_EQ(GetQuotaFailure(s)->violations_size(), 1);
+  EXPECT_EQ(GetQuotaFailure(s)->violations(0).subject(), "tenants/acme");
+  EXPECT_FALSE(GetQuotaFailure(absl::ResourceExhaustedError("x")).has_value());
+}
+
 TEST(ErrorDetailsTest, AbsentDetailsAreNullopt) {
   const absl::Status s = absl::NotFoundError("x");
   EXPECT_FALSE(GetErrorInfo(s).has_value());

@@ -55,6 +55,11 @@ absl::StatusOr<ResolvedCall> ResolveCall(const ApiContext& api,
   }
   call.tenant = *std::move(tenant);
   call.record->SetTenant(call.tenant->name);
+  if (api.quota != nullptr) {
+    absl::Status admitted =
+        api.quota->AdmitCall(call.tenant->name, call.tenant->limits);
+    if (!admitted.ok()) return admitted;
+  }
   call.upstream.credentials = call.tenant->credentials;
   // gRPC reports "no deadline" as the far end of system_clock.
   const auto deadline = ctx->deadline();

@@ -20,6 +20,7 @@
 #include "service/common/scheduler.h"
 #include "service/idempotency/idempotency_store.h"
 #include "service/jobs/job_registry.h"
+#include "service/quota/quota_store.h"
 #include "service/upstream/engine/engine.h"
 
 namespace mediagen::api {
@@ -36,6 +37,9 @@ struct ApiContext {
   jobs::JobRegistry* registry = nullptr;
   idempotency::IdempotencyStore* idempotency = nullptr;
   const auth::TenantDirectory* tenants = nullptr;
+  // Each tenant's request rate and jobs in flight (its Tenant::limits);
+  // null: no limits are enforced.
+  quota::QuotaStore* quota = nullptr;
   // Externally reachable base URL of the admin port (e.g.
   // `https://mediagen.example.com`); when set, creates that accept a
   // `webhook_url` and were sent without one get this tenant's receiver URL.
@@ -89,11 +93,14 @@ absl::Time UpstreamDeadline(absl::Time call_deadline, absl::Time now);
 size_t MetadataBytes(
     const std::multimap<grpc::string_ref, grpc::string_ref>& metadata);
 
-// Authenticates the caller from `authorization` metadata and builds the
-// upstream call context (deadline: UpstreamDeadline of the gRPC deadline).
-// RESOURCE_EXHAUSTED when the call's metadata is over
-// api.max_metadata_bytes; UNAUTHENTICATED when the token is missing or
-// unknown. The tenant's name goes into the call's record.
+// Authenticates the caller from `authorization` metadata, takes one token
+// of the tenant's request rate, and builds the upstream call context
+// (deadline: UpstreamDeadline of the gRPC deadline). RESOURCE_EXHAUSTED when
+// the call's metadata is over api.max_metadata_bytes, or (with QuotaFailure,
+// TENANT_RATE_LIMITED and RetryInfo) when the tenant is over its rate;
+// UNAUTHENTICATED when the token is missing or unknown. The tenant's name
+// goes into the call's record. Every RPC comes here once (a stream when it
+// opens), so this is where the rate is counted.
 absl::StatusOr<ResolvedCall> ResolveCall(
     const ApiContext& api, const grpc::CallbackServerContext* ctx);
 

@@ -24,6 +24,7 @@
 #include "grpcpp/grpcpp.h"
 #include "proto/rpc/grpc_status.h"
 #include "service/api/api_context.h"
+#include "service/api/job_slots.h"
 #include "service/api/transfer_slots.h"
 #include "service/common/mutex.h"
 #include "service/upstream/engine/engine.h"
@@ -54,6 +55,16 @@ class AudioStreamReactor : public grpc::ServerWriteReactor<Resp> {
       }
       state_->SetSlot(*std::move(slot));
     }
+    // A stream also holds one of the tenant's places in flight
+    // (concurrent_jobs) until upstream's answer has ended: it is what fills
+    // the provider's own concurrency limit.
+    absl::StatusOr<std::unique_ptr<quota::JobSlot>> place =
+        ReserveJobSlot(api, *call);
+    if (!place.ok()) {
+      state_->OnDone(place.status());
+      return;
+    }
+    state_->SetJobPlace(*std::move(place));
     upstream::Engine::Handle handle =
         api.engine->Stream(call->upstream, req, state_);
     state_->SetHandle(std::move(handle));
@@ -96,8 +107,10 @@ class AudioStreamReactor : public grpc::ServerWriteReactor<Resp> {
 
     void OnDone(absl::Status status) override {
       TransferSlots::Slot slot;
+      std::unique_ptr<quota::JobSlot> place;
       MutexLock lock(&mu_);
-      slot = std::move(slot_);  // the upstream transfer is over
+      slot = std::move(slot_);        // the upstream transfer is over
+      place = std::move(job_place_);  // and so is the tenant's job
       if (!end_.has_value()) end_ = std::move(status);
       PumpLocked();
     }
@@ -106,6 +119,12 @@ class AudioStreamReactor : public grpc::ServerWriteReactor<Resp> {
     void SetSlot(TransferSlots::Slot slot) {
       MutexLock lock(&mu_);
       slot_ = std::move(slot);
+    }
+
+    // Before the engine starts; freed when the transfer ends.
+    void SetJobPlace(std::unique_ptr<quota::JobSlot> place) {
+      MutexLock lock(&mu_);
+      job_place_ = std::move(place);
     }
 
     // Before the engine starts (so chunks never race it).
@@ -198,6 +217,7 @@ class AudioStreamReactor : public grpc::ServerWriteReactor<Resp> {
     std::optional<absl::Status> end_ ABSL_GUARDED_BY(mu_);
     upstream::Engine::Handle handle_ ABSL_GUARDED_BY(mu_);
     TransferSlots::Slot slot_ ABSL_GUARDED_BY(mu_);
+    std::unique_ptr<quota::JobSlot> job_place_ ABSL_GUARDED_BY(mu_);
   };
 
   std::shared_ptr<State> state_;

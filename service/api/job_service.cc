@@ -10,6 +10,7 @@
 #include "google/protobuf/timestamp.pb.h"
 #include "proto/rpc/error_details.h"
 #include "proto/rpc/grpc_status.h"
+#include "service/api/job_slots.h"
 #include "service/api/unary_call.h"
 #include "service/common/mutex.h"
 #include "service/upstream/providers/errors.h"
@@ -192,8 +193,9 @@ jobs::ReadFn JobReader(const ApiContext& api, std::string tenant,
   upstream::Engine* engine = api.engine;
   const absl::Duration timeout = api.poll_timeout;
   const telemetry::Logger* log = api.log;
+  quota::QuotaStore* quota = api.quota;
   auto first = std::make_shared<std::atomic<bool>>(true);
-  return [engine, timeout, log, first, first_deadline,
+  return [engine, timeout, log, quota, first, first_deadline,
           tenant = std::move(tenant), credentials = std::move(credentials),
           name = std::move(name)](jobs::ReadDone done) {
     // A poll serves every watcher of the job, so it belongs to no caller's
@@ -211,7 +213,19 @@ jobs::ReadFn JobReader(const ApiContext& api, std::string tenant,
     }
     ctx.extra_headers = TraceHeaders(record->trace());
     ctx.observer = std::move(record);
-    engine->GetJob(ctx, name, std::move(done));
+    if (quota == nullptr) {
+      engine->GetJob(ctx, name, std::move(done));
+      return;
+    }
+    // Every upstream read of a job comes here (polls for watches, webhook
+    // re-reads, GetJob): the one place that sees a job end, and frees its
+    // place among the tenant's jobs in flight.
+    engine->GetJob(ctx, name,
+                   [quota, tenant, name, done = std::move(done)](
+                       absl::StatusOr<v1::Job> job) mutable {
+                     NoteJobRead(quota, tenant, name, job);
+                     std::move(done)(std::move(job));
+                   });
   };
 }
 

@@ -27,7 +27,8 @@ class JobServiceImpl : public v1::JobService::CallbackService {
 // poll timeout as its deadline. The first read ends by `first_deadline` at
 // the latest: a GetJob's upstream deadline, when the read is made for it
 // (the registry keeps the first caller's reader for the job's later polls,
-// which take the poll timeout).
+// which take the poll timeout). A read that finds the job ended frees its
+// place among the tenant's jobs in flight (api.quota).
 jobs::ReadFn JobReader(const ApiContext& api, std::string tenant,
                        upstream::Credentials credentials, std::string name,
                        absl::Time first_deadline = absl::InfiniteFuture());

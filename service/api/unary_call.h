@@ -1,6 +1,8 @@
 // RunUnary: the whole life of a unary RPC on the callback API, shared by
-// every unary handler: authenticate, validate, (for creates with a
-// request_id) idempotency, the engine call, and exactly one Finish.
+// every unary handler: authenticate (and the tenant's request rate),
+// validate, (for creates with a request_id) idempotency, (for creates) a
+// place among the tenant's jobs in flight, the engine call, and exactly one
+// Finish.
 //
 //   grpc::ServerUnaryReactor* CreateMedia(grpc::CallbackServerContext* ctx,
 //                                         const v1::CreateMediaRequest* req,
@@ -29,6 +31,7 @@
 #include "grpcpp/grpcpp.h"
 #include "proto/rpc/grpc_status.h"
 #include "service/api/api_context.h"
+#include "service/api/job_slots.h"
 #include "service/common/mutex.h"
 #include "service/http/transport.h"
 #include "service/idempotency/fingerprint.h"
@@ -135,22 +138,31 @@ grpc::ServerUnaryReactor* RunUnary(const ApiContext& api,
 
   Req prepared = *req;
   if (method.prepare != nullptr) method.prepare(api, *call, prepared);
-  // Sends the request upstream, under `lease` (null without a request_id).
+  // Sends the request upstream, under `lease` (null without a request_id)
+  // and in `slot`, its place among the tenant's jobs in flight (null
+  // without a limit).
   auto send = [state, on_success = method.on_success, &api, resolved = *call,
                prepared = std::move(prepared)](
-                  std::unique_ptr<idempotency::Lease> lease) mutable {
+                  std::unique_ptr<idempotency::Lease> lease,
+                  std::unique_ptr<quota::JobSlot> slot) mutable {
     if (state->finished()) {  // cancelled while the request_id was claimed
       if (lease) lease->Release(absl::CancelledError("cancelled before sent"));
       return;
     }
     upstream::Engine::Handle handle = api.engine->Call(
         resolved.upstream, prepared,
-        [state, lease = std::move(lease), on_success, &api,
-         resolved](absl::StatusOr<Resp> result) mutable {
+        [state, lease = std::move(lease), slot = std::move(slot), on_success,
+         &api, resolved](absl::StatusOr<Resp> result) mutable {
           if (result.ok() && on_success != nullptr) {
             on_success(api, resolved, *result);
           }
           if (result.ok()) resolved.record->NoteResource(*result);
+          // A running job keeps its place; a failed create frees it now.
+          if (result.ok()) {
+            HoldForJob(std::move(slot), *result);
+          } else {
+            slot.reset();
+          }
           const absl::Status status = result.status();
           Settle(lease.get(), status, result.ok() ? &*result : nullptr);
           state->Finish(status, result.ok() ? &*result : nullptr);
@@ -158,35 +170,58 @@ grpc::ServerUnaryReactor* RunUnary(const ApiContext& api,
     state->SetHandle(std::move(handle));
   };
 
+  // A create's place among the tenant's jobs in flight, taken after
+  // request_id deduplication (a duplicate takes none) and before anything
+  // is recorded as sent: a refusal is not that request_id's outcome, so a
+  // later retry may pass.
+  const bool counts = method.kind == CallKind::kCreate;
   if constexpr (HasRequestId<Req>::value) {
     if (method.kind == CallKind::kCreate && !req->request_id().empty()) {
       const absl::string_view rpc = upstream::RouteFor<Req>().rpc;
       api.idempotency->Begin(
           {call->tenant->name, req->request_id()}, rpc,
           idempotency::Fingerprint(*req), call->upstream.deadline,
-          [state, send = std::move(send)](
+          [state, &api, resolved = *call, send = std::move(send)](
               std::unique_ptr<idempotency::Lease> lease,
               idempotency::Outcome answer) mutable {
             if (lease == nullptr) {  // a duplicate, or refused
               state->FinishSerialized(answer.status, answer.response);
               return;
             }
+            absl::StatusOr<std::unique_ptr<quota::JobSlot>> slot =
+                ReserveJobSlot(api, resolved);
+            if (!slot.ok()) {
+              lease->Release(slot.status());
+              state->Finish(slot.status(), nullptr);
+              return;
+            }
             // Recorded as sent before it leaves: see Lease::MarkSent.
             idempotency::Lease* held = lease.get();
             held->MarkSent([state, lease = std::move(lease),
+                            slot = *std::move(slot),
                             send = std::move(send)](absl::Status sent) mutable {
               if (!sent.ok()) {
                 lease->Release(sent);
                 state->Finish(sent, nullptr);
                 return;
               }
-              send(std::move(lease));
+              send(std::move(lease), std::move(slot));
             });
           });
       return reactor;
     }
   }
-  send(nullptr);
+  std::unique_ptr<quota::JobSlot> slot;
+  if (counts) {
+    absl::StatusOr<std::unique_ptr<quota::JobSlot>> reserved =
+        ReserveJobSlot(api, *call);
+    if (!reserved.ok()) {
+      state->Finish(reserved.status(), nullptr);
+      return reactor;
+    }
+    slot = *std::move(reserved);
+  }
+  send(nullptr, std::move(slot));
   return reactor;
 }
 

@@ -27,6 +27,7 @@
 #include "proto/rpc/error_details.h"
 #include "proto/rpc/grpc_status.h"
 #include "service/api/api_context.h"
+#include "service/api/job_slots.h"
 #include "service/api/transfer_slots.h"
 #include "service/api/unary_call.h"
 #include "service/common/mutex.h"
@@ -180,6 +181,15 @@ class UploadReactor
               self->FinishStored(answer);
               return;
             }
+            // After deduplication (a duplicate takes no place) and before
+            // the point of no return (a refusal leaves the request_id
+            // free): see RunUnary.
+            if (absl::Status reserved = self->ReserveJobPlace();
+                !reserved.ok()) {
+              lease->Release(reserved);
+              self->FinishOnce(reserved, nullptr);
+              return;
+            }
             // Recorded as sent before it leaves: see Lease::MarkSent.
             idempotency::Lease* held = lease.get();
             held->MarkSent([weak, meta, lease = std::move(lease)](
@@ -196,7 +206,23 @@ class UploadReactor
           });
       return;
     }
+    if (absl::Status reserved = ReserveJobPlace(); !reserved.ok()) {
+      FinishOnce(reserved, nullptr);
+      return;
+    }
     SendUpload(meta, nullptr);
+  }
+
+  // An upload is a create: it takes a place among the tenant's jobs in
+  // flight (concurrent_jobs) while it runs, kept in job_place_ until
+  // SendUpload hands it to the completion.
+  absl::Status ReserveJobPlace() {
+    absl::StatusOr<std::unique_ptr<quota::JobSlot>> reserved =
+        ReserveJobSlot(api_, call_);
+    if (!reserved.ok()) return reserved.status();
+    MutexLock lock(&mu_);
+    job_place_ = *std::move(reserved);
+    return absl::OkStatus();
   }
 
   // Streams the upload upstream under `lease` (null without a request_id).
@@ -209,18 +235,27 @@ class UploadReactor
       if (auto self = weak.lock()) self->OnSpace();
     });
     TransferSlots::Slot slot;
+    std::unique_ptr<quota::JobSlot> job_place;
     {
       MutexLock lock(&mu_);
       pipe_ = pipe;
       slot = std::move(slot_);
+      job_place = std::move(job_place_);
     }
     upstream::Engine::Handle handle = api_.engine->Upload(
         call_.upstream, meta, pipe,
         // The slot is given back with this completion: the upstream
         // connection is free again.
         [weak, lease = std::move(lease), record = call_.record,
-         slot = std::move(slot)](absl::StatusOr<Resp> result) mutable {
+         slot = std::move(slot), job_place = std::move(job_place)](
+            absl::StatusOr<Resp> result) mutable {
           if (result.ok()) record->NoteResource(*result);
+          // A running job keeps its place; a failed upload frees it now.
+          if (result.ok()) {
+            HoldForJob(std::move(job_place), *result);
+          } else {
+            job_place.reset();
+          }
           Settle(lease.get(), result.status(),
                  result.ok() ? &*result : nullptr);
           if (auto self = weak.lock()) {
@@ -341,6 +376,7 @@ class UploadReactor
   // This upload's share of its tenant's long transfers, from the metadata
   // until the upstream transfer starts (its completion then holds it).
   TransferSlots::Slot slot_ ABSL_GUARDED_BY(mu_);
+  std::unique_ptr<quota::JobSlot> job_place_ ABSL_GUARDED_BY(mu_);
   std::shared_ptr<http::BodyPipe> pipe_ ABSL_GUARDED_BY(mu_);
   upstream::Engine::Handle handle_ ABSL_GUARDED_BY(mu_);
 };

@@ -51,6 +51,8 @@ absl::StatusOr<std::unique_ptr<TenantDirectory>> TenantDirectory::Create(
     std::vector<TenantSpec> specs, std::string webhook_secret) {
   if (webhook_secret.empty()) webhook_secret = RandomSecret();
   std::unique_ptr<TenantDirectory> dir(new TenantDirectory);
+  dir->webhook_secret_ = webhook_secret;
+  MutexLock lock(&dir->mu_);  // not shared yet; for the analysis
   for (TenantSpec& spec : specs) {
     if (!IsValidTenantName(spec.name)) {
       return absl::InvalidArgumentError(absl::StrCat(
@@ -68,6 +70,7 @@ absl::StatusOr<std::unique_ptr<TenantDirectory>> TenantDirectory::Create(
     tenant->name = spec.name;
     tenant->credentials = std::move(spec.credentials);
     tenant->webhook_token = WebhookToken(webhook_secret, spec.name);
+    tenant->limits = spec.limits;
     if (!dir->by_name_.emplace(spec.name, tenant).second) {
       return absl::InvalidArgumentError(
           absl::StrCat("tenant ", spec.name, " is configured twice"));
@@ -81,21 +84,66 @@ absl::StatusOr<std::unique_ptr<TenantDirectory>> TenantDirectory::Create(
 }
 
 std::unique_ptr<TenantDirectory> TenantDirectory::DevMode(
-    upstream::Credentials credentials, std::string webhook_secret) {
+    upstream::Credentials credentials, std::string webhook_secret,
+    quota::Limits limits) {
   if (webhook_secret.empty()) webhook_secret = RandomSecret();
   std::unique_ptr<TenantDirectory> dir(new TenantDirectory);
+  dir->webhook_secret_ = webhook_secret;
+  MutexLock lock(&dir->mu_);
   auto tenant = std::make_shared<Tenant>();
   tenant->name = std::string(kDevTenant);
   tenant->credentials = std::move(credentials);
   tenant->webhook_token = WebhookToken(webhook_secret, kDevTenant);
+  tenant->limits = std::move(limits);
   dir->by_name_.emplace(tenant->name, tenant);
   dir->dev_tenant_ = std::move(tenant);
   return dir;
 }
 
+absl::Status TenantDirectory::Replace(std::vector<TenantSpec> specs) {
+  if (dev_mode()) {
+    quota::Limits limits;
+    for (const TenantSpec& spec : specs) {
+      if (spec.name == kDevTenant) limits = spec.limits;
+    }
+    MutexLock lock(&mu_);
+    auto tenant = std::make_shared<Tenant>(*dev_tenant_);
+    tenant->limits = std::move(limits);
+    by_name_[tenant->name] = tenant;
+    dev_tenant_ = std::move(tenant);
+    return absl::OkStatus();
+  }
+  if (specs.empty()) {
+    return absl::InvalidArgumentError("no tenants configured");
+  }
+  absl::StatusOr<std::unique_ptr<TenantDirectory>> fresh =
+      Create(std::move(specs), webhook_secret_);
+  if (!fresh.ok()) return fresh.status();
+  MutexLock fresh_lock(&(*fresh)->mu_);
+  MutexLock lock(&mu_);
+  by_hash_.swap((*fresh)->by_hash_);
+  by_name_.swap((*fresh)->by_name_);
+  return absl::OkStatus();
+}
+
+std::shared_ptr<const Tenant> TenantDirectory::DevTenant() const {
+  MutexLock lock(&mu_);
+  return dev_tenant_;
+}
+
+bool TenantDirectory::dev_mode() const {
+  MutexLock lock(&mu_);
+  return dev_tenant_ != nullptr;
+}
+
+size_t TenantDirectory::size() const {
+  MutexLock lock(&mu_);
+  return by_name_.size();
+}
+
 absl::StatusOr<std::shared_ptr<const Tenant>> TenantDirectory::Authenticate(
     std::optional<absl::string_view> authorization) const {
-  if (dev_tenant_ != nullptr) return dev_tenant_;
+  if (std::shared_ptr<const Tenant> dev = DevTenant()) return dev;
   if (!authorization.has_value()) {
     return absl::UnauthenticatedError(
         "missing `authorization: Bearer <token>` metadata");
@@ -111,7 +159,9 @@ absl::StatusOr<std::shared_ptr<const Tenant>> TenantDirectory::Authenticate(
   }
   // Looking up the hash, not the token, keeps tokens out of memory dumps of
   // the map and makes the comparison independent of the token's bytes.
-  auto it = by_hash_.find(Sha256Hex(token));
+  const std::string hash = Sha256Hex(token);
+  MutexLock lock(&mu_);
+  auto it = by_hash_.find(hash);
   if (it == by_hash_.end()) {
     return absl::UnauthenticatedError("unknown bearer token");
   }
@@ -120,6 +170,7 @@ absl::StatusOr<std::shared_ptr<const Tenant>> TenantDirectory::Authenticate(
 
 std::vector<std::string> TenantDirectory::AllSecrets() const {
   std::vector<std::string> out;
+  MutexLock lock(&mu_);
   for (const auto& [name, tenant] : by_name_) {
     for (std::string& key : tenant->credentials.AllKeys()) {
       out.push_back(std::move(key));
@@ -129,8 +180,16 @@ std::vector<std::string> TenantDirectory::AllSecrets() const {
   return out;
 }
 
+std::shared_ptr<const Tenant> TenantDirectory::Find(
+    absl::string_view name) const {
+  MutexLock lock(&mu_);
+  auto it = by_name_.find(name);
+  return it == by_name_.end() ? nullptr : it->second;
+}
+
 std::shared_ptr<const Tenant> TenantDirectory::FindByWebhookToken(
     absl::string_view name, absl::string_view token) const {
+  MutexLock lock(&mu_);
   auto it = by_name_.find(name);
   if (it == by_name_.end()) return nullptr;
   if (!ConstantTimeEquals(it->second->webhook_token, token)) return nullptr;

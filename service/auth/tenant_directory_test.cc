@@ -16,9 +16,10 @@ using ::testing::HasSubstr;
 using ::testing::Not;
 
 std::vector<TenantSpec> TwoTenants() {
-  TenantSpec a{"acme", Sha256Hex("token-a"), {}};
+  TenantSpec a{"acme", Sha256Hex("token-a"), {}, {}};
   a.credentials.vimmerse_api_key = "vim-key-a";
-  TenantSpec b{"globex", Sha256Hex("token-b"), {}};
+  TenantSpec b{"globex", Sha256Hex("token-b"), {}, {}};
+  b.limits.concurrent_jobs = 2;
   b.credentials.vimmerse_api_key = "vim-key-b";
   return {a, b};
 }
@@ -33,6 +34,69 @@ TEST(TenantDirectoryTest, BearerTokenSelectsItsTenant) {
   auto b = (*dir)->Authenticate("bearer   token-b ");
   ASSERT_THAT(b, IsOk());
   EXPECT_EQ((*b)->name, "globex");
+}
+
+TEST(TenantDirectoryTest, EachTenantCarriesItsOwnLimits) {
+  auto dir = TenantDirectory::Create(TwoTenants(), "secret");
+  ASSERT_THAT(dir, IsOk());
+  ASSERT_NE((*dir)->Find("globex"), nullptr);
+  EXPECT_EQ((*dir)->Find("globex")->limits.concurrent_jobs, 2);
+  EXPECT_FALSE((*dir)->Find("acme")->limits.concurrent_jobs.has_value());
+  EXPECT_EQ((*dir)->Find("initech"), nullptr);
+  quota::Limits dev_limits;
+  dev_limits.requests_per_second = 5;
+  auto dev = TenantDirectory::DevMode({}, "secret", dev_limits);
+  EXPECT_EQ((*dev->Authenticate(std::nullopt))->limits.requests_per_second, 5);
+}
+
+TEST(TenantDirectoryTest, ReplaceSwapsTenantsAndLimitsOrChangesNothing) {
+  auto dir = TenantDirectory::Create(TwoTenants(), "secret");
+  ASSERT_THAT(dir, IsOk());
+  auto before = (*dir)->Authenticate("Bearer token-b");
+  ASSERT_THAT(before, IsOk());
+  const std::string hook = (*before)->webhook_token;
+
+  std::vector<TenantSpec> next = TwoTenants();
+  next[1].limits.concurrent_jobs = 5;
+  next.push_back({"initech", Sha256Hex("token-c"), {}, {}});
+  ASSERT_THAT((*dir)->Replace(next), IsOk());
+  EXPECT_EQ((*dir)->size(), 3u);
+  ASSERT_THAT((*dir)->Authenticate("Bearer token-c"), IsOk());
+  auto after = (*dir)->Authenticate("Bearer token-b");
+  EXPECT_EQ((*after)->limits.concurrent_jobs, 5);
+  EXPECT_EQ((*after)->webhook_token, hook);  // same secret, same token
+  // A call in flight keeps what it resolved.
+  EXPECT_EQ((*before)->limits.concurrent_jobs, 2);
+
+  // A broken list (two tenants share a token) changes nothing.
+  std::vector<TenantSpec> broken = next;
+  broken[2].token_sha256 = broken[0].token_sha256;
+  EXPECT_THAT((*dir)->Replace(broken),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT((*dir)->Replace({}),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_EQ((*dir)->size(), 3u);
+  EXPECT_THAT((*dir)->Authenticate("Bearer token-c"), IsOk());
+
+  // Removed tenants are gone.
+  ASSERT_THAT((*dir)->Replace(TwoTenants()), IsOk());
+  EXPECT_THAT((*dir)->Authenticate("Bearer token-c"),
+              StatusIs(absl::StatusCode::kUnauthenticated));
+  EXPECT_EQ((*dir)->Find("initech"), nullptr);
+}
+
+TEST(TenantDirectoryTest, ReplaceInDevModeChangesOnlyTheDevLimits) {
+  upstream::Credentials creds;
+  creds.vimmerse_api_key = "dev-key";
+  auto dir = TenantDirectory::DevMode(creds, "secret");
+  TenantSpec dev{"dev", Sha256Hex("unused"), {}, {}};
+  dev.limits.requests_per_second = 3;
+  ASSERT_THAT(dir->Replace({dev}), IsOk());
+  auto t = dir->Authenticate(std::nullopt);
+  ASSERT_THAT(t, IsOk());
+  EXPECT_EQ((*t)->limits.requests_per_second, 3);
+  EXPECT_EQ((*t)->credentials.vimmerse_api_key, "dev-key");
+  EXPECT_TRUE(dir->dev_mode());
 }
 
 TEST(TenantDirectoryTest, MissingMalformedOrUnknownTokensAreUnauthenticated) {

@@ -7,6 +7,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "nlohmann/json.hpp"
+#include "service/quota/limits.h"
 #include "service/server/option_table.h"
 
 namespace mediagen::server {
@@ -99,7 +100,8 @@ absl::Status ParseTenants(const json& list, const SecretSources& secrets,
   for (size_t n = 0; n < list.size(); ++n) {
     const json& t = list[n];
     const std::string where = absl::StrCat("tenants[", n, "]");
-    if (absl::Status s = OnlyKeys(t, where, {"name", "token_sha256", "keys"});
+    if (absl::Status s =
+            OnlyKeys(t, where, {"name", "token_sha256", "keys", "limits"});
         !s.ok()) {
       return s;
     }
@@ -126,6 +128,10 @@ absl::Status ParseTenants(const json& list, const SecretSources& secrets,
       if (k.contains("aimlapi"))
         MG_ASSIGN(spec.credentials.aimlapi_api_key,
                   Secret(k["aimlapi"], where + ".keys.aimlapi", secrets));
+    }
+    if (t.contains("limits")) {
+      MG_ASSIGN(spec.limits,
+                quota::LimitsFromJson(t["limits"], where + ".limits"));
     }
     options.tenants.push_back(std::move(spec));
   }

@@ -29,7 +29,9 @@
 //     "tenants": [
 //       {"name": "acme", "token_sha256": "<64 hex>",
 //        "keys": {"vimmerse": {"file": "/run/secrets/acme/vimmerse"},
-//                 "elevenlabs": {"env": "ACME_ELEVENLABS_KEY"}}}
+//                 "elevenlabs": {"env": "ACME_ELEVENLABS_KEY"}},
+//        "limits": {"requests_per_second": 50, "burst": 100,
+//                   "concurrent_jobs": 20}}
 //     ]
 //   }
 //

@@ -53,7 +53,9 @@ TEST_F(ConfigFileTest, AppliesEverySectionAndResolvesSecrets) {
     "tenants": [{"name": "acme",
                  "token_sha256": "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
                  "keys": {"vimmerse": {"file": "/run/secrets/acme-vim"},
-                          "elevenlabs": {"env": "ACME_11"}}}]
+                          "elevenlabs": {"env": "ACME_11"}},
+                 "limits": {"requests_per_second": 50, "burst": 100,
+                            "concurrent_jobs": 20}}]
   })";
   ASSERT_TRUE(ApplyConfig(text, Secrets(), options_).ok());
   EXPECT_EQ(options_.listen_address, "0.0.0.0:50051");
@@ -71,6 +73,9 @@ TEST_F(ConfigFileTest, AppliesEverySectionAndResolvesSecrets) {
   EXPECT_EQ(options_.tenants[0].credentials.vimmerse_api_key, "vim-key");
   EXPECT_EQ(options_.tenants[0].credentials.elevenlabs_api_key, "eleven-key");
   EXPECT_TRUE(options_.tenants[0].credentials.aimlapi_api_key.empty());
+  EXPECT_EQ(options_.tenants[0].limits.requests_per_second, 50);
+  EXPECT_EQ(options_.tenants[0].limits.burst, 100);
+  EXPECT_EQ(options_.tenants[0].limits.concurrent_jobs, 20);
 }
 
 TEST_F(ConfigFileTest, GrpcDrainAndLogSettings) {
@@ -137,6 +142,12 @@ TEST_F(ConfigFileTest, ErrorsNameTheKeyAndNeverTheSecret) {
       {R"({"tenants": [{"name": "a", "token_sha256": "x",
                        "keys": {"aimlapi": {"env": "MISSING"}}}]})",
        "tenants[0].keys.aimlapi"},
+      {R"({"tenants": [{"name": "a", "token_sha256": "x",
+                       "limits": {"concurrent_jobs": 0}}]})",
+       "tenants[0].limits.concurrent_jobs"},
+      {R"({"tenants": [{"name": "a", "token_sha256": "x",
+                       "limits": {"requests_per_minute": 5}}]})",
+       "tenants[0].limits.requests_per_minute"},
       {"{not json", "JSON"},
   };
   for (const Case& c : cases) {

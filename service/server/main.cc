@@ -16,6 +16,7 @@
 #include <iostream>
 #include <string>
 
+#include "service/common/mutex.h"
 #include "service/server/command_line.h"
 #include "service/server/observability.h"
 #include "service/server/option_docs.h"
@@ -24,6 +25,8 @@
 
 namespace {
 
+using mediagen::Mutex;
+using mediagen::MutexLock;
 using mediagen::telemetry::Logger;
 using mediagen::telemetry::LogLevel;
 namespace server = mediagen::server;
@@ -80,10 +83,36 @@ int main(int argc, char** argv) {
             {"dev_mode", options->dev_mode},
             {"tenants", options->dev_mode ? 1 : options->tenants.size()}});
 
+  // SIGHUP: tenants, tokens and limits read again, as at start-up (flags
+  // still win over the file); a bad file keeps the running ones.
+  // The reload thread outlives `s`: it stops reloading before main returns.
+  static Mutex reload_mu;
+  static bool reloading = true;  // guarded by reload_mu
+  server::ReloadOnSignal([&s, command_line = *command_line, secrets] {
+    MutexLock lock(&reload_mu);
+    if (!reloading) return;
+    absl::StatusOr<server::ServerOptions> fresh =
+        server::LoadServerOptions(command_line, secrets);
+    absl::Status reloaded =
+        fresh.ok() ? s.ReloadTenants(*fresh) : fresh.status();
+    if (!reloaded.ok()) {
+      log->Log(LogLevel::kError,
+               "config reload failed; keeping the running tenants",
+               {{"error", std::string(reloaded.message())}});
+      return;
+    }
+    log->Log(LogLevel::kInfo, "config reloaded",
+             {{"tenants", fresh->dev_mode ? 1 : fresh->tenants.size()}});
+  });
+
   server::DrainOnSignalOptions drain;
   drain.signals = signals;
   drain.max_drain = server::MaxDrainDuration(*options);
   drain.log = log;
   server::DrainOnSignal(drain, [&] { s.Drain(); });
+  {
+    MutexLock lock(&reload_mu);
+    reloading = false;
+  }
   return 0;
 }

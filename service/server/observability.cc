@@ -371,6 +371,12 @@ Observability::Observability(const telemetry::Logger* log)
       "call's outcome (or refused for other content) without going "
       "upstream.",
       {"method"});
+  // Tenants come from the config file, so the label is bounded.
+  quota_refusals_ = metrics_.AddCounter(
+      "mediagen_quota_refusals_total",
+      "Calls a tenant's own limit refused (RESOURCE_EXHAUSTED with "
+      "QuotaFailure) before anything went upstream.",
+      {"tenant", "limit"});
   draining_ = metrics_
                   .AddGauge("mediagen_draining",
                             "1 from SIGTERM/SIGINT until exit: health says "
@@ -409,6 +415,11 @@ bool Observability::TakeUnknownMethodLogTurn(int64_t* suppressed) {
 
 void Observability::IdempotencyHit(absl::string_view method) {
   idempotency_hits_->With({std::string(method)})->Increment();
+}
+
+void Observability::QuotaRefused(absl::string_view tenant,
+                                 absl::string_view limit) {
+  quota_refusals_->With({std::string(tenant), std::string(limit)})->Increment();
 }
 
 void Observability::SetDraining(bool draining) {

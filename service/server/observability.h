@@ -76,6 +76,9 @@ class Observability {
 
   // A repeated request_id answered without going upstream.
   void IdempotencyHit(absl::string_view method);
+  // A tenant's own limit (`requests_per_second`, `concurrent_jobs`)
+  // refused a call before anything went upstream.
+  void QuotaRefused(absl::string_view tenant, absl::string_view limit);
   void SetDraining(bool draining);
   // Redis (when configured) became reachable or not: the
   // `mediagen_redis_up` gauge, and a warning when it goes away.
@@ -92,6 +95,7 @@ class Observability {
   std::unique_ptr<RpcMetrics> rpc_;
   std::shared_ptr<upstream::AttemptObserver> upstream_observer_;
   telemetry::Family<telemetry::Counter>* idempotency_hits_;
+  telemetry::Family<telemetry::Counter>* quota_refusals_;
   telemetry::Gauge* draining_;
   telemetry::Gauge* redis_up_ ABSL_GUARDED_BY(redis_mu_) =
       nullptr;  // made when first set

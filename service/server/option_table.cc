@@ -21,6 +21,7 @@ constexpr char kGrpc[] = "gRPC transport";
 constexpr char kPolling[] = "Job polling and watches";
 constexpr char kIdempotency[] = "Idempotency (request_id)";
 constexpr char kRedis[] = "Redis (several replicas)";
+constexpr char kQuota[] = "Tenant quotas";
 
 constexpr int64_t kInt32Max = INT32_MAX;
 const absl::Duration kMs = absl::Milliseconds(1);
@@ -208,6 +209,12 @@ std::vector<OptionRow> Rows() {
        "how long a replica's claim on polling a job lasts unless renewed; "
        "when its replica dies, another one that has watchers takes over "
        "within it"},
+
+      {"quota_job_check_interval", "quota.job_check_interval_ms", kQuota,
+       Duration(Member(&O::quota_job_check_interval), absl::Milliseconds(10)),
+       "a job holding one of its tenant's `concurrent_jobs` places that "
+       "nobody has read for this long is read from upstream, so an "
+       "unwatched job frees its place soon after it ends"},
   };
 }
 

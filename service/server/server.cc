@@ -23,6 +23,8 @@
 #include "service/idempotency/observed_store.h"
 #include "service/idempotency/redis_store.h"
 #include "service/jobs/redis_job_coordinator.h"
+#include "service/quota/in_memory_store.h"
+#include "service/quota/observed_store.h"
 #include "service/redis/client.h"
 #include "service/server/fd_limit.h"
 
@@ -158,8 +160,15 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
           "); configure tenants, or force it with "
           "--allow_dev_mode_on_any_address"));
     }
-    s->tenants_ =
-        auth::TenantDirectory::DevMode(o.dev_credentials, o.webhook_secret);
+    // A config file's tenant named `dev` lends the dev tenant its limits.
+    quota::Limits dev_limits;
+    for (const auth::TenantSpec& spec : o.tenants) {
+      if (spec.name == auth::TenantDirectory::kDevTenant) {
+        dev_limits = spec.limits;
+      }
+    }
+    s->tenants_ = auth::TenantDirectory::DevMode(o.dev_credentials,
+                                                 o.webhook_secret, dev_limits);
   } else {
     if (o.tenants.empty()) {
       return absl::FailedPreconditionError(
@@ -219,7 +228,15 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
       s->idempotency_store_.get(),
       [obs = &obs](absl::string_view method) { obs->IdempotencyHit(method); });
 
+  s->quota_store_ = std::make_unique<quota::InMemoryQuotaStore>(&SystemClock());
+  s->quota_ = std::make_unique<quota::ObservedQuotaStore>(
+      s->quota_store_.get(),
+      [obs = &obs](absl::string_view tenant, absl::string_view limit) {
+        obs->QuotaRefused(tenant, limit);
+      });
+
   api::ApiContext api;
+  api.quota = s->quota_.get();
   api.engine = s->engine_.get();
   api.registry = s->registry_.get();
   api.idempotency = s->idempotency_.get();
@@ -238,6 +255,8 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
   s->services_.push_back(std::make_unique<api::ElevenLabsServiceImpl>(api));
   s->services_.push_back(std::make_unique<api::StableAudioServiceImpl>(api));
   s->services_.push_back(std::make_unique<api::JobServiceImpl>(api));
+  s->job_slot_sweeper_ = std::make_unique<api::JobSlotSweeper>(
+      api, s->scheduler_.get(), o.quota_job_check_interval);
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
@@ -303,6 +322,17 @@ Server::~Server() { Shutdown(absl::Seconds(1)); }
 
 bool Server::dev_mode() const { return tenants_->dev_mode(); }
 
+absl::Status Server::ReloadTenants(const ServerOptions& fresh) {
+  if (fresh.dev_mode != tenants_->dev_mode()) {
+    return absl::FailedPreconditionError(
+        "--dev cannot be turned on or off by a reload; restart instead");
+  }
+  // Keys of tenants added here are scrubbed from their own calls' errors
+  // (as every caller's are); the engine's list of every tenant's keys is
+  // the one it started with.
+  return tenants_->Replace(fresh.tenants);
+}
+
 void Server::Wait() {
   MutexLock lock(&shutdown_mu_);
   while (!shut_down_) shutdown_cv_.Wait(&shutdown_mu_);
@@ -367,6 +397,7 @@ void Server::DrainWith(absl::Duration delay, absl::Duration grace) {
   }
   if (admin_) admin_->Stop();
   if (observability_) observability_->ObserveRegistry(nullptr);
+  if (job_slot_sweeper_) job_slot_sweeper_->Stop();
   // Order matters: timers stop first (no retry may start a transfer), the
   // transport then cancels what is in flight (completions still reach the
   // engine), and only then do the engine and the scheduler go.

@@ -21,10 +21,12 @@
 #include "absl/time/time.h"
 #include "grpcpp/grpcpp.h"
 #include "service/api/api_context.h"
+#include "service/api/job_slot_sweeper.h"
 #include "service/common/mutex.h"
 #include "service/common/scheduler.h"
 #include "service/idempotency/idempotency_store.h"
 #include "service/jobs/job_coordinator.h"
+#include "service/quota/quota_store.h"
 #include "service/redis/client.h"
 #include "service/server/admin_server.h"
 #include "service/server/observability.h"
@@ -56,6 +58,13 @@ class Server {
   // calls in flight get options.shutdown_grace before being cancelled.
   // Idempotent: a second call returns once the first is done.
   void Drain();
+  // A config reload (SIGHUP): the tenants, their tokens and limits from
+  // `fresh` (options read again from the command line and the config
+  // file) replace the running ones; calls in flight and open watches keep
+  // going. Other options need a restart. On error (an invalid tenant
+  // list) the running tenants stay and the error says why.
+  absl::Status ReloadTenants(const ServerOptions& fresh);
+
   // Drain without the delay, giving calls in flight `grace`.
   void Shutdown(absl::Duration grace = absl::Seconds(10));
 
@@ -88,6 +97,10 @@ class Server {
   std::unique_ptr<idempotency::IdempotencyStore> idempotency_store_;
   std::unique_ptr<idempotency::IdempotencyStore> idempotency_;
   std::unique_ptr<auth::TenantDirectory> tenants_;
+  std::unique_ptr<quota::QuotaStore> quota_store_;
+  std::unique_ptr<quota::QuotaStore> quota_;  // quota_store_, observed
+  // After what it reads through (registry, tenants, quota): it goes first.
+  std::unique_ptr<api::JobSlotSweeper> job_slot_sweeper_;
   std::vector<std::unique_ptr<grpc::Service>> services_;
   std::unique_ptr<grpc::Server> grpc_;
   std::unique_ptr<AdminServer> admin_;

@@ -62,6 +62,11 @@ struct ServerOptions {
   // share it. Empty: random per process.
   std::string webhook_secret;
 
+  // A job holding a place among its tenant's jobs in flight (limits
+  // `concurrent_jobs`) that nobody has read for this long is read from
+  // upstream, so that a job nobody watches cannot hold it forever.
+  absl::Duration quota_job_check_interval = absl::Minutes(1);
+
   // Polling, heartbeats, caching of job states.
   jobs::JobRegistry::Options jobs;
   // Deadline of one upstream read made for polling.

@@ -16,9 +16,23 @@ sigset_t BlockTerminationSignals() {
   sigemptyset(&signals);
   sigaddset(&signals, SIGTERM);
   sigaddset(&signals, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  sigset_t blocked = signals;
+  sigaddset(&blocked, SIGHUP);
+  pthread_sigmask(SIG_BLOCK, &blocked, nullptr);
   signal(SIGPIPE, SIG_IGN);
   return signals;
+}
+
+void ReloadOnSignal(std::function<void()> reload) {
+  std::thread([reload = std::move(reload)] {
+    sigset_t hup;
+    sigemptyset(&hup);
+    sigaddset(&hup, SIGHUP);
+    for (;;) {
+      int sig = 0;
+      if (sigwait(&hup, &sig) == 0) reload();
+    }
+  }).detach();
 }
 
 void DrainOnSignalOptions::DefaultExit(int code) { _exit(code); }

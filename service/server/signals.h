@@ -1,6 +1,6 @@
 // Graceful drain on SIGTERM/SIGINT for the server's main(): the first
 // signal starts the drain; a second signal, or a drain that overruns its
-// deadline, ends the process at once.
+// deadline, ends the process at once. SIGHUP reloads (ReloadOnSignal).
 //
 //   int main() {
 //     const sigset_t signals = BlockTerminationSignals();  // before threads
@@ -27,10 +27,18 @@
 
 namespace mediagen::server {
 
-// Blocks SIGTERM and SIGINT in the calling thread (and so in every thread
-// it starts later), ignores SIGPIPE (a client disconnect must not kill the
-// process), and returns the set of the two drain signals.
+// Blocks SIGTERM, SIGINT and SIGHUP in the calling thread (and so in every
+// thread it starts later), ignores SIGPIPE (a client disconnect must not
+// kill the process), and returns the set of the two drain signals. SIGHUP
+// (a reload, see ReloadOnSignal) is blocked so that it never ends the
+// process.
 sigset_t BlockTerminationSignals();
+
+// Starts a thread that runs `reload` on each SIGHUP, one at a time (SIGHUPs
+// arriving meanwhile count as one more). SIGHUP must be blocked in every
+// thread (BlockTerminationSignals). The thread lives until the process
+// exits, so `reload` must stay callable that long.
+void ReloadOnSignal(std::function<void()> reload);
 
 struct DrainOnSignalOptions {
   // Already blocked in every thread.

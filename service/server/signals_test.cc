@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -62,11 +63,32 @@ TEST_F(SignalsTest, BlocksTheDrainSignalsAndIgnoresSigpipe) {
   pthread_sigmask(SIG_BLOCK, nullptr, &blocked);
   EXPECT_TRUE(sigismember(&blocked, SIGTERM));
   EXPECT_TRUE(sigismember(&blocked, SIGINT));
+  EXPECT_TRUE(sigismember(&blocked, SIGHUP));  // a reload, never an exit
+  EXPECT_FALSE(sigismember(&signals_, SIGHUP));
   EXPECT_TRUE(sigismember(&signals_, SIGTERM));
   EXPECT_TRUE(sigismember(&signals_, SIGINT));
   struct sigaction pipe;
   sigaction(SIGPIPE, nullptr, &pipe);
   EXPECT_EQ(pipe.sa_handler, SIG_IGN);
+}
+
+TEST_F(SignalsTest, EachSighupRunsTheReloadAndNeverTheDrain) {
+  // Shared: the reload thread outlives the test.
+  auto count = std::make_shared<std::atomic<int>>(0);
+  std::atomic<int>& reloads = *count;
+  ReloadOnSignal([count] { ++*count; });
+  Send(SIGHUP);
+  const absl::Time give_up = absl::Now() + absl::Seconds(5);
+  while (reloads.load() < 1 && absl::Now() < give_up) {
+    absl::SleepFor(absl::Milliseconds(5));
+  }
+  EXPECT_EQ(reloads.load(), 1);
+  Send(SIGHUP);
+  while (reloads.load() < 2 && absl::Now() < give_up) {
+    absl::SleepFor(absl::Milliseconds(5));
+  }
+  EXPECT_EQ(reloads.load(), 2);
+  EXPECT_FALSE(exited_.HasBeenNotified());
 }
 
 TEST_F(SignalsTest, SigtermRunsTheDrainAndReturnsWithoutExiting) {

@@ -14,8 +14,8 @@ constexpr char kSecret[] = "webhook-secret";
 
 std::unique_ptr<auth::TenantDirectory> Tenants() {
   std::vector<auth::TenantSpec> specs = {
-      {"acme", Sha256Hex("token-a"), {}},
-      {"globex", Sha256Hex("token-b"), {}},
+      {"acme", Sha256Hex("token-a"), {}, {}},
+      {"globex", Sha256Hex("token-b"), {}, {}},
   };
   return *auth::TenantDirectory::Create(specs, kSecret);
 }

@@ -35,8 +35,8 @@ std::string Token(const std::string& tenant) {
 const mediagen::auth::TenantDirectory& Tenants() {
   static const auto* dir = [] {
     std::vector<mediagen::auth::TenantSpec> specs = {
-        {"acme", mediagen::Sha256Hex("acme-token"), {}},
-        {"globex", mediagen::Sha256Hex("globex-token"), {}},
+        {"acme", mediagen::Sha256Hex("acme-token"), {}, {}},
+        {"globex", mediagen::Sha256Hex("globex-token"), {}, {}},
     };
     return mediagen::auth::TenantDirectory::Create(specs, kSecret)
         ->release();
