@@ -326,7 +326,11 @@ class UploadReactor
     StartReadLocked();
   }
 
-  // Stops the upstream transfer and answers `status`.
+  // Answers `status` and stops the upstream transfer. The answer comes
+  // first: failing the pipe completes the engine's call on its own
+  // thread, and that completion must not win the race with its mapped
+  // "body source failed" error. Only the copies are used after Finish,
+  // which may let gRPC destroy this reactor.
   void Fail(const absl::Status& status) {
     std::shared_ptr<http::BodyPipe> pipe;
     upstream::Engine::Handle handle;
@@ -335,9 +339,9 @@ class UploadReactor
       pipe = pipe_;
       handle = handle_;
     }
+    FinishOnce(status, nullptr);
     if (pipe) pipe->Fail(status);
     if (handle) handle->Cancel();
-    FinishOnce(status, nullptr);
   }
 
   void FinishStored(const idempotency::Outcome& o) {
