@@ -26,7 +26,6 @@
 #include "gmock/gmock.h"
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/message.h"
-#include "grpcpp/generic/generic_stub.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
 #include "mediagen/v1/elevenlabs.grpc.pb.h"
@@ -36,6 +35,7 @@
 #include "nlohmann/json.hpp"
 #include "proto/rpc/error_details.h"
 #include "proto/rpc/grpc_status.h"
+#include "tests/security/raw_call.h"
 #include "tests/testing_util/api_methods.h"
 #include "tests/testing_util/harness.h"
 #include "tests/testing_util/status_matchers.h"
@@ -91,42 +91,8 @@ class InputTest : public ::testing::Test {
     }
   }
 
-  // One call of `method` with `request` bytes, as every kind of RPC is on
-  // the wire (one message out, every message in): its status.
   grpc::Status RawCall(const std::string& method, const std::string& request) {
-    grpc::GenericStub stub(server_->channel());
-    grpc::CompletionQueue cq;
-    grpc::ClientContext ctx;
-    ctx.set_deadline(std::chrono::system_clock::now() +
-                     std::chrono::seconds(15));
-    auto call = stub.PrepareCall(&ctx, method, &cq);
-    void* tag;
-    bool ok;
-    auto step = [&](intptr_t want) {
-      EXPECT_TRUE(cq.Next(&tag, &ok));
-      EXPECT_EQ(reinterpret_cast<intptr_t>(tag), want);
-      return ok;
-    };
-    call->StartCall(reinterpret_cast<void*>(1));
-    step(1);
-    grpc::Slice slice(request);
-    grpc::ByteBuffer out(&slice, 1);
-    call->Write(out, reinterpret_cast<void*>(2));
-    step(2);
-    call->WritesDone(reinterpret_cast<void*>(3));
-    step(3);
-    while (true) {
-      grpc::ByteBuffer in;
-      call->Read(&in, reinterpret_cast<void*>(4));
-      if (!step(4)) break;
-    }
-    grpc::Status status;
-    call->Finish(&status, reinterpret_cast<void*>(5));
-    step(5);
-    cq.Shutdown();
-    while (cq.Next(&tag, &ok)) {
-    }
-    return status;
+    return testing::RawCall(server_->channel(), method, request);
   }
 
   std::unique_ptr<EmulatorProcess> emu_;

@@ -38,6 +38,8 @@
 #include "proto/rpc/error_details.h"
 #include "proto/rpc/grpc_status.h"
 #include "service/common/sha256.h"
+#include "tests/security/raw_call.h"
+#include "tests/security/two_tenants.h"
 #include "tests/testing_util/api_methods.h"
 #include "tests/testing_util/harness.h"
 #include "tests/testing_util/status_matchers.h"
@@ -51,16 +53,17 @@ using ::testing::Not;
 using json = nlohmann::json;
 using grpc::StatusCode;
 
-// Every secret of the configuration; none may ever leave the server.
-inline constexpr char kAcmeToken[] = "tok-acme-7Hc9QvX2mN4pL8rT";
-inline constexpr char kGlobexToken[] = "tok-globex-3Fz6WbY1kJ5sD0eU";
-inline constexpr char kAcmeVim[] = "vk-acme-Zq8Lw3Xe5Rt2Yu7I";
-inline constexpr char kGlobexVim[] = "vk-globex-Pa4Sd6Fg8Hj1Kl3M";
-inline constexpr char kAcmeEl[] = "ek-acme-Nb2Vc4Xz6Lk8Jh0G";
-inline constexpr char kGlobexEl[] = "ek-globex-Wq3Er5Ty7Ui9Op1A";
-inline constexpr char kAcmeAiml[] = "ak-acme-Sd2Fg4Hj6Kl8Zx0C";
-inline constexpr char kGlobexAiml[] = "ak-globex-Vb1Nm3Qw5Er7Ty9U";
-inline constexpr char kWebhookSecret[] = "whs-Ty5Ui7Op9As1Df3GhJ2";
+// Every secret of the configuration (TwoTenants'); none may ever leave
+// the server.
+inline constexpr const auto& kAcmeToken = TwoTenants::kAcmeToken;
+inline constexpr const auto& kGlobexToken = TwoTenants::kGlobexToken;
+inline constexpr const auto& kAcmeVim = TwoTenants::kAcmeVim;
+inline constexpr const auto& kGlobexVim = TwoTenants::kGlobexVim;
+inline constexpr const auto& kAcmeEl = TwoTenants::kAcmeEl;
+inline constexpr const auto& kGlobexEl = TwoTenants::kGlobexEl;
+inline constexpr const auto& kAcmeAiml = TwoTenants::kAcmeAiml;
+inline constexpr const auto& kGlobexAiml = TwoTenants::kGlobexAiml;
+inline constexpr const auto& kWebhookSecret = TwoTenants::kWebhookSecret;
 
 inline std::string WebhookToken(const std::string& tenant) {
   return HmacSha256Hex(kWebhookSecret, "mediagen-webhook:" + tenant);
@@ -92,58 +95,18 @@ inline std::string FindSecret(absl::string_view text) {
 
 inline std::unique_ptr<grpc::ClientContext> Ctx(
     const std::string& token, absl::Duration timeout = absl::Seconds(15)) {
-  auto ctx = std::make_unique<grpc::ClientContext>();
-  ctx->set_deadline(std::chrono::system_clock::now() +
-                    absl::ToChronoNanoseconds(timeout));
-  if (!token.empty()) ctx->AddMetadata("authorization", "Bearer " + token);
-  return ctx;
+  return TwoTenants::Ctx(token, timeout);
 }
 
 class SecurityTest : public ::testing::Test {
  protected:
   void Start(std::vector<std::string> extra_server_flags = {},
              std::vector<std::string> extra_emulator_flags = {}) {
-    std::vector<std::string> emu_flags = {
-        "--time_scale=0.01",
-        absl::StrCat("--vimmerse_key=", kAcmeVim, ":1000000:acme-vim"),
-        absl::StrCat("--vimmerse_key=", kGlobexVim, ":1000000:globex-vim"),
-        absl::StrCat("--elevenlabs_key=", kAcmeEl, ":acme-el:10"),
-        absl::StrCat("--elevenlabs_key=", kGlobexEl, ":globex-el:10"),
-        absl::StrCat("--aimlapi_key=", kAcmeAiml, ":100000000:acme-aiml"),
-        absl::StrCat("--aimlapi_key=", kGlobexAiml, ":100000000:globex-aiml"),
-    };
-    emu_flags.insert(emu_flags.end(), extra_emulator_flags.begin(),
-                     extra_emulator_flags.end());
-    auto emu = EmulatorProcess::Start(emu_flags);
-    ASSERT_THAT(emu, IsOk());
-    emu_ = *std::move(emu);
-
-    ServerConfig config;
-    config.emulator_port = emu_->port();
-    config.dev = false;
-    config.webhooks = true;
-    auto tenant = [](const char* name, const char* token) {
-      const std::string up = absl::AsciiStrToUpper(name);
-      return json{{"name", name},
-                  {"token_sha256", Sha256Hex(token)},
-                  {"keys",
-                   {{"vimmerse", {{"env", up + "_VIM"}}},
-                    {"elevenlabs", {{"env", up + "_EL"}}},
-                    {"aimlapi", {{"env", up + "_AIML"}}}}}};
-    };
-    config.config_json =
-        json{{"webhook_secret", {{"env", "HOOK_SECRET"}}},
-             {"tenants",
-              {tenant("acme", kAcmeToken), tenant("globex", kGlobexToken)}}}
-            .dump();
-    config.env = {{"ACME_VIM", kAcmeVim},         {"GLOBEX_VIM", kGlobexVim},
-                  {"ACME_EL", kAcmeEl},           {"GLOBEX_EL", kGlobexEl},
-                  {"ACME_AIML", kAcmeAiml},       {"GLOBEX_AIML", kGlobexAiml},
-                  {"HOOK_SECRET", kWebhookSecret}};
-    config.flags = std::move(extra_server_flags);
-    auto server = ServerProcess::Start(config);
-    ASSERT_THAT(server, IsOk());
-    server_ = *std::move(server);
+    ASSERT_THAT(tenants_.Start(std::move(extra_server_flags), {},
+                               std::move(extra_emulator_flags)),
+                IsOk());
+    emu_ = &tenants_.emulator();
+    server_ = &tenants_.server();
   }
 
   void TearDown() override {
@@ -157,58 +120,17 @@ class SecurityTest : public ::testing::Test {
     return static_cast<int>(emu_->Requests(method, prefix).size());
   }
 
-  // One call of `method` ("/mediagen.v1.X/Y") with `request` bytes, on
-  // the wire as every kind of RPC is (one message out, all messages in).
   grpc::Status RawCall(const std::string& method, const std::string& request,
                        const std::multimap<std::string, std::string>& metadata,
                        std::vector<std::string>* responses = nullptr) {
-    grpc::GenericStub stub(server_->channel());
-    grpc::CompletionQueue cq;
-    grpc::ClientContext ctx;
-    ctx.set_deadline(std::chrono::system_clock::now() +
-                     std::chrono::seconds(15));
-    for (const auto& [k, v] : metadata) ctx.AddMetadata(k, v);
-    auto call = stub.PrepareCall(&ctx, method, &cq);
-    void* tag;
-    bool ok;
-    auto step = [&](intptr_t want) {
-      EXPECT_TRUE(cq.Next(&tag, &ok));
-      EXPECT_EQ(reinterpret_cast<intptr_t>(tag), want);
-      return ok;
-    };
-    call->StartCall(reinterpret_cast<void*>(1));
-    step(1);
-    grpc::Slice slice(request);
-    grpc::ByteBuffer out(&slice, 1);
-    call->Write(out, reinterpret_cast<void*>(2));
-    step(2);
-    call->WritesDone(reinterpret_cast<void*>(3));
-    step(3);
-    while (true) {
-      grpc::ByteBuffer in;
-      call->Read(&in, reinterpret_cast<void*>(4));
-      if (!step(4)) break;
-      if (responses != nullptr) {
-        std::vector<grpc::Slice> slices;
-        (void)in.Dump(&slices);
-        std::string bytes;
-        for (const auto& s : slices) {
-          bytes.append(reinterpret_cast<const char*>(s.begin()), s.size());
-        }
-        responses->push_back(std::move(bytes));
-      }
-    }
-    grpc::Status status;
-    call->Finish(&status, reinterpret_cast<void*>(5));
-    step(5);
-    cq.Shutdown();
-    while (cq.Next(&tag, &ok)) {
-    }
-    return status;
+    return testing::RawCall(server_->channel(), method, request, metadata,
+                            responses);
   }
 
-  std::unique_ptr<EmulatorProcess> emu_;
-  std::unique_ptr<ServerProcess> server_;
+  TwoTenants tenants_;
+  // Owned by tenants_; null until Start.
+  EmulatorProcess* emu_ = nullptr;
+  ServerProcess* server_ = nullptr;
 };
 
 // A test of one RPC: GetParam() is its method.

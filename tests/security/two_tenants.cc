@@ -13,18 +13,12 @@ namespace {
 
 using json = nlohmann::json;
 
-constexpr char kAcmeVim[] = "vk-acme-Zq8Lw3Xe5Rt2Yu7I";
-constexpr char kGlobexVim[] = "vk-globex-Pa4Sd6Fg8Hj1Kl3M";
-constexpr char kAcmeEl[] = "ek-acme-Nb2Vc4Xz6Lk8Jh0G";
-constexpr char kGlobexEl[] = "ek-globex-Wq3Er5Ty7Ui9Op1A";
-constexpr char kAcmeAiml[] = "ak-acme-Sd2Fg4Hj6Kl8Zx0C";
-constexpr char kGlobexAiml[] = "ak-globex-Vb1Nm3Qw5Er7Ty9U";
-
 }  // namespace
 
 absl::Status TwoTenants::Start(std::vector<std::string> server_flags,
-                               std::vector<std::string> wrapper) {
-  auto emu = EmulatorProcess::Start({
+                               std::vector<std::string> wrapper,
+                               std::vector<std::string> emulator_flags) {
+  std::vector<std::string> emu_flags = {
       "--time_scale=0.01",
       absl::StrCat("--vimmerse_key=", kAcmeVim, ":1000000:acme-vim"),
       absl::StrCat("--vimmerse_key=", kGlobexVim, ":1000000:globex-vim"),
@@ -32,7 +26,10 @@ absl::Status TwoTenants::Start(std::vector<std::string> server_flags,
       absl::StrCat("--elevenlabs_key=", kGlobexEl, ":globex-el:10"),
       absl::StrCat("--aimlapi_key=", kAcmeAiml, ":100000000:acme-aiml"),
       absl::StrCat("--aimlapi_key=", kGlobexAiml, ":100000000:globex-aiml"),
-  });
+  };
+  emu_flags.insert(emu_flags.end(), emulator_flags.begin(),
+                   emulator_flags.end());
+  auto emu = EmulatorProcess::Start(emu_flags);
   if (!emu.ok()) return emu.status();
   emu_ = *std::move(emu);
 

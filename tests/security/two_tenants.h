@@ -25,11 +25,20 @@ class TwoTenants {
   static constexpr char kAcmeToken[] = "tok-acme-7Hc9QvX2mN4pL8rT";
   static constexpr char kGlobexToken[] = "tok-globex-3Fz6WbY1kJ5sD0eU";
   static constexpr char kWebhookSecret[] = "whs-Ty5Ui7Op9As1Df3GhJ2";
+  // The tenants' upstream keys (the emulator's accounts).
+  static constexpr char kAcmeVim[] = "vk-acme-Zq8Lw3Xe5Rt2Yu7I";
+  static constexpr char kGlobexVim[] = "vk-globex-Pa4Sd6Fg8Hj1Kl3M";
+  static constexpr char kAcmeEl[] = "ek-acme-Nb2Vc4Xz6Lk8Jh0G";
+  static constexpr char kGlobexEl[] = "ek-globex-Wq3Er5Ty7Ui9Op1A";
+  static constexpr char kAcmeAiml[] = "ak-acme-Sd2Fg4Hj6Kl8Zx0C";
+  static constexpr char kGlobexAiml[] = "ak-globex-Vb1Nm3Qw5Er7Ty9U";
 
-  // Starts the emulator, then the server with `server_flags` (under
-  // `wrapper`, e.g. {"prlimit", "--nofile=1024:1024", "--"}, if given).
+  // Starts the emulator (with `emulator_flags` after the accounts), then
+  // the server with `server_flags` (under `wrapper`, e.g. {"prlimit",
+  // "--nofile=1024:1024", "--"}, if given).
   absl::Status Start(std::vector<std::string> server_flags = {},
-                     std::vector<std::string> wrapper = {});
+                     std::vector<std::string> wrapper = {},
+                     std::vector<std::string> emulator_flags = {});
 
   EmulatorProcess& emulator() { return *emu_; }
   ServerProcess& server() { return *server_; }
