@@ -1,8 +1,9 @@
 // quota_bench: CPU per call of the tenant quota checks (issue 17), in
 // memory: what a read pays (one token of the request rate) and what a
-// create pays (the token, a place among the jobs in flight, holding it for
-// the job, and the read that sees the job end), with 8 tenants so the maps
-// are not trivially small.
+// create pays (the token, a place among the jobs in flight and its cost
+// against a budget, settling the cost and holding the place for the job,
+// and the read that sees the job end), with 8 tenants so the maps are not
+// trivially small.
 //
 //   quota_bench [--benchmark_min_time=0.5]
 //
@@ -26,6 +27,7 @@ quota::Limits BenchLimits() {
   limits.requests_per_second = 1e8;
   limits.burst = 100000000;
   limits.concurrent_jobs = 1000000;
+  limits.budgets.push_back({"vimmerse", "credits", 1e15, quota::Period::kDay});
   return limits;
 }
 
@@ -57,9 +59,11 @@ void BM_QuotaCreate(benchmark::State& state) {
     const std::string name = absl::StrCat("media/", i++);
     absl::Status admitted = store.AdmitCall(tenant, limits);
     benchmark::DoNotOptimize(admitted);
-    auto slot = store.ReserveJob(tenant, limits);
-    (*slot)->Hold(name);
-    slot->reset();
+    auto reserved = store.ReserveNow(
+        {tenant, limits, true, quota::Cost{"vimmerse", "credits", 20}});
+    (*reserved)->Settle(18);
+    (*reserved)->Hold(name);
+    reserved->reset();
     store.JobEnded(tenant, name);
   }
 }

@@ -58,16 +58,19 @@ class AudioStreamReactor : public grpc::ServerWriteReactor<Resp> {
     // A stream also holds one of the tenant's places in flight
     // (concurrent_jobs) until upstream's answer has ended: it is what fills
     // the provider's own concurrency limit.
-    absl::StatusOr<std::unique_ptr<quota::JobSlot>> place =
-        ReserveJobSlot(api, *call);
-    if (!place.ok()) {
-      state_->OnDone(place.status());
-      return;
-    }
-    state_->SetJobPlace(*std::move(place));
-    upstream::Engine::Handle handle =
-        api.engine->Stream(call->upstream, req, state_);
-    state_->SetHandle(std::move(handle));
+    ReserveForCreate(api, *call, std::nullopt, /*takes_place=*/true,
+                     [state = state_, &api, context = call->upstream,
+                      req](absl::StatusOr<std::unique_ptr<quota::Reservation>>
+                               reserved) mutable {
+                       if (!reserved.ok()) {
+                         state->OnDone(reserved.status());
+                         return;
+                       }
+                       state->SetJobPlace(*std::move(reserved));
+                       upstream::Engine::Handle handle =
+                           api.engine->Stream(context, req, state);
+                       state->SetHandle(std::move(handle));
+                     });
   }
 
   void OnWriteDone(bool ok) override { state_->WriteDone(ok); }
@@ -84,6 +87,10 @@ class AudioStreamReactor : public grpc::ServerWriteReactor<Resp> {
     explicit State(AudioStreamReactor* reactor) : reactor_(reactor) {}
 
     void OnInfo(const v1::AudioStreamInfo& info) override {
+      if (info.has_character_cost()) {
+        MutexLock lock(&mu_);
+        character_cost_ = static_cast<double>(info.character_cost());
+      }
       Resp msg;
       *msg.mutable_info() = info;
       MutexLock lock(&mu_);
@@ -107,10 +114,17 @@ class AudioStreamReactor : public grpc::ServerWriteReactor<Resp> {
 
     void OnDone(absl::Status status) override {
       TransferSlots::Slot slot;
-      std::unique_ptr<quota::JobSlot> place;
+      std::unique_ptr<quota::Reservation> place;
       MutexLock lock(&mu_);
       slot = std::move(slot_);        // the upstream transfer is over
       place = std::move(job_place_);  // and so is the tenant's job
+      // Spent: the `character-cost` upstream reported, else the estimate;
+      // nothing when upstream refused the request.
+      if (place != nullptr && status.ok()) {
+        place->Settle(character_cost_);
+      } else {
+        SettleFailedCreate(std::move(place), status);
+      }
       if (!end_.has_value()) end_ = std::move(status);
       PumpLocked();
     }
@@ -122,7 +136,7 @@ class AudioStreamReactor : public grpc::ServerWriteReactor<Resp> {
     }
 
     // Before the engine starts; freed when the transfer ends.
-    void SetJobPlace(std::unique_ptr<quota::JobSlot> place) {
+    void SetJobPlace(std::unique_ptr<quota::Reservation> place) {
       MutexLock lock(&mu_);
       job_place_ = std::move(place);
     }
@@ -217,7 +231,8 @@ class AudioStreamReactor : public grpc::ServerWriteReactor<Resp> {
     std::optional<absl::Status> end_ ABSL_GUARDED_BY(mu_);
     upstream::Engine::Handle handle_ ABSL_GUARDED_BY(mu_);
     TransferSlots::Slot slot_ ABSL_GUARDED_BY(mu_);
-    std::unique_ptr<quota::JobSlot> job_place_ ABSL_GUARDED_BY(mu_);
+    std::unique_ptr<quota::Reservation> job_place_ ABSL_GUARDED_BY(mu_);
+    std::optional<double> character_cost_ ABSL_GUARDED_BY(mu_);
   };
 
   std::shared_ptr<State> state_;

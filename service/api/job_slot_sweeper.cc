@@ -40,25 +40,38 @@ class JobSlotSweeper::Impl : public std::enable_shared_from_this<Impl> {
     {
       MutexLock lock(&mu_);
       if (stopped_) return;
-      quota::QuotaStore* quota = api_.quota;
-      for (quota::JobRef& ref : quota->JobsToCheck(interval_)) {
-        std::shared_ptr<const auth::Tenant> tenant =
-            api_.tenants->Find(ref.tenant);
-        if (tenant == nullptr) {
-          quota->JobEnded(ref.tenant, ref.name);  // the tenant is gone
-          continue;
-        }
-        // Answered from the registry's entry when fresh (or terminal, which
-        // the read that saw it reported already); read upstream otherwise.
-        api_.registry->Get(
-            ref.tenant, ref.name,
-            JobReader(api_, ref.tenant, tenant->credentials, ref.name),
-            [quota, ref](absl::StatusOr<v1::Job> job) {
-              NoteJobRead(quota, ref.tenant, ref.name, job);
-            });
-      }
     }
-    ScheduleNext();
+    // A shared store answers later, on its own thread; the next sweep is
+    // scheduled once this one's jobs are known (never two at once).
+    std::weak_ptr<Impl> weak = weak_from_this();
+    api_.quota->JobsToCheck(interval_, [weak](std::vector<quota::JobRef> due) {
+      auto self = weak.lock();
+      if (self == nullptr) return;
+      self->Check(due);
+      self->ScheduleNext();
+    });
+  }
+
+  void Check(const std::vector<quota::JobRef>& due) {
+    MutexLock lock(&mu_);
+    if (stopped_) return;
+    quota::QuotaStore* quota = api_.quota;
+    for (const quota::JobRef& ref : due) {
+      std::shared_ptr<const auth::Tenant> tenant =
+          api_.tenants->Find(ref.tenant);
+      if (tenant == nullptr) {
+        quota->JobEnded(ref.tenant, ref.name);  // the tenant is gone
+        continue;
+      }
+      // Answered from the registry's entry when fresh (or terminal, which
+      // the read that saw it reported already); read upstream otherwise.
+      api_.registry->Get(
+          ref.tenant, ref.name,
+          JobReader(api_, ref.tenant, tenant->credentials, ref.name),
+          [quota, ref](absl::StatusOr<v1::Job> job) {
+            NoteJobRead(quota, ref.tenant, ref.name, job);
+          });
+    }
   }
 
   const ApiContext api_;

@@ -5,14 +5,22 @@
 #include "mediagen/v1/common.pb.h"
 #include "mediagen/v1/media.pb.h"
 #include "mediagen/v1/stable_audio.pb.h"
+#include "service/http/transport.h"
+#include "service/upstream/providers/errors.h"
 #include "service/upstream/providers/job_state.h"
 
 namespace mediagen::api {
 
-absl::StatusOr<std::unique_ptr<quota::JobSlot>> ReserveJobSlot(
-    const ApiContext& api, const ResolvedCall& call) {
-  if (api.quota == nullptr) return std::unique_ptr<quota::JobSlot>();
-  return api.quota->ReserveJob(call.tenant->name, call.tenant->limits);
+void ReserveForCreate(const ApiContext& api, const ResolvedCall& call,
+                      std::optional<quota::Cost> cost, bool takes_place,
+                      quota::QuotaStore::ReserveDone done) {
+  if (api.quota == nullptr) {
+    std::move(done)(std::unique_ptr<quota::Reservation>());
+    return;
+  }
+  api.quota->Reserve(
+      {call.tenant->name, call.tenant->limits, takes_place, std::move(cost)},
+      std::move(done));
 }
 
 std::optional<v1::Job> JobOfResponse(
@@ -40,15 +48,30 @@ std::optional<v1::Job> JobOfResponse(
   return std::nullopt;
 }
 
-void HoldForJob(std::unique_ptr<quota::JobSlot> slot,
-                const google::protobuf::Message& response) {
-  if (slot == nullptr) return;
+std::optional<double> ReportedCost(const google::protobuf::Message& response) {
+  std::optional<v1::Job> job = JobOfResponse(response);
+  if (job.has_value() && job->has_credits()) return job->credits();
+  return std::nullopt;
+}
+
+void SettleCreate(std::unique_ptr<quota::Reservation> reservation,
+                  const google::protobuf::Message& response) {
+  if (reservation == nullptr) return;
+  reservation->Settle(ReportedCost(response));
   std::optional<v1::Job> job = JobOfResponse(response);
   if (!job.has_value() || job->name().empty() ||
       upstream::IsTerminal(job->state())) {
-    return;  // `slot` goes: the place is free
+    return;  // `reservation` goes: the place is free
   }
-  slot->Hold(job->name());
+  reservation->Hold(job->name());
+}
+
+void SettleFailedCreate(std::unique_ptr<quota::Reservation> reservation,
+                        const absl::Status& status) {
+  if (reservation == nullptr) return;
+  if (!http::RequestNotSent(status) && !upstream::UpstreamRefused(status)) {
+    reservation->Settle(std::nullopt);  // it may have been charged
+  }
 }
 
 void NoteJobRead(quota::QuotaStore* quota, const std::string& tenant,

@@ -1,12 +1,16 @@
-// Jobs in flight per tenant, on the handlers' side: a create reserves its
-// place before going upstream, holds it while the job it made runs, and a
-// read that sees the job end (a poll, a watch, a webhook's re-read, GetJob)
-// frees it.
+// Quotas on the handlers' side of a create: its place among the tenant's
+// jobs in flight and its cost against the tenant's budgets are reserved
+// before it goes upstream; its answer settles the cost (what upstream
+// reported, or the estimate) and holds the place while the job it made
+// runs; a read that sees the job end (a poll, a watch, a webhook's re-read,
+// GetJob) frees the place.
 //
-//   absl::StatusOr<std::unique_ptr<quota::JobSlot>> slot =
-//       ReserveJobSlot(api, call);                 // RESOURCE_EXHAUSTED?
-//   ... upstream answers ...
-//   HoldForJob(*std::move(slot), response);        // media/m1 still running
+//   ReserveForCreate(api, call, quota::Cost{"vimmerse", "credits", 20},
+//       [](absl::StatusOr<std::unique_ptr<quota::Reservation>> r) {
+//         if (!r.ok()) return Finish(r.status());   // RESOURCE_EXHAUSTED
+//         ... upstream answers ...
+//         SettleCreate(*std::move(r), response);    // media/m1 still running
+//       });
 //   ...
 //   NoteJobRead(api.quota, tenant, "media/m1", job);  // succeeded: freed
 #ifndef MEDIAGEN_SERVICE_API_JOB_SLOTS_H_
@@ -24,20 +28,36 @@
 
 namespace mediagen::api {
 
-// A place among the caller's jobs in flight, or TENANT_CONCURRENT_JOBS_
-// EXCEEDED. Null (OK) when no limit applies.
-absl::StatusOr<std::unique_ptr<quota::JobSlot>> ReserveJobSlot(
-    const ApiContext& api, const ResolvedCall& call);
+// Reserves a create's place among the caller's jobs in flight (when
+// `takes_place`) and its estimated `cost`. `done` gets the reservation
+// (null when no quota store is configured) or the refusal
+// (RESOURCE_EXHAUSTED with QuotaFailure; UNAVAILABLE when a shared store is
+// down). It may run before this returns, or on another thread.
+void ReserveForCreate(const ApiContext& api, const ResolvedCall& call,
+                      std::optional<quota::Cost> cost, bool takes_place,
+                      quota::QuotaStore::ReserveDone done);
 
 // The Job view of a create's response: of the Media, Asset or Generation
 // it holds; nullopt when it holds none.
 std::optional<v1::Job> JobOfResponse(const google::protobuf::Message& response);
 
-// A create succeeded with `response`: its job keeps the place while it has
-// not ended. A job that ended already (a synchronous call, an upload) or a
-// response without a job frees it.
-void HoldForJob(std::unique_ptr<quota::JobSlot> slot,
-                const google::protobuf::Message& response);
+// What upstream reported that a create's `response` cost, in the unit of
+// its provider: an asset's `credits`, a generation's `credits_used`;
+// nullopt when it reports nothing (the estimate then stands).
+std::optional<double> ReportedCost(const google::protobuf::Message& response);
+
+// A create succeeded with `response`: its cost is settled (ReportedCost,
+// else the estimate) and its job keeps the place while it has not ended. A
+// job that ended already (a synchronous call, an upload) or a response
+// without a job frees the place.
+void SettleCreate(std::unique_ptr<quota::Reservation> reservation,
+                  const google::protobuf::Message& response);
+
+// A create failed with `status`: when upstream provably spent nothing
+// (never sent, or refused with a 4xx) the reserved cost is released;
+// otherwise (a 5xx, a timeout) the estimate stands. The place is freed.
+void SettleFailedCreate(std::unique_ptr<quota::Reservation> reservation,
+                        const absl::Status& status);
 
 // A read of job `name` answered `job`: a terminal state, or NOT_FOUND,
 // frees the job's place. `quota` may be null.

@@ -6,6 +6,7 @@
 #include "mediagen/v1/video.pb.h"
 #include "service/common/clock.h"
 #include "service/quota/in_memory_store.h"
+#include "service/upstream/providers/errors.h"
 #include "tests/testing_util/status_matchers.h"
 
 namespace mediagen::api {
@@ -17,6 +18,26 @@ quota::Limits OneJob() {
   quota::Limits limits;
   limits.concurrent_jobs = 1;
   return limits;
+}
+
+std::unique_ptr<quota::Reservation> Reserve(
+    quota::InMemoryQuotaStore& store,
+    std::optional<quota::Cost> cost = std::nullopt) {
+  quota::Limits limits = OneJob();
+  limits.budgets.push_back({"vimmerse", "credits", 100, quota::Period::kDay});
+  auto r = store.ReserveNow({"acme", limits, true, std::move(cost)});
+  EXPECT_THAT(r, IsOk());
+  return r.ok() ? *std::move(r) : nullptr;
+}
+
+int64_t InFlight(quota::InMemoryQuotaStore& store) {
+  return store.UsageNow("acme", quota::Limits()).jobs_in_flight;
+}
+
+quota::Spend Vimmerse(quota::InMemoryQuotaStore& store) {
+  quota::Limits limits;
+  limits.budgets.push_back({"vimmerse", "credits", 100, quota::Period::kDay});
+  return store.UsageNow("acme", limits).spend.at(0);
 }
 
 TEST(JobSlotsTest, JobOfResponseReadsMediaAssetsAndGenerations) {
@@ -41,13 +62,11 @@ TEST(JobSlotsTest, JobOfResponseReadsMediaAssetsAndGenerations) {
 TEST(JobSlotsTest, ARunningJobHoldsItsPlaceUntilAReadSeesItEnd) {
   FakeClock clock;
   quota::InMemoryQuotaStore store(&clock);
-  auto slot = store.ReserveJob("acme", OneJob());
-  ASSERT_THAT(slot, IsOk());
   v1::CreateMediaResponse created;
   created.mutable_media()->set_name("media/m1");
   created.mutable_media()->set_state(v1::JOB_STATE_QUEUED);
-  HoldForJob(*std::move(slot), created);
-  EXPECT_EQ(store.JobsInFlight("acme"), 1);
+  SettleCreate(Reserve(store), created);
+  EXPECT_EQ(InFlight(store), 1);
 
   v1::Job running;
   running.set_name("media/m1");
@@ -55,24 +74,23 @@ TEST(JobSlotsTest, ARunningJobHoldsItsPlaceUntilAReadSeesItEnd) {
   NoteJobRead(&store, "acme", "media/m1", running);
   NoteJobRead(&store, "acme", "media/m1",
               absl::UnavailableError("upstream down"));
-  EXPECT_EQ(store.JobsInFlight("acme"), 1);
+  EXPECT_EQ(InFlight(store), 1);
 
   v1::Job done = running;
   done.set_state(v1::JOB_STATE_FAILED);
   NoteJobRead(&store, "acme", "media/m1", done);
-  EXPECT_EQ(store.JobsInFlight("acme"), 0);
+  EXPECT_EQ(InFlight(store), 0);
 }
 
 TEST(JobSlotsTest, AJobGoneUpstreamFreesItsPlace) {
   FakeClock clock;
   quota::InMemoryQuotaStore store(&clock);
-  auto slot = store.ReserveJob("acme", OneJob());
   v1::ReframeVideoResponse created;
   created.mutable_asset()->set_name("assets/a1");
   created.mutable_asset()->set_state(v1::JOB_STATE_RUNNING);
-  HoldForJob(*std::move(slot), created);
+  SettleCreate(Reserve(store), created);
   NoteJobRead(&store, "acme", "assets/a1", absl::NotFoundError("gone"));
-  EXPECT_EQ(store.JobsInFlight("acme"), 0);
+  EXPECT_EQ(InFlight(store), 0);
 }
 
 TEST(JobSlotsTest, AFinishedOrNamelessAnswerFreesThePlaceAtOnce) {
@@ -81,11 +99,56 @@ TEST(JobSlotsTest, AFinishedOrNamelessAnswerFreesThePlaceAtOnce) {
   v1::ReframeVideoResponse sync;  // async_mode false: answered when done
   sync.mutable_asset()->set_name("assets/a1");
   sync.mutable_asset()->set_state(v1::JOB_STATE_SUCCEEDED);
-  HoldForJob(*store.ReserveJob("acme", OneJob()), sync);
-  EXPECT_EQ(store.JobsInFlight("acme"), 0);
-  HoldForJob(*store.ReserveJob("acme", OneJob()), v1::ReframeVideoResponse());
-  EXPECT_EQ(store.JobsInFlight("acme"), 0);
-  HoldForJob(nullptr, sync);  // no limit: nothing to do
+  SettleCreate(Reserve(store), sync);
+  EXPECT_EQ(InFlight(store), 0);
+  SettleCreate(Reserve(store), v1::ReframeVideoResponse());
+  EXPECT_EQ(InFlight(store), 0);
+  SettleCreate(nullptr, sync);  // no quota store: nothing to do
+}
+
+TEST(JobSlotsTest, TheReportedCostIsSpentElseTheEstimate) {
+  FakeClock clock;
+  quota::InMemoryQuotaStore store(&clock);
+  const quota::Cost estimate{"vimmerse", "credits", 20};
+  v1::ReframeVideoResponse charged;
+  charged.mutable_asset()->set_name("assets/a1");
+  charged.mutable_asset()->set_state(v1::JOB_STATE_SUCCEEDED);
+  charged.mutable_asset()->set_credits(15);
+  ASSERT_EQ(ReportedCost(charged), 15);
+  SettleCreate(Reserve(store, estimate), charged);
+  EXPECT_EQ(Vimmerse(store).spent_day, 15);
+
+  v1::CreateMediaResponse silent;  // media report no credits
+  silent.mutable_media()->set_name("media/m1");
+  silent.mutable_media()->set_state(v1::JOB_STATE_SUCCEEDED);
+  EXPECT_FALSE(ReportedCost(silent).has_value());
+  SettleCreate(Reserve(store, estimate), silent);
+  EXPECT_EQ(Vimmerse(store).spent_day, 35);
+  EXPECT_EQ(Vimmerse(store).reserved, 0);
+}
+
+TEST(JobSlotsTest, AFailedCreateSpendsTheEstimateUnlessUpstreamRefusedIt) {
+  FakeClock clock;
+  quota::InMemoryQuotaStore store(&clock);
+  const quota::Cost estimate{"vimmerse", "credits", 20};
+  // A 402 maps to FAILED_PRECONDITION with an upstream ErrorInfo: refused.
+  http::HttpResponse payment_required;
+  payment_required.status = 402;
+  payment_required.body =
+      R"({"message": "Insufficient credit", "code": "INSUFFICIENT_CREDIT"})";
+  upstream::ErrorContext ctx;
+  ctx.provider = v1::PROVIDER_VIMMERSE;
+  absl::Status refused =
+      upstream::MapHttpError(payment_required, ctx, absl::Now());
+  ASSERT_TRUE(upstream::UpstreamRefused(refused)) << refused;
+  SettleFailedCreate(Reserve(store, estimate), refused);
+  EXPECT_EQ(Vimmerse(store).spent_day, 0);
+  // A 500 or a timeout: the job may exist and be charged.
+  SettleFailedCreate(Reserve(store, estimate),
+                     absl::DeadlineExceededError("upstream too slow"));
+  EXPECT_EQ(Vimmerse(store).spent_day, 20);
+  EXPECT_EQ(Vimmerse(store).reserved, 0);
+  EXPECT_EQ(InFlight(store), 0);
 }
 
 }  // namespace

@@ -139,19 +139,19 @@ grpc::ServerUnaryReactor* RunUnary(const ApiContext& api,
   Req prepared = *req;
   if (method.prepare != nullptr) method.prepare(api, *call, prepared);
   // Sends the request upstream, under `lease` (null without a request_id)
-  // and in `slot`, its place among the tenant's jobs in flight (null
-  // without a limit).
+  // and `quota` (a create's place among the tenant's jobs in flight and its
+  // reserved cost; null for reads or without a quota store).
   auto send = [state, on_success = method.on_success, &api, resolved = *call,
                prepared = std::move(prepared)](
                   std::unique_ptr<idempotency::Lease> lease,
-                  std::unique_ptr<quota::JobSlot> slot) mutable {
+                  std::unique_ptr<quota::Reservation> quota) mutable {
     if (state->finished()) {  // cancelled while the request_id was claimed
       if (lease) lease->Release(absl::CancelledError("cancelled before sent"));
       return;
     }
     upstream::Engine::Handle handle = api.engine->Call(
         resolved.upstream, prepared,
-        [state, lease = std::move(lease), slot = std::move(slot), on_success,
+        [state, lease = std::move(lease), quota = std::move(quota), on_success,
          &api, resolved](absl::StatusOr<Resp> result) mutable {
           if (result.ok() && on_success != nullptr) {
             on_success(api, resolved, *result);
@@ -159,9 +159,9 @@ grpc::ServerUnaryReactor* RunUnary(const ApiContext& api,
           if (result.ok()) resolved.record->NoteResource(*result);
           // A running job keeps its place; a failed create frees it now.
           if (result.ok()) {
-            HoldForJob(std::move(slot), *result);
+            SettleCreate(std::move(quota), *result);
           } else {
-            slot.reset();
+            SettleFailedCreate(std::move(quota), result.status());
           }
           const absl::Status status = result.status();
           Settle(lease.get(), status, result.ok() ? &*result : nullptr);
@@ -170,11 +170,10 @@ grpc::ServerUnaryReactor* RunUnary(const ApiContext& api,
     state->SetHandle(std::move(handle));
   };
 
-  // A create's place among the tenant's jobs in flight, taken after
-  // request_id deduplication (a duplicate takes none) and before anything
-  // is recorded as sent: a refusal is not that request_id's outcome, so a
-  // later retry may pass.
-  const bool counts = method.kind == CallKind::kCreate;
+  // A create's place among the tenant's jobs in flight and its cost, taken
+  // after request_id deduplication (a duplicate takes none) and before
+  // anything is recorded as sent: a refusal is not that request_id's
+  // outcome, so a later retry may pass.
   if constexpr (HasRequestId<Req>::value) {
     if (method.kind == CallKind::kCreate && !req->request_id().empty()) {
       const absl::string_view rpc = upstream::RouteFor<Req>().rpc;
@@ -188,40 +187,48 @@ grpc::ServerUnaryReactor* RunUnary(const ApiContext& api,
               state->FinishSerialized(answer.status, answer.response);
               return;
             }
-            absl::StatusOr<std::unique_ptr<quota::JobSlot>> slot =
-                ReserveJobSlot(api, resolved);
-            if (!slot.ok()) {
-              lease->Release(slot.status());
-              state->Finish(slot.status(), nullptr);
-              return;
-            }
-            // Recorded as sent before it leaves: see Lease::MarkSent.
-            idempotency::Lease* held = lease.get();
-            held->MarkSent([state, lease = std::move(lease),
-                            slot = *std::move(slot),
-                            send = std::move(send)](absl::Status sent) mutable {
-              if (!sent.ok()) {
-                lease->Release(sent);
-                state->Finish(sent, nullptr);
-                return;
-              }
-              send(std::move(lease), std::move(slot));
-            });
+            ReserveForCreate(
+                api, resolved, std::nullopt, /*takes_place=*/true,
+                [state, lease = std::move(lease), send = std::move(send)](
+                    absl::StatusOr<std::unique_ptr<quota::Reservation>>
+                        reserved) mutable {
+                  if (!reserved.ok()) {
+                    lease->Release(reserved.status());
+                    state->Finish(reserved.status(), nullptr);
+                    return;
+                  }
+                  // Recorded as sent before it leaves: see Lease::MarkSent.
+                  idempotency::Lease* held = lease.get();
+                  held->MarkSent(
+                      [state, lease = std::move(lease),
+                       quota = *std::move(reserved),
+                       send = std::move(send)](absl::Status sent) mutable {
+                        if (!sent.ok()) {
+                          lease->Release(sent);
+                          state->Finish(sent, nullptr);
+                          return;
+                        }
+                        send(std::move(lease), std::move(quota));
+                      });
+                });
           });
       return reactor;
     }
   }
-  std::unique_ptr<quota::JobSlot> slot;
-  if (counts) {
-    absl::StatusOr<std::unique_ptr<quota::JobSlot>> reserved =
-        ReserveJobSlot(api, *call);
-    if (!reserved.ok()) {
-      state->Finish(reserved.status(), nullptr);
-      return reactor;
-    }
-    slot = *std::move(reserved);
+  if (method.kind == CallKind::kCreate) {
+    ReserveForCreate(api, *call, std::nullopt, /*takes_place=*/true,
+                     [state, send = std::move(send)](
+                         absl::StatusOr<std::unique_ptr<quota::Reservation>>
+                             reserved) mutable {
+                       if (!reserved.ok()) {
+                         state->Finish(reserved.status(), nullptr);
+                         return;
+                       }
+                       send(nullptr, *std::move(reserved));
+                     });
+    return reactor;
   }
-  send(nullptr, std::move(slot));
+  send(nullptr, nullptr);
   return reactor;
 }
 

@@ -20,6 +20,7 @@
 #include <string>
 #include <utility>
 
+#include "absl/functional/any_invocable.h"
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
@@ -184,45 +185,68 @@ class UploadReactor
             // After deduplication (a duplicate takes no place) and before
             // the point of no return (a refusal leaves the request_id
             // free): see RunUnary.
-            if (absl::Status reserved = self->ReserveJobPlace();
-                !reserved.ok()) {
-              lease->Release(reserved);
-              self->FinishOnce(reserved, nullptr);
-              return;
-            }
-            // Recorded as sent before it leaves: see Lease::MarkSent.
-            idempotency::Lease* held = lease.get();
-            held->MarkSent([weak, meta, lease = std::move(lease)](
-                               absl::Status sent) mutable {
+            self->ReserveJobPlace([weak, meta, lease = std::move(lease)](
+                                      absl::Status reserved) mutable {
               auto self = weak.lock();
               if (self == nullptr) return;
-              if (!sent.ok()) {
-                lease->Release(sent);
-                self->FinishOnce(sent, nullptr);
+              if (!reserved.ok()) {
+                lease->Release(reserved);
+                self->FinishOnce(reserved, nullptr);
                 return;
               }
-              self->SendUpload(meta, std::move(lease));
+              // Recorded as sent before it leaves: see Lease::MarkSent.
+              idempotency::Lease* held = lease.get();
+              held->MarkSent([weak, meta, lease = std::move(lease)](
+                                 absl::Status sent) mutable {
+                auto self = weak.lock();
+                if (self == nullptr) return;
+                if (!sent.ok()) {
+                  lease->Release(sent);
+                  self->FinishOnce(sent, nullptr);
+                  return;
+                }
+                self->SendUpload(meta, std::move(lease));
+              });
             });
           });
       return;
     }
-    if (absl::Status reserved = ReserveJobPlace(); !reserved.ok()) {
-      FinishOnce(reserved, nullptr);
-      return;
-    }
-    SendUpload(meta, nullptr);
+    std::weak_ptr<UploadReactor> weak = this->weak_from_this();
+    ReserveJobPlace([weak, meta](absl::Status reserved) {
+      auto self = weak.lock();
+      if (self == nullptr) return;
+      if (!reserved.ok()) {
+        self->FinishOnce(reserved, nullptr);
+        return;
+      }
+      self->SendUpload(meta, nullptr);
+    });
   }
 
   // An upload is a create: it takes a place among the tenant's jobs in
   // flight (concurrent_jobs) while it runs, kept in job_place_ until
-  // SendUpload hands it to the completion.
-  absl::Status ReserveJobPlace() {
-    absl::StatusOr<std::unique_ptr<quota::JobSlot>> reserved =
-        ReserveJobSlot(api_, call_);
-    if (!reserved.ok()) return reserved.status();
-    MutexLock lock(&mu_);
-    job_place_ = *std::move(reserved);
-    return absl::OkStatus();
+  // SendUpload hands it to the completion. It costs nothing (uploads are 0
+  // credits), so no budget is involved. `then` hears whether the place was
+  // given; it is dropped if the call is gone by then.
+  void ReserveJobPlace(absl::AnyInvocable<void(absl::Status) &&> then) {
+    std::weak_ptr<UploadReactor> weak = this->weak_from_this();
+    ReserveForCreate(api_, call_, std::nullopt, /*takes_place=*/true,
+                     [weak, then = std::move(then)](
+                         absl::StatusOr<std::unique_ptr<quota::Reservation>>
+                             reserved) mutable {
+                       auto self = weak.lock();
+                       if (self == nullptr)
+                         return;  // the reservation frees itself
+                       if (!reserved.ok()) {
+                         std::move(then)(reserved.status());
+                         return;
+                       }
+                       {
+                         MutexLock lock(&self->mu_);
+                         self->job_place_ = *std::move(reserved);
+                       }
+                       std::move(then)(absl::OkStatus());
+                     });
   }
 
   // Streams the upload upstream under `lease` (null without a request_id).
@@ -235,7 +259,7 @@ class UploadReactor
       if (auto self = weak.lock()) self->OnSpace();
     });
     TransferSlots::Slot slot;
-    std::unique_ptr<quota::JobSlot> job_place;
+    std::unique_ptr<quota::Reservation> job_place;
     {
       MutexLock lock(&mu_);
       pipe_ = pipe;
@@ -252,9 +276,9 @@ class UploadReactor
           if (result.ok()) record->NoteResource(*result);
           // A running job keeps its place; a failed upload frees it now.
           if (result.ok()) {
-            HoldForJob(std::move(job_place), *result);
+            SettleCreate(std::move(job_place), *result);
           } else {
-            job_place.reset();
+            SettleFailedCreate(std::move(job_place), result.status());
           }
           Settle(lease.get(), result.status(),
                  result.ok() ? &*result : nullptr);
@@ -380,7 +404,7 @@ class UploadReactor
   // This upload's share of its tenant's long transfers, from the metadata
   // until the upstream transfer starts (its completion then holds it).
   TransferSlots::Slot slot_ ABSL_GUARDED_BY(mu_);
-  std::unique_ptr<quota::JobSlot> job_place_ ABSL_GUARDED_BY(mu_);
+  std::unique_ptr<quota::Reservation> job_place_ ABSL_GUARDED_BY(mu_);
   std::shared_ptr<http::BodyPipe> pipe_ ABSL_GUARDED_BY(mu_);
   upstream::Engine::Handle handle_ ABSL_GUARDED_BY(mu_);
 };

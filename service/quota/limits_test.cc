@@ -61,5 +61,77 @@ TEST(LimitsTest, BadValuesAndUnknownKeysNameTheKey) {
   EXPECT_FALSE(LimitsFromJson(json::array(), "t.limits").ok());
 }
 
+TEST(LimitsTest, ParsesBudgets) {
+  absl::StatusOr<Limits> l = LimitsFromJson(json::parse(R"({"budgets": [
+      {"provider": "vimmerse", "unit": "credits", "amount": 5000,
+       "period": "day"},
+      {"provider": "elevenlabs", "unit": "characters", "amount": 200000,
+       "period": "month"},
+      {"provider": "aimlapi", "unit": "credits", "amount": 100000,
+       "period": "month"},
+      {"provider": "vimmerse", "unit": "credits", "amount": 90000,
+       "period": "month"}]})"),
+                                            "t.limits");
+  ASSERT_THAT(l, IsOk());
+  ASSERT_EQ(l->budgets.size(), 4u);
+  EXPECT_EQ(l->budgets[0], (Budget{"vimmerse", "credits", 5000, Period::kDay}));
+  EXPECT_EQ(l->budgets[1],
+            (Budget{"elevenlabs", "characters", 200000, Period::kMonth}));
+  EXPECT_EQ(DescribeBudget(l->budgets[2]),
+            "at most 100000 aimlapi credits per month");
+}
+
+TEST(LimitsTest, BadBudgetsNameTheBudgetAndKey) {
+  struct Case {
+    const char* budget;
+    const char* key;
+  } cases[] = {
+      {R"({"provider": "openai", "unit": "credits", "amount": 1,
+           "period": "day"})",
+       "t.limits.budgets[0].provider"},
+      {R"({"provider": "elevenlabs", "unit": "credits", "amount": 1,
+           "period": "day"})",
+       "t.limits.budgets[0].unit"},
+      {R"({"provider": "vimmerse", "unit": "credits", "amount": -1,
+           "period": "day"})",
+       "t.limits.budgets[0].amount"},
+      {R"({"provider": "vimmerse", "unit": "credits", "amount": 1,
+           "period": "week"})",
+       "t.limits.budgets[0].period"},
+      {R"({"provider": "vimmerse", "unit": "credits", "period": "day"})",
+       "t.limits.budgets[0].amount"},
+      {R"({"provider": "vimmerse", "unit": "credits", "amount": 1,
+           "period": "day", "limit": 2})",
+       "t.limits.budgets[0].limit"},
+  };
+  for (const Case& c : cases) {
+    json j = {{"budgets", json::array({json::parse(c.budget)})}};
+    absl::StatusOr<Limits> l = LimitsFromJson(j, "t.limits");
+    EXPECT_THAT(l, StatusIs(absl::StatusCode::kInvalidArgument)) << c.budget;
+    EXPECT_NE(l.status().message().find(c.key), absl::string_view::npos)
+        << l.status().message();
+  }
+  absl::StatusOr<Limits> twice = LimitsFromJson(json::parse(R"({"budgets": [
+      {"provider": "vimmerse", "unit": "credits", "amount": 1, "period": "day"},
+      {"provider": "vimmerse", "unit": "credits", "amount": 2, "period": "day"}
+      ]})"),
+                                                "t.limits");
+  EXPECT_THAT(twice, StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_NE(twice.status().message().find("t.limits.budgets[1]"),
+            absl::string_view::npos);
+}
+
+TEST(LimitsTest, PeriodsAreUtcCalendarDaysAndMonths) {
+  // 2026-12-31 23:30 UTC.
+  const absl::Time t = absl::FromUnixSeconds(1798759800);
+  EXPECT_EQ(PeriodKey(Period::kDay, t), "2026-12-31");
+  EXPECT_EQ(PeriodKey(Period::kMonth, t), "2026-12");
+  EXPECT_EQ(PeriodEnd(Period::kDay, t) - t, absl::Minutes(30));
+  EXPECT_EQ(PeriodEnd(Period::kMonth, t) - t, absl::Minutes(30));
+  EXPECT_EQ(PeriodKey(Period::kMonth, PeriodEnd(Period::kMonth, t)), "2027-01");
+  EXPECT_EQ(PeriodEnd(Period::kMonth, t) - PeriodStart(Period::kMonth, t),
+            absl::Hours(31 * 24));
+}
+
 }  // namespace
 }  // namespace mediagen::quota

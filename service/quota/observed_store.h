@@ -1,11 +1,15 @@
-// ObservedQuotaStore: a QuotaStore that tells an observer of every refusal
-// (for the `mediagen_quota_refusals_total{tenant, limit}` counter) and
+// ObservedQuotaStore: a QuotaStore that tells observers of every refusal
+// (for `mediagen_quota_refusals_total{tenant, limit}`) and of every spend
+// settled (for `mediagen_spent_total{tenant, provider, unit}`), and
 // otherwise forwards to the store it wraps.
 //
-//   ObservedQuotaStore observed(&store, [&](absl::string_view tenant,
-//                                           absl::string_view limit) {
-//     metrics.QuotaRefused(tenant, limit);   // limit: "requests_per_second"
-//   });
+//   ObservedQuotaStore observed(&store, {
+//       [&](absl::string_view tenant, absl::string_view limit) {
+//         metrics.QuotaRefused(tenant, limit);  // limit: "requests_per_second"
+//       },
+//       [&](absl::string_view tenant, const Cost& spent) {
+//         metrics.Spent(tenant, spent);
+//       }});
 #ifndef MEDIAGEN_SERVICE_QUOTA_OBSERVED_STORE_H_
 #define MEDIAGEN_SERVICE_QUOTA_OBSERVED_STORE_H_
 
@@ -21,32 +25,37 @@ namespace mediagen::quota {
 
 class ObservedQuotaStore : public QuotaStore {
  public:
-  // `limit` is the refused limit's config key: `requests_per_second` or
-  // `concurrent_jobs`.
-  using RefusalObserver =
-      std::function<void(absl::string_view tenant, absl::string_view limit)>;
+  struct Observers {
+    // `limit` is the refused limit's config key: `requests_per_second`,
+    // `concurrent_jobs` or `budgets`.
+    std::function<void(absl::string_view tenant, absl::string_view limit)>
+        on_refusal;
+    // A create's cost was settled: `spent` is what it cost (the amount
+    // reported by upstream, or the estimate). Optional.
+    std::function<void(absl::string_view tenant, const Cost& spent)> on_spend;
+  };
 
   // `store` must outlive this.
-  ObservedQuotaStore(QuotaStore* store, RefusalObserver on_refusal)
-      : store_(store), on_refusal_(std::move(on_refusal)) {}
+  ObservedQuotaStore(QuotaStore* store, Observers observers);
 
   absl::Status AdmitCall(const std::string& tenant,
                          const Limits& limits) override;
-  absl::StatusOr<std::unique_ptr<JobSlot>> ReserveJob(
-      const std::string& tenant, const Limits& limits) override;
+  void Reserve(Request request, ReserveDone done) override;
   void JobEnded(const std::string& tenant, const std::string& name) override {
     store_->JobEnded(tenant, name);
   }
-  std::vector<JobRef> JobsToCheck(absl::Duration quiet) override {
-    return store_->JobsToCheck(quiet);
+  void JobsToCheck(absl::Duration quiet, JobsDone done) override {
+    store_->JobsToCheck(quiet, std::move(done));
   }
-  int64_t JobsInFlight(const std::string& tenant) override {
-    return store_->JobsInFlight(tenant);
+  void GetUsage(const std::string& tenant, const Limits& limits,
+                UsageDone done) override {
+    store_->GetUsage(tenant, limits, std::move(done));
   }
 
  private:
   QuotaStore* const store_;
-  const RefusalObserver on_refusal_;
+  // Shared with the reservations, which may outlive this.
+  const std::shared_ptr<const Observers> observers_;
 };
 
 }  // namespace mediagen::quota

@@ -50,6 +50,22 @@ absl::Status ConcurrentJobsExceeded(absl::string_view tenant,
                    "(retry when one has ended)"));
 }
 
+absl::Status BudgetExceeded(absl::string_view tenant, const Budget& budget,
+                            double committed, double cost,
+                            absl::Duration wait) {
+  absl::Status status = Refusal(
+      tenant, kBudgetExceeded,
+      absl::StrCat("budgets.", budget.provider, ".", PeriodName(budget.period)),
+      DescribeBudget(budget),
+      absl::StrCat("tenant ", tenant, " has ", committed, " of its ",
+                   budget.amount, " ", budget.provider, " ", budget.unit,
+                   " this ", PeriodName(budget.period),
+                   " spent or reserved; this call would cost ", cost,
+                   "; nothing was sent upstream"));
+  rpc::SetRetryInfo(&status, wait);
+  return status;
+}
+
 absl::string_view RefusalReason(const absl::Status& status) {
   if (status.code() != absl::StatusCode::kResourceExhausted) return "";
   if (!rpc::GetQuotaFailure(status).has_value()) return "";
@@ -57,6 +73,7 @@ absl::string_view RefusalReason(const absl::Status& status) {
   if (!info.has_value() || info->domain() != "mediagen") return "";
   if (info->reason() == kRateLimited) return kRateLimited;
   if (info->reason() == kConcurrentJobsExceeded) return kConcurrentJobsExceeded;
+  if (info->reason() == kBudgetExceeded) return kBudgetExceeded;
   return "";
 }
 

@@ -20,6 +20,7 @@ namespace mediagen::quota {
 inline constexpr absl::string_view kRateLimited = "TENANT_RATE_LIMITED";
 inline constexpr absl::string_view kConcurrentJobsExceeded =
     "TENANT_CONCURRENT_JOBS_EXCEEDED";
+inline constexpr absl::string_view kBudgetExceeded = "TENANT_BUDGET_EXCEEDED";
 
 // Over the request rate; a token is due in `wait`.
 absl::Status RateLimited(absl::string_view tenant, const Limits& limits,
@@ -28,6 +29,12 @@ absl::Status RateLimited(absl::string_view tenant, const Limits& limits,
 // when one will.
 absl::Status ConcurrentJobsExceeded(absl::string_view tenant,
                                     const Limits& limits, int64_t in_flight);
+
+// A create estimated at `cost` would take `budget` over its amount:
+// `committed` (spent this period plus reserved) is already taken. RetryInfo:
+// `wait`, until the period resets.
+absl::Status BudgetExceeded(absl::string_view tenant, const Budget& budget,
+                            double committed, double cost, absl::Duration wait);
 
 // The refused limit's ErrorInfo reason, or "" for any other status.
 absl::string_view RefusalReason(const absl::Status& status);

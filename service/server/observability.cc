@@ -2,6 +2,7 @@
 
 #include <array>
 #include <atomic>
+#include <cmath>
 #include <memory>
 #include <string>
 
@@ -377,6 +378,12 @@ Observability::Observability(const telemetry::Logger* log)
       "Calls a tenant's own limit refused (RESOURCE_EXHAUSTED with "
       "QuotaFailure) before anything went upstream.",
       {"tenant", "limit"});
+  spent_ = metrics_.AddCounter(
+      "mediagen_spent_total",
+      "What creates cost per tenant, provider and unit (credits, "
+      "characters), as upstream reported it or as estimated when it did "
+      "not; rounded to whole units.",
+      {"tenant", "provider", "unit"});
   draining_ = metrics_
                   .AddGauge("mediagen_draining",
                             "1 from SIGTERM/SIGINT until exit: health says "
@@ -420,6 +427,13 @@ void Observability::IdempotencyHit(absl::string_view method) {
 void Observability::QuotaRefused(absl::string_view tenant,
                                  absl::string_view limit) {
   quota_refusals_->With({std::string(tenant), std::string(limit)})->Increment();
+}
+
+void Observability::Spent(absl::string_view tenant, const quota::Cost& cost) {
+  const double whole = std::round(cost.amount);
+  if (!(whole >= 1)) return;
+  spent_->With({std::string(tenant), cost.provider, cost.unit})
+      ->Increment(static_cast<uint64_t>(whole));
 }
 
 void Observability::SetDraining(bool draining) {

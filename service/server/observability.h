@@ -31,6 +31,7 @@
 #include "service/api/call_record.h"
 #include "service/common/mutex.h"
 #include "service/jobs/job_registry.h"
+#include "service/quota/quota_store.h"
 #include "service/telemetry/log.h"
 #include "service/telemetry/metrics.h"
 #include "service/upstream/engine/engine.h"
@@ -76,9 +77,11 @@ class Observability {
 
   // A repeated request_id answered without going upstream.
   void IdempotencyHit(absl::string_view method);
-  // A tenant's own limit (`requests_per_second`, `concurrent_jobs`)
-  // refused a call before anything went upstream.
+  // A tenant's own limit (`requests_per_second`, `concurrent_jobs`,
+  // `budgets`) refused a call before anything went upstream.
   void QuotaRefused(absl::string_view tenant, absl::string_view limit);
+  // A create of `tenant` cost `cost` (settled).
+  void Spent(absl::string_view tenant, const quota::Cost& cost);
   void SetDraining(bool draining);
   // Redis (when configured) became reachable or not: the
   // `mediagen_redis_up` gauge, and a warning when it goes away.
@@ -96,6 +99,7 @@ class Observability {
   std::shared_ptr<upstream::AttemptObserver> upstream_observer_;
   telemetry::Family<telemetry::Counter>* idempotency_hits_;
   telemetry::Family<telemetry::Counter>* quota_refusals_;
+  telemetry::Family<telemetry::Counter>* spent_;
   telemetry::Gauge* draining_;
   telemetry::Gauge* redis_up_ ABSL_GUARDED_BY(redis_mu_) =
       nullptr;  // made when first set

@@ -231,9 +231,13 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
   s->quota_store_ = std::make_unique<quota::InMemoryQuotaStore>(&SystemClock());
   s->quota_ = std::make_unique<quota::ObservedQuotaStore>(
       s->quota_store_.get(),
-      [obs = &obs](absl::string_view tenant, absl::string_view limit) {
-        obs->QuotaRefused(tenant, limit);
-      });
+      quota::ObservedQuotaStore::Observers{
+          [obs = &obs](absl::string_view tenant, absl::string_view limit) {
+            obs->QuotaRefused(tenant, limit);
+          },
+          [obs = &obs](absl::string_view tenant, const quota::Cost& spent) {
+            obs->Spent(tenant, spent);
+          }});
 
   api::ApiContext api;
   api.quota = s->quota_.get();
