@@ -28,6 +28,7 @@
 #include "mediagen/v1/jobs.pb.h"
 #include "mediagen/v1/media.pb.h"
 #include "mediagen/v1/stable_audio.pb.h"
+#include "mediagen/v1/usage.pb.h"
 #include "mediagen/v1/video.pb.h"
 #include "nlohmann/json.hpp"
 #include "service/server/config_file.h"
@@ -167,6 +168,7 @@ std::set<std::string> ApiPaths() {
       v1::SynthesizeSpeechRequest::descriptor()->file(),
       v1::GenerateAudioRequest::descriptor()->file(),
       v1::GetJobRequest::descriptor()->file(),
+      v1::GetUsageRequest::descriptor()->file(),
   };
   (void)linked;
   std::set<std::string> paths;
@@ -192,7 +194,7 @@ std::set<std::string> ApiPaths() {
       }
     }
   }
-  EXPECT_GE(files, 7);
+  EXPECT_GE(files, 8);
   return paths;
 }
 

@@ -15,6 +15,7 @@
 #include "service/api/job_service.h"
 #include "service/api/media_service.h"
 #include "service/api/stable_audio_service.h"
+#include "service/api/usage_service.h"
 #include "service/api/video_service.h"
 #include "service/common/mutex.h"
 #include "service/common/scheduler.h"
@@ -41,6 +42,7 @@ constexpr const char* kServiceNames[] = {
     "mediagen.v1.ElevenLabsService",
     "mediagen.v1.StableAudioService",
     "mediagen.v1.JobService",
+    "mediagen.v1.UsageService",
 };
 
 // Every method this server serves, as "package.Service/Method": the API's
@@ -259,6 +261,9 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
   s->services_.push_back(std::make_unique<api::ElevenLabsServiceImpl>(api));
   s->services_.push_back(std::make_unique<api::StableAudioServiceImpl>(api));
   s->services_.push_back(std::make_unique<api::JobServiceImpl>(api));
+  // The same clock as the quota store's, so that both agree on the period.
+  s->services_.push_back(
+      std::make_unique<api::UsageServiceImpl>(api, &SystemClock()));
   s->job_slot_sweeper_ = std::make_unique<api::JobSlotSweeper>(
       api, s->scheduler_.get(), o.quota_job_check_interval);
 

@@ -19,6 +19,7 @@
 #include "mediagen/v1/jobs.grpc.pb.h"
 #include "mediagen/v1/media.grpc.pb.h"
 #include "mediagen/v1/stable_audio.grpc.pb.h"
+#include "mediagen/v1/usage.grpc.pb.h"
 #include "mediagen/v1/video.grpc.pb.h"
 #include "service/common/sha256.h"
 #include "tests/integration/server_test_util.h"
@@ -53,7 +54,8 @@ struct RpcRun {
         audio(v1::AudioService::NewStub(ch)),
         eleven(v1::ElevenLabsService::NewStub(ch)),
         stable(v1::StableAudioService::NewStub(ch)),
-        jobs(v1::JobService::NewStub(ch)) {}
+        jobs(v1::JobService::NewStub(ch)),
+        usage(v1::UsageService::NewStub(ch)) {}
 
   // The JSON body of the last request on `route`.
   json Sent(const std::string& route) {
@@ -67,6 +69,7 @@ struct RpcRun {
   std::unique_ptr<v1::ElevenLabsService::Stub> eleven;
   std::unique_ptr<v1::StableAudioService::Stub> stable;
   std::unique_ptr<v1::JobService::Stub> jobs;
+  std::unique_ptr<v1::UsageService::Stub> usage;
   std::string media_name, asset_name, generation_name;
 };
 
@@ -391,6 +394,18 @@ void RunWatchJob(RpcRun& r) {
   }
 }
 
+// GetUsage answers from mediagen's own counters: after a create, the
+// caller's tenant and nothing sent upstream for the read itself.
+void RunGetUsage(RpcRun& r) {
+  ASSERT_NO_FATAL_FAILURE(RunCreateMedia(r));
+  const size_t sent = r.emu.Requests().size();
+  auto usage = MustCall(*r.usage, &v1::UsageService::Stub::GetUsage,
+                        v1::GetUsageRequest());
+  EXPECT_EQ(usage.tenant(), "dev");
+  EXPECT_FALSE(usage.limits().has_requests_per_second());  // dev: unlimited
+  EXPECT_EQ(r.emu.Requests().size(), sent) << "GetUsage went upstream";
+}
+
 // One row of the table: an RPC, what it must reach upstream, and how to
 // call it and check its answer.
 struct RpcRow {
@@ -440,6 +455,8 @@ const std::vector<RpcRow>& RpcRows() {
     // no route is its own. WatchJob's row checks the poll of an asset.
     {"GetJob",               RunGetJob,               {},                                           kVimmerse},
     {"WatchJob",             RunWatchJob,             {"GET /asset/{asset_id}"},                    kVimmerse},
+    // Nothing upstream: the row checks that no request left.
+    {"GetUsage",             RunGetUsage,             {},                                           kVimmerse},
   };
   // clang-format on
   return *rows;

@@ -6,6 +6,7 @@
 #include "mediagen/v1/jobs.pb.h"
 #include "mediagen/v1/media.pb.h"
 #include "mediagen/v1/stable_audio.pb.h"
+#include "mediagen/v1/usage.pb.h"
 #include "mediagen/v1/video.pb.h"
 
 namespace mediagen::testing {
@@ -30,6 +31,7 @@ std::vector<const MethodDescriptor*> ApiMethods() {
            ServiceOf<v1::SynthesizeSpeechRequest>("ElevenLabsService"),
            ServiceOf<v1::GenerateAudioRequest>("StableAudioService"),
            ServiceOf<v1::GetJobRequest>("JobService"),
+           ServiceOf<v1::GetUsageRequest>("UsageService"),
        }) {
     for (int i = 0; s != nullptr && i < s->method_count(); ++i) {
       methods.push_back(s->method(i));

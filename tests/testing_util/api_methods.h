@@ -21,7 +21,8 @@ namespace mediagen::testing {
 using MethodDescriptor = google::protobuf::MethodDescriptor;
 
 // The methods of MediaService, VideoService, AudioService,
-// ElevenLabsService, StableAudioService and JobService, in proto order.
+// ElevenLabsService, StableAudioService, JobService and UsageService, in
+// proto order.
 std::vector<const MethodDescriptor*> ApiMethods();
 
 // The gRPC path of `m`: "/mediagen.v1.MediaService/CreateMedia".
