@@ -1,0 +1,207 @@
+// UsageService.GetUsage (issue 17.4) against the real server and emulator:
+// a tenant reads the limits its config gives it and its own jobs in flight,
+// never another tenant's, and a read of usage counts against the rate like
+// any call. (Spend per provider is tested against a filled store in
+// //service/api:usage_service_test, and with real estimates by the budget
+// tests in quota_test.)
+#include <chrono>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+#include "gtest/gtest.h"
+#include "mediagen/v1/jobs.grpc.pb.h"
+#include "mediagen/v1/media.grpc.pb.h"
+#include "mediagen/v1/usage.grpc.pb.h"
+#include "proto/rpc/error_details.h"
+#include "proto/rpc/grpc_status.h"
+#include "service/common/sha256.h"
+#include "tests/testing_util/harness.h"
+#include "tests/testing_util/status_matchers.h"
+
+namespace mediagen::testing {
+namespace {
+
+using json = nlohmann::json;
+
+constexpr char kAcmeToken[] = "acme-usage-token-91d3";
+constexpr char kGlobexToken[] = "globex-usage-token-3f0a";
+
+std::unique_ptr<grpc::ClientContext> Ctx(const std::string& token) {
+  auto ctx = std::make_unique<grpc::ClientContext>();
+  ctx->set_deadline(std::chrono::system_clock::now() +
+                    std::chrono::seconds(20));
+  ctx->AddMetadata("authorization", "Bearer " + token);
+  return ctx;
+}
+
+json Tenant(const std::string& name, const std::string& token,
+            const std::string& key_env, const json& limits) {
+  return {{"name", name},
+          {"token_sha256", Sha256Hex(token)},
+          {"keys", {{"vimmerse", {{"env", key_env}}}}},
+          {"limits", limits}};
+}
+
+absl::StatusOr<std::unique_ptr<ServerProcess>> StartServer(
+    int emulator_port, const json& acme_limits, const json& globex_limits) {
+  ServerConfig config;
+  config.emulator_port = emulator_port;
+  config.dev = false;
+  config.config_json =
+      json({{"tenants",
+             {Tenant("acme", kAcmeToken, "ACME_VIM", acme_limits),
+              Tenant("globex", kGlobexToken, "GLOBEX_VIM", globex_limits)}}})
+          .dump();
+  config.env = {{"ACME_VIM", "vimmerse-test-key"},
+                {"GLOBEX_VIM", "vimmerse-demo-key"}};
+  return ServerProcess::Start(config);
+}
+
+class UsageTest : public ::testing::Test {
+ protected:
+  void Start(const json& acme_limits, const json& globex_limits) {
+    // Jobs take 20 s: they end only when the test ends them.
+    auto emu = EmulatorProcess::Start({"--time_scale=1"});
+    ASSERT_THAT(emu, IsOk());
+    emu_ = *std::move(emu);
+    auto server = StartServer(emu_->port(), acme_limits, globex_limits);
+    ASSERT_THAT(server, IsOk());
+    server_ = *std::move(server);
+    media_ = v1::MediaService::NewStub(server_->channel());
+    jobs_ = v1::JobService::NewStub(server_->channel());
+    usage_ = v1::UsageService::NewStub(server_->channel());
+  }
+
+  void TearDown() override {
+    if (server_ && HasFailure()) {
+      std::cerr << "--- server stderr ---\n"
+                << server_->process().stderr_text();
+    }
+  }
+
+  v1::GetUsageResponse Usage(const std::string& token) {
+    v1::GetUsageResponse out;
+    EXPECT_THAT(usage_->GetUsage(Ctx(token).get(), {}, &out), IsOk());
+    return out;
+  }
+
+  std::string Create(const std::string& token) {
+    v1::CreateMediaRequest req;
+    req.set_prompt("a lighthouse at dawn");
+    v1::CreateMediaResponse out;
+    EXPECT_THAT(media_->CreateMedia(Ctx(token).get(), req, &out), IsOk());
+    return out.media().id();
+  }
+
+  std::unique_ptr<EmulatorProcess> emu_;
+  std::unique_ptr<ServerProcess> server_;
+  std::unique_ptr<v1::MediaService::Stub> media_;
+  std::unique_ptr<v1::JobService::Stub> jobs_;
+  std::unique_ptr<v1::UsageService::Stub> usage_;
+};
+
+TEST_F(UsageTest, ATenantReadsItsConfiguredLimitsAndOnlyItsOwnJobs) {
+  const json acme = {{"requests_per_second", 50},
+                     {"burst", 100},
+                     {"concurrent_jobs", 2},
+                     {"budgets",
+                      {{{"provider", "vimmerse"},
+                        {"unit", "credits"},
+                        {"amount", 5000},
+                        {"period", "day"}},
+                       {{"provider", "elevenlabs"},
+                        {"unit", "characters"},
+                        {"amount", 200000},
+                        {"period", "month"}}}}};
+  ASSERT_NO_FATAL_FAILURE(Start(acme, {{"concurrent_jobs", 2}}));
+
+  const std::string first = Create(kAcmeToken);
+  ASSERT_FALSE(first.empty());
+  const absl::Time now = absl::Now();
+  v1::GetUsageResponse a = Usage(kAcmeToken);
+  EXPECT_EQ(a.tenant(), "acme");
+  EXPECT_EQ(a.jobs_in_flight(), 1);
+  EXPECT_EQ(a.limits().requests_per_second(), 50);
+  EXPECT_EQ(a.limits().burst(), 100);
+  EXPECT_EQ(a.limits().concurrent_jobs(), 2);
+  ASSERT_EQ(a.limits().budgets_size(), 2);
+  EXPECT_EQ(a.limits().budgets(0).provider(), v1::PROVIDER_VIMMERSE);
+  EXPECT_EQ(a.limits().budgets(0).amount(), 5000);
+  EXPECT_EQ(a.limits().budgets(0).period(), v1::BUDGET_PERIOD_DAY);
+  EXPECT_EQ(a.limits().budgets(1).provider(), v1::PROVIDER_ELEVENLABS);
+  EXPECT_EQ(a.limits().budgets(1).unit(), "characters");
+  EXPECT_EQ(a.limits().budgets(1).period(), v1::BUDGET_PERIOD_MONTH);
+  // Both budgeted providers are reported, ordered by name; each budget
+  // resets at the end of its UTC period.
+  ASSERT_EQ(a.providers_size(), 2) << a.DebugString();
+  EXPECT_EQ(a.providers(0).provider(), v1::PROVIDER_ELEVENLABS);
+  EXPECT_EQ(a.providers(1).provider(), v1::PROVIDER_VIMMERSE);
+  const absl::TimeZone utc = absl::UTCTimeZone();
+  const absl::CivilDay today = absl::ToCivilDay(now, utc);
+  const absl::CivilMonth month = absl::ToCivilMonth(now, utc);
+  ASSERT_EQ(a.providers(0).budgets_size(), 1);
+  const v1::BudgetUsage& chars = a.providers(0).budgets(0);
+  EXPECT_EQ(chars.amount(), 200000);
+  EXPECT_EQ(chars.remaining(), 200000 - chars.spent() - chars.reserved());
+  EXPECT_EQ(chars.reset_time().seconds(),
+            absl::ToUnixSeconds(absl::FromCivil(month + 1, utc)));
+  ASSERT_EQ(a.providers(1).budgets_size(), 1);
+  const v1::BudgetUsage& credits = a.providers(1).budgets(0);
+  EXPECT_EQ(credits.amount(), 5000);
+  EXPECT_EQ(credits.spent(), a.providers(1).spent_day());
+  EXPECT_EQ(credits.remaining(), 5000 - credits.spent() - credits.reserved());
+  EXPECT_EQ(credits.reset_time().seconds(),
+            absl::ToUnixSeconds(absl::FromCivil(today + 1, utc)));
+
+  // globex sees its own limits and nothing of acme's job or budgets.
+  v1::GetUsageResponse g = Usage(kGlobexToken);
+  EXPECT_EQ(g.tenant(), "globex");
+  EXPECT_EQ(g.jobs_in_flight(), 0);
+  EXPECT_EQ(g.limits().concurrent_jobs(), 2);
+  EXPECT_FALSE(g.limits().has_requests_per_second());
+  EXPECT_EQ(g.limits().budgets_size(), 0);
+  EXPECT_EQ(g.providers_size(), 0) << g.DebugString();
+
+  // Each tenant's jobs are counted apart.
+  ASSERT_FALSE(Create(kGlobexToken).empty());
+  ASSERT_FALSE(Create(kAcmeToken).empty());
+  EXPECT_EQ(Usage(kGlobexToken).jobs_in_flight(), 1);
+  EXPECT_EQ(Usage(kAcmeToken).jobs_in_flight(), 2);
+
+  // acme's first job ends; a read sees it, and the count drops.
+  emu_->Post(absl::StrCat("/_emulator/jobs/", first, "/complete"),
+             {{"outcome", "success"}});
+  v1::GetJobRequest get;
+  get.set_name("media/" + first);
+  v1::GetJobResponse got;
+  ASSERT_THAT(jobs_->GetJob(Ctx(kAcmeToken).get(), get, &got), IsOk());
+  ASSERT_EQ(got.job().state(), v1::JOB_STATE_SUCCEEDED);
+  EXPECT_EQ(Usage(kAcmeToken).jobs_in_flight(), 1);
+  EXPECT_EQ(Usage(kGlobexToken).jobs_in_flight(), 1);
+  // Reading usage went nowhere upstream.
+  EXPECT_EQ(emu_->Requests("POST", "/v2/media").size(), 3u);
+}
+
+TEST_F(UsageTest, ReadingUsageTakesATokenOfTheRate) {
+  // One token a minute, two in the bucket: polling usage cannot get past.
+  ASSERT_NO_FATAL_FAILURE(
+      Start({{"requests_per_second", 1.0 / 60}, {"burst", 2}}, json::object()));
+  Usage(kAcmeToken);
+  Usage(kAcmeToken);
+  v1::GetUsageResponse out;
+  grpc::Status refused = usage_->GetUsage(Ctx(kAcmeToken).get(), {}, &out);
+  absl::Status s = rpc::FromGrpcStatus(refused);
+  EXPECT_EQ(s.code(), absl::StatusCode::kResourceExhausted) << s;
+  auto info = rpc::GetErrorInfo(s);
+  ASSERT_TRUE(info.has_value());
+  EXPECT_EQ(info->reason(), "TENANT_RATE_LIMITED");
+  // Another tenant is not slowed by it.
+  EXPECT_EQ(Usage(kGlobexToken).tenant(), "globex");
+}
+
+}  // namespace
+}  // namespace mediagen::testing
