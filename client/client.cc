@@ -222,6 +222,11 @@ std::unique_ptr<StreamReader<v1::WatchJobResponse>> Client::WatchJob(
   return connection_->WatchJob(Resolve(options, /*stream=*/true), request);
 }
 
+absl::StatusOr<v1::GetUsageResponse> Client::GetUsage(
+    const v1::GetUsageRequest& request, const CallOptions& options) {
+  return Read(request, options, &Connection::GetUsage);
+}
+
 absl::StatusOr<v1::Job> Client::FollowJob(
     absl::string_view name,
     const std::function<void(const v1::Job&)>& on_change,

@@ -145,6 +145,10 @@ class Client {
   std::unique_ptr<StreamReader<v1::WatchJobResponse>> WatchJob(
       const v1::WatchJobRequest& request, const CallOptions& options = {});
 
+  // UsageService: the calling tenant's limits and usage (a read).
+  absl::StatusOr<v1::GetUsageResponse> GetUsage(
+      const v1::GetUsageRequest& request = {}, const CallOptions& options = {});
+
   // Watches job `name` until it reaches a terminal state and returns that
   // last snapshot. `on_change` sees the first snapshot and then every
   // change (not heartbeats, not a repeat of the same state after a resume).

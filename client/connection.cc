@@ -87,7 +87,8 @@ class GrpcConnection final : public Connection {
         audio_(v1::AudioService::NewStub(channel)),
         elevenlabs_(v1::ElevenLabsService::NewStub(channel)),
         stable_audio_(v1::StableAudioService::NewStub(channel)),
-        jobs_(v1::JobService::NewStub(channel)) {}
+        jobs_(v1::JobService::NewStub(channel)),
+        usage_(v1::UsageService::NewStub(channel)) {}
 
   absl::StatusOr<v1::CreateMediaResponse> CreateMedia(
       const CallContext& call, const v1::CreateMediaRequest& r) override {
@@ -221,6 +222,11 @@ class GrpcConnection final : public Connection {
     return ServerStream(*jobs_, &v1::JobService::Stub::WatchJob, call, r);
   }
 
+  absl::StatusOr<v1::GetUsageResponse> GetUsage(
+      const CallContext& call, const v1::GetUsageRequest& r) override {
+    return Unary(*usage_, &v1::UsageService::Stub::GetUsage, call, r);
+  }
+
  private:
   std::unique_ptr<v1::MediaService::Stub> media_;
   std::unique_ptr<v1::VideoService::Stub> video_;
@@ -228,6 +234,7 @@ class GrpcConnection final : public Connection {
   std::unique_ptr<v1::ElevenLabsService::Stub> elevenlabs_;
   std::unique_ptr<v1::StableAudioService::Stub> stable_audio_;
   std::unique_ptr<v1::JobService::Stub> jobs_;
+  std::unique_ptr<v1::UsageService::Stub> usage_;
 };
 
 }  // namespace

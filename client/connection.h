@@ -23,6 +23,7 @@
 #include "mediagen/v1/jobs.grpc.pb.h"
 #include "mediagen/v1/media.grpc.pb.h"
 #include "mediagen/v1/stable_audio.grpc.pb.h"
+#include "mediagen/v1/usage.grpc.pb.h"
 #include "mediagen/v1/video.grpc.pb.h"
 
 namespace mediagen::client {
@@ -109,6 +110,10 @@ class Connection {
       const CallContext& call, const v1::GetJobRequest& request) = 0;
   virtual std::unique_ptr<StreamReader<v1::WatchJobResponse>> WatchJob(
       const CallContext& call, const v1::WatchJobRequest& request) = 0;
+
+  // UsageService
+  virtual absl::StatusOr<v1::GetUsageResponse> GetUsage(
+      const CallContext& call, const v1::GetUsageRequest& request) = 0;
 };
 
 struct ConnectionOptions {

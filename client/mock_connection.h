@@ -117,6 +117,9 @@ class MockConnection : public Connection {
   MOCK_METHOD(std::unique_ptr<StreamReader<v1::WatchJobResponse>>, WatchJob,
               (const CallContext& call, const v1::WatchJobRequest& request),
               (override));
+  MOCK_METHOD(absl::StatusOr<v1::GetUsageResponse>, GetUsage,
+              (const CallContext& call, const v1::GetUsageRequest& request),
+              (override));
 };
 
 }  // namespace mediagen::client

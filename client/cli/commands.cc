@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "client/cli/usage_text.h"
 
 namespace mediagen::cli {
 namespace {
@@ -30,6 +31,7 @@ struct Spec {
   const char* verb;
   const char* method;  // full name
   UnaryInvoker invoke;
+  std::string (*text)(const Message&) = nullptr;
 };
 
 std::vector<Spec> Specs() {
@@ -121,6 +123,11 @@ std::vector<Spec> Specs() {
        Bind<v1::GetJobRequest>(
            [](Client& c, auto& r, auto& o) { return c.GetJob(r, o); })},
       {"job", "watch", "mediagen.v1.JobService.WatchJob", nullptr},
+      // Also plain `mediagen usage` (run.cc).
+      {"usage", "get", "mediagen.v1.UsageService.GetUsage",
+       Bind<v1::GetUsageRequest>(
+           [](Client& c, auto& r, auto& o) { return c.GetUsage(r, o); }),
+       UsageMessageText},
   };
 }
 
@@ -149,6 +156,7 @@ std::vector<Command> Build() {
     command.creates =
         command.flags_message->FindFieldByName("request_id") != nullptr;
     command.invoke = std::move(spec.invoke);
+    command.text = spec.text;
     commands.push_back(std::move(command));
   }
   return commands;

@@ -40,6 +40,9 @@ struct Command {
   bool creates = false;
   // Set for kUnary.
   UnaryInvoker invoke;
+  // How a terminal shows the answer (without --json); null: as indented
+  // JSON. For answers read by people rather than passed on (usage).
+  std::string (*text)(const google::protobuf::Message& response) = nullptr;
 };
 
 // Every command, in API order.

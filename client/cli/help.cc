@@ -34,6 +34,11 @@ constexpr struct {
     {"mediagen.v1.JobService.WatchJob", "GetJob"},
 };
 
+// RPCs that mediagen answers from its own state, with no upstream call.
+constexpr const char* kLocal[] = {
+    "mediagen.v1.UsageService.GetUsage",
+};
+
 // Whether text[i] ends a sentence: a full stop (or ? !) that ends a word,
 // unless the word is "e.g." or "i.e.".
 bool EndsSentence(absl::string_view text, size_t i) {
@@ -103,9 +108,17 @@ std::string OneOf(const std::vector<std::string>& routes) {
 
 }  // namespace
 
+bool AnsweredByMediagen(const Command& command) {
+  for (const char* method : kLocal) {
+    if (command.method->full_name() == method) return true;
+  }
+  return false;
+}
+
 std::string UpstreamLine(const Command& command) {
   std::vector<std::string> routes = UpstreamRoutes(command.method);
   if (!routes.empty()) return OneOf(routes);
+  if (AnsweredByMediagen(command)) return "none (mediagen's own counters)";
   for (const auto& poller : kPollers) {
     if (command.method->full_name() != poller.method) continue;
     const auto* polled =
@@ -128,6 +141,7 @@ void PrintHelp(std::ostream& out) {
          "usage: mediagen GROUP VERB [--field VALUE ...] [--watch] [--json]\n"
          "       mediagen watch NAME          follow a job to its end\n"
          "       mediagen download NAME|URL [-o DIR|FILE]\n"
+         "       mediagen usage               your tenant's limits and usage\n"
          "       mediagen GROUP VERB --help   the command's flags\n\n"
          "commands:\n";
   for (const Command& c : Commands()) {

@@ -27,9 +27,13 @@ void PrintCommandHelp(const Command& command, std::ostream& out);
 
 // What a command calls upstream, from its RPC's .proto comment: "POST
 // /v2/media", "GET /a or GET /b"; for JobService.WatchJob, which calls
-// nothing of its own, "polls ... (the routes of GetJob)". "" when the
+// nothing of its own, "polls ... (the routes of GetJob)"; for an RPC that
+// mediagen answers itself (AnsweredByMediagen), "none (...)". "" when the
 // comment names no route.
 std::string UpstreamLine(const Command& command);
+
+// The command's RPC makes no upstream call at all (UsageService.GetUsage).
+bool AnsweredByMediagen(const Command& command);
 
 // A request flag's help: the first sentence(s) of its field's .proto
 // comment, on one line; "" when the field has no comment.

@@ -57,14 +57,17 @@ int Run(const std::vector<std::string>& args, const Environment& env,
     return Watch(client, p.positional[1], p.globals, console);
   }
   if (group == "download") return RunDownload(client, p, console);
-  if (p.positional.size() < 2) {
+  // `mediagen usage` is `mediagen usage get`: the group has one verb.
+  const bool usage = group == "usage" && p.positional.size() == 1;
+  if (p.positional.size() < 2 && !usage) {
     return Usage(console,
                  absl::StrCat("`", group, "` needs a verb (mediagen help)"));
   }
-  const Command* c = FindCommand(group, p.positional[1]);
+  const std::string verb = usage ? "get" : p.positional[1];
+  const Command* c = FindCommand(group, verb);
   if (c == nullptr) {
-    return Usage(console, absl::StrCat("no command `", group, " ",
-                                       p.positional[1], "` (mediagen help)"));
+    return Usage(console, absl::StrCat("no command `", group, " ", verb,
+                                       "` (mediagen help)"));
   }
   if (p.globals.help) {
     PrintCommandHelp(*c, console.out);

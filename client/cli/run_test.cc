@@ -84,6 +84,31 @@ TEST_F(RunTest, HelpNeedsNoServer) {
   EXPECT_TRUE(targets_.empty());
 }
 
+TEST_F(RunTest, UsageAloneReadsTheTenantsUsageAsTextOrJson) {
+  v1::GetUsageResponse usage;
+  usage.set_tenant("acme");
+  usage.mutable_limits()->set_concurrent_jobs(2);
+  usage.set_jobs_in_flight(1);
+  EXPECT_CALL(*mock_, GetUsage(_, _)).Times(3).WillRepeatedly([&] {
+    return usage;
+  });
+  EXPECT_EQ(Run({"usage"}), 0);
+  EXPECT_EQ(out_.str(),
+            "tenant acme\n"
+            "rate            unlimited\n"
+            "jobs in flight  1 of at most 2\n"
+            "spend           none, no budgets\n");
+  out_.str("");
+  EXPECT_EQ(Run({"usage", "get"}), 0);  // the same command
+  EXPECT_THAT(out_.str(), HasSubstr("jobs in flight  1 of at most 2\n"));
+  out_.str("");
+  EXPECT_EQ(Run({"usage", "--json"}), 0);
+  EXPECT_THAT(out_.str(), HasSubstr("\"tenant\":\"acme\""));
+  EXPECT_THAT(out_.str(), HasSubstr("\"jobs_in_flight\":\"1\""));
+  EXPECT_EQ(err_.str(), "");
+  EXPECT_EQ(Run({"usage", "now"}), 3);  // no such verb
+}
+
 TEST_F(RunTest, ACommandsHelpPrintsItsFlagsAndCallsNothing) {
   std::ostringstream help;
   PrintCommandHelp(*FindCommand("media", "create"), help);

@@ -32,6 +32,8 @@ int RunUnary(const Command& c, client::Client& client, const Arguments& p,
     out << ToJson(**response, false) << "\n";
   } else if (c.creates && !name.empty()) {
     out << "created " << name << "\n";
+  } else if (c.text != nullptr) {
+    out << c.text(**response);
   } else {
     out << ToJson(**response, true) << "\n";
   }
