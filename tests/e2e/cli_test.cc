@@ -1,6 +1,7 @@
 // The mediagen CLI end to end: the real binary against mediagen_server and
 // the strict emulator, its output piped (as in scripts and CI).
 #include <fstream>
+#include <iostream>
 #include <sstream>
 
 #include "absl/strings/match.h"
@@ -17,6 +18,7 @@ namespace mediagen::testing {
 namespace {
 
 using json = nlohmann::json;
+using ::testing::HasSubstr;
 
 std::vector<std::string> Lines(const std::string& text) {
   return absl::StrSplit(text, '\n', absl::SkipEmpty());
@@ -31,8 +33,9 @@ std::string Slurp(const std::string& path) {
 
 class CliTest : public ::testing::Test {
  protected:
-  void Start(ServerConfig config = {}) {
-    auto emu = EmulatorProcess::Start({"--time_scale=0.02"});
+  void Start(ServerConfig config = {},
+             std::vector<std::string> emulator_flags = {"--time_scale=0.02"}) {
+    auto emu = EmulatorProcess::Start(std::move(emulator_flags));
     ASSERT_THAT(emu, IsOk());
     emu_ = std::move(*emu);
     config.emulator_port = emu_->port();
@@ -197,6 +200,58 @@ TEST_F(CliTest, TokenComesFromAFileOrTheEnvironmentAndNeverShows) {
     EXPECT_EQ(r->err.find("acme-secret-token"), std::string::npos);
     EXPECT_EQ(r->err.find("guess"), std::string::npos);
   }
+}
+
+// `mediagen usage` shows a tenant its limits and what it uses of them, and
+// a create over a limit says which one (what the closing note
+// shows).
+TEST_F(CliTest, UsageShowsTheLimitsAndARefusalNamesTheLimit) {
+  ServerConfig config;
+  config.dev = false;
+  config.config_json =
+      json({{"tenants",
+             {{{"name", "acme"},
+               {"token_sha256", Sha256Hex("acme-secret-token")},
+               {"keys", {{"vimmerse", {{"env", "ACME_KEY"}}}}},
+               {"limits",
+                {{"concurrent_jobs", 1},
+                 {"budgets",
+                  {{{"provider", "vimmerse"},
+                    {"unit", "credits"},
+                    {"amount", 5000},
+                    {"period", "day"}}}}}}}}}})
+          .dump();
+  config.env = {{"ACME_KEY", "vimmerse-test-key"}};
+  // Jobs take 20 s: the first is still running when the second comes.
+  ASSERT_NO_FATAL_FAILURE(Start(config, {"--time_scale=1"}));
+  const std::map<std::string, std::string> acme = {
+      {"MEDIAGEN_TOKEN", "acme-secret-token"}};
+
+  CommandResult created =
+      Cli({"media", "create", "--prompt", "a red kite"}, acme);
+  ASSERT_EQ(created.exit_code, 0) << created.err;
+  CommandResult usage = Cli({"usage"}, acme);
+  std::cout << "$ mediagen usage\n" << usage.out << usage.err;
+  ASSERT_EQ(usage.exit_code, 0) << usage.err;
+  EXPECT_THAT(usage.out, ::testing::StartsWith("tenant acme\n"));
+  EXPECT_THAT(usage.out, HasSubstr("\njobs in flight  1 of at most 1\n"));
+  EXPECT_THAT(usage.out, HasSubstr("\n  day budget    5000 credits: "));
+
+  CommandResult refused =
+      Cli({"media", "create", "--prompt", "one more"}, acme);
+  std::cout << "$ mediagen media create --prompt 'one more'\n"
+            << refused.out << refused.err << "(exit " << refused.exit_code
+            << ")\n";
+  EXPECT_EQ(refused.exit_code, 8) << refused.err;  // RESOURCE_EXHAUSTED
+  EXPECT_THAT(refused.err, HasSubstr("TENANT_CONCURRENT_JOBS_EXCEEDED"));
+  EXPECT_EQ(emu_->Requests("POST", "/v2/media").size(), 1u);
+
+  CommandResult as_json = Cli({"usage", "--json"}, acme);
+  ASSERT_EQ(as_json.exit_code, 0) << as_json.err;
+  json parsed = json::parse(as_json.out);
+  EXPECT_EQ(parsed["tenant"], "acme");
+  EXPECT_EQ(parsed["jobs_in_flight"], "1");
+  EXPECT_EQ(parsed["limits"]["concurrent_jobs"], "1");
 }
 
 // Without a server: what a new user sees first.
