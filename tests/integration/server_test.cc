@@ -449,7 +449,7 @@ TEST_F(ServerTest, HealthIsServingPerServiceAndReflectionListsTheApi) {
   ASSERT_NO_FATAL_FAILURE(StartBoth({"--time_scale=0.01"}, ServerConfig{}));
   for (const std::string service :
        {"", "mediagen.v1.MediaService", "mediagen.v1.JobService",
-        "mediagen.v1.ElevenLabsService"}) {
+        "mediagen.v1.ElevenLabsService", "mediagen.v1.UsageService"}) {
     EXPECT_THAT(CheckHealth(server_->channel(), service, absl::Seconds(10)),
                 IsOkAndHolds(ServingStatus::kServing))
         << service;
@@ -481,7 +481,8 @@ TEST_F(ServerTest, HealthIsServingPerServiceAndReflectionListsTheApi) {
   for (const char* service :
        {"mediagen.v1.MediaService", "mediagen.v1.VideoService",
         "mediagen.v1.AudioService", "mediagen.v1.ElevenLabsService",
-        "mediagen.v1.StableAudioService", "mediagen.v1.JobService"}) {
+        "mediagen.v1.StableAudioService", "mediagen.v1.JobService",
+        "mediagen.v1.UsageService"}) {
     EXPECT_NE(listed.find(service), std::string::npos) << service;
   }
   ctx.TryCancel();
