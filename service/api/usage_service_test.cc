@@ -260,5 +260,34 @@ TEST_F(UsageServiceTest, NeedsATokenAndCountsAgainstTheRate) {
               StatusIs(grpc::StatusCode::RESOURCE_EXHAUSTED));
 }
 
+
+// A shared store may not report a budgeted provider it never saw the
+// tenant spend on: the answer still shows that budget, untouched.
+TEST(UsageResponseTest, ABudgetTheStoreDidNotReportShowsAtZero) {
+  auth::Tenant tenant;
+  tenant.name = "acme";
+  tenant.limits = AcmeLimits();
+  quota::Usage usage;
+  usage.spend.push_back({"aimlapi", "credits", 3, 9, 1});
+  const v1::GetUsageResponse r =
+      UsageResponse(tenant, usage, Utc(2026, 12, 31, 23, 59));
+  ASSERT_EQ(r.providers_size(), 3);
+  EXPECT_EQ(r.providers(0).provider(), v1::PROVIDER_AIMLAPI);
+  EXPECT_EQ(r.providers(0).spent_month(), 9);
+  EXPECT_EQ(r.providers(0).reserved(), 1);
+  const v1::ProviderUsage& eleven = r.providers(1);
+  EXPECT_EQ(eleven.provider(), v1::PROVIDER_ELEVENLABS);
+  EXPECT_EQ(eleven.unit(), "characters");
+  EXPECT_EQ(eleven.spent_month(), 0);
+  ASSERT_EQ(eleven.budgets_size(), 1);
+  EXPECT_EQ(eleven.budgets(0).remaining(), 5000);
+  const v1::ProviderUsage& vim = r.providers(2);
+  ASSERT_EQ(vim.budgets_size(), 2);
+  EXPECT_EQ(vim.budgets(0).remaining(), 100);
+  // A minute before the year ends: both periods reset at its end.
+  EXPECT_EQ(vim.budgets(0).reset_time().seconds(), Seconds(Utc(2027, 1, 1)));
+  EXPECT_EQ(vim.budgets(1).reset_time().seconds(), Seconds(Utc(2027, 1, 1)));
+}
+
 }  // namespace
 }  // namespace mediagen::api
