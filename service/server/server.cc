@@ -241,6 +241,8 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
 
   api::ApiContext api;
   api.quota = s->quota_.get();
+  s->prices_.Replace(o.prices);
+  api.prices = &s->prices_;
   api.engine = s->engine_.get();
   api.registry = s->registry_.get();
   api.idempotency = s->idempotency_.get();
@@ -334,7 +336,10 @@ absl::Status Server::ReloadTenants(const ServerOptions& fresh) {
   // Keys of tenants added here are scrubbed from their own calls' errors
   // (as every caller's are); the engine's list of every tenant's keys is
   // the one it started with.
-  return tenants_->Replace(fresh.tenants);
+  absl::Status replaced = tenants_->Replace(fresh.tenants);
+  // The prices go with the tenants' budgets: both or neither.
+  if (replaced.ok()) prices_.Replace(fresh.prices);
+  return replaced;
 }
 
 void Server::Wait() {
