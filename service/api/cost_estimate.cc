@@ -294,4 +294,24 @@ void EstimateCost(const ApiContext& api, const ResolvedCall& call,
       });
 }
 
+void EstimateAndReserve(const ApiContext& api, const ResolvedCall& call,
+                        CostPlan plan, quota::QuotaStore::ReserveDone done) {
+  // Without a quota store nothing would use the estimate: skip the
+  // estimate route's round trip.
+  if (api.quota == nullptr) {
+    std::move(done)(std::unique_ptr<quota::Reservation>());
+    return;
+  }
+  EstimateCost(api, call, std::move(plan),
+               [&api, call, done = std::move(done)](
+                   absl::StatusOr<std::optional<quota::Cost>> cost) mutable {
+                 if (!cost.ok()) {
+                   std::move(done)(cost.status());
+                   return;
+                 }
+                 ReserveForCreate(api, call, *std::move(cost),
+                                  /*takes_place=*/true, std::move(done));
+               });
+}
+
 }  // namespace mediagen::api

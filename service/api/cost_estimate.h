@@ -5,11 +5,11 @@
 // Stable Audio by the config's price table (quota/price_table.h).
 // Uploads and reads are free.
 //
-//   CostPlan plan = PlanCost(*api.prices->Get(), reframe_request);
-//   EstimateCost(api, call, std::move(plan),
-//       [](absl::StatusOr<std::optional<quota::Cost>> cost) {
-//         if (!cost.ok()) return Finish(cost.status());  // nothing sent
-//         ReserveForCreate(api, call, *cost, ...);
+//   CostPlan plan = PlanCostOf(api, reframe_request);
+//   EstimateAndReserve(api, call, std::move(plan),
+//       [](absl::StatusOr<std::unique_ptr<quota::Reservation>> r) {
+//         if (!r.ok()) return Finish(r.status());  // nothing sent
+//         ... send, then SettleCreate(*std::move(r), response) ...
 //       });
 //
 // An estimate route is asked only when the tenant has a budget at that
@@ -32,6 +32,7 @@
 #include "mediagen/v1/stable_audio.pb.h"
 #include "mediagen/v1/video.pb.h"
 #include "service/api/api_context.h"
+#include "service/api/job_slots.h"
 #include "service/quota/price_table.h"
 #include "service/quota/quota_store.h"
 
@@ -109,6 +110,13 @@ using CostDone =
 // route failed. It may run before this returns, or on a transport thread.
 void EstimateCost(const ApiContext& api, const ResolvedCall& call,
                   CostPlan plan, CostDone done);
+
+// A create's estimate (EstimateCost) and then its reservation
+// (ReserveForCreate, taking a place among the tenant's jobs in flight):
+// `done` gets the reservation, or the estimate's or the store's refusal.
+// Nothing is reserved when the estimate fails.
+void EstimateAndReserve(const ApiContext& api, const ResolvedCall& call,
+                        CostPlan plan, quota::QuotaStore::ReserveDone done);
 
 // The refusal for a create whose estimate failed with `cause`.
 absl::Status EstimateUnavailable(absl::string_view provider,
