@@ -1,5 +1,6 @@
 #include "service/api/cost_estimate.h"
 
+#include <algorithm>
 #include <cmath>
 #include <string>
 #include <utility>
