@@ -192,10 +192,8 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
   engine_options.endpoints = o.endpoints;
   // Upstream text in errors is scrubbed of every secret held here, not
   // only of the calling tenant's keys.
-  auto secrets =
-      std::make_shared<std::vector<std::string>>(s->tenants_->AllSecrets());
-  if (!o.webhook_secret.empty()) secrets->push_back(o.webhook_secret);
-  engine_options.secrets = std::move(secrets);
+  s->secrets_ = std::make_shared<SecretSet>(s->HeldSecrets());
+  engine_options.secrets = s->secrets_;
   engine_options.observer = obs.upstream_observer();
   s->engine_ = std::make_unique<upstream::Engine>(
       engine_options, s->transport_.get(), s->scheduler_.get(),
@@ -212,8 +210,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
     idempotency::RedisIdempotencyStore::Options store_options;
     store_options.key_prefix = o.redis.key_prefix;
     store_options.ttl = o.idempotency_ttl;
-    store_options.max_entries_per_tenant =
-        o.idempotency_max_entries_per_tenant;
+    store_options.max_entries_per_tenant = o.idempotency_max_entries_per_tenant;
     s->idempotency_store_ =
         std::make_unique<idempotency::RedisIdempotencyStore>(
             store_options, s->redis_.get(), s->scheduler_.get());
@@ -333,13 +330,21 @@ absl::Status Server::ReloadTenants(const ServerOptions& fresh) {
     return absl::FailedPreconditionError(
         "--dev cannot be turned on or off by a reload; restart instead");
   }
-  // Keys of tenants added here are scrubbed from their own calls' errors
-  // (as every caller's are); the engine's list of every tenant's keys is
-  // the one it started with.
-  absl::Status replaced = tenants_->Replace(fresh.tenants);
+  if (absl::Status s = tenants_->Replace(fresh.tenants); !s.ok()) return s;
+  // The keys of tenants added here are scrubbed from every other caller's
+  // errors from now on, as the first tenants' keys are.
+  secrets_->Replace(HeldSecrets());
   // The prices go with the tenants' budgets: both or neither.
-  if (replaced.ok()) prices_.Replace(fresh.prices);
-  return replaced;
+  prices_.Replace(fresh.prices);
+  return absl::OkStatus();
+}
+
+std::vector<std::string> Server::HeldSecrets() const {
+  std::vector<std::string> secrets = tenants_->AllSecrets();
+  if (!options_.webhook_secret.empty()) {
+    secrets.push_back(options_.webhook_secret);
+  }
+  return secrets;
 }
 
 void Server::Wait() {
