@@ -359,6 +359,39 @@ TEST(BudgetTest, RequestIdDuplicatesSpendNothingAndSighupChangesTheBudget) {
   EXPECT_EQ(Sent(**emu, kReferencePath), 3u);
 }
 
+TEST(BudgetTest, SighupReplacesThePriceTable) {
+  auto emu = EmulatorProcess::Start({"--time_scale=0.02"});
+  ASSERT_THAT(emu, IsOk());
+  const json budgets = json::array({Budget("vimmerse", "credits", 100)});
+  auto server = StartServer((*emu)->port(), budgets);
+  ASSERT_THAT(server, IsOk());
+  auto media = v1::MediaService::NewStub((*server)->channel());
+  auto create = [&]() {
+    v1::CreateMediaRequest m;
+    m.set_prompt("a lighthouse at dawn");
+    v1::CreateMediaResponse out;
+    return media->CreateMedia(Ctx(kAcmeToken).get(), m, &out);
+  };
+  auto with_prices = [&](double per_block) {
+    json doc = json::parse(Config(budgets));
+    doc["prices"] = {{"vimmerse", {{"media_credits_per_block", per_block}}}};
+    return doc.dump();
+  };
+
+  ASSERT_TRUE(Reload(**server, with_prices(60), "config reloaded"));
+  ASSERT_THAT(create(), IsOk());  // 60 of 100
+  EXPECT_EQ(BudgetRefusal(create()), "TENANT_BUDGET_EXCEEDED");
+  ASSERT_TRUE(Reload(**server, with_prices(30), "config reloaded"));
+  EXPECT_THAT(create(), IsOk());  // 90 of 100
+  EXPECT_EQ(Spent(**server, "acme", "vimmerse", "credits"), 90);
+  // A price that does not parse keeps the running table.
+  ASSERT_TRUE(Reload(**server,
+                     R"({"tenants": [], "prices": {"vimmerse": {"x": 1}}})",
+                     "config reload failed"));
+  EXPECT_EQ(BudgetRefusal(create()), "TENANT_BUDGET_EXCEEDED");  // 120
+  EXPECT_EQ(Sent(**emu, "/v2/media"), 2u);
+}
+
 TEST(BudgetTest, ElevenLabsCharactersAndStableAudioCredits) {
   auto emu = EmulatorProcess::Start({"--time_scale=0.02"});
   ASSERT_THAT(emu, IsOk());
