@@ -19,6 +19,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "gtest/gtest.h"
+#include "mediagen/v1/audio.grpc.pb.h"
 #include "mediagen/v1/elevenlabs.grpc.pb.h"
 #include "mediagen/v1/media.grpc.pb.h"
 #include "mediagen/v1/stable_audio.grpc.pb.h"
@@ -197,6 +198,28 @@ TEST(BudgetTest, CreatesAreAcceptedUntilTheNextWouldExceedTheBudget) {
   // ... yet what upstream reported is recorded.
   EXPECT_EQ(Spent(**server, "globex", "vimmerse", "credits"),
             kReferenceCredits);
+}
+
+TEST(BudgetTest, VimmerseAudioIsPricedByTheAudioEstimateRoute) {
+  auto emu = EmulatorProcess::Start({"--time_scale=0.02"});
+  ASSERT_THAT(emu, IsOk());
+  auto server = StartServer((*emu)->port(),
+                            json::array({Budget("vimmerse", "credits", 10)}));
+  ASSERT_THAT(server, IsOk());
+  auto audio = v1::AudioService::NewStub((*server)->channel());
+  auto speak = [&]() {
+    v1::TextToSpeechRequest req;
+    req.set_prompt("Hello from the budget test.");
+    v1::TextToSpeechResponse out;
+    return audio->TextToSpeech(Ctx(kAcmeToken).get(), req, &out);
+  };
+  // 8 credits (ElevenLabsTTS, under 1000 characters) of 10, then 16.
+  ASSERT_THAT(speak(), IsOk());
+  EXPECT_EQ(Sent(**emu, "/v2/audio/estimate-credits"), 1u);
+  EXPECT_EQ(Spent(**server, "acme", "vimmerse", "credits"), 8);
+  EXPECT_EQ(BudgetRefusal(speak()), "TENANT_BUDGET_EXCEEDED");
+  EXPECT_EQ(Sent(**emu, "/v2/audio/estimate-credits"), 2u);
+  EXPECT_EQ(Sent(**emu, "/v2/audio/text-2-speech"), 1u);
 }
 
 TEST(BudgetTest, AJobReportingFewerCreditsThanEstimatedFreesTheDifference) {
