@@ -63,11 +63,17 @@ CostPlan Fixed(absl::string_view provider, double amount) {
 }
 
 // Media: credits per started block of seconds, per output.
+double MediaCredits(double credits_per_block, double block_seconds,
+                    int quantity, int seconds) {
+  const double blocks =
+      std::max(1.0, std::ceil(std::max(seconds, 1) / block_seconds));
+  return credits_per_block * blocks * std::max(quantity, 1);
+}
+
 CostPlan Media(const quota::PriceTable& prices, int quantity, int seconds) {
-  const double blocks = std::max(
-      1.0, std::ceil(std::max(seconds, 1) / prices.media_block_seconds));
   return Fixed("vimmerse",
-               prices.media_credits_per_block * blocks * std::max(quantity, 1));
+               MediaCredits(prices.media_credits_per_block,
+                            prices.media_block_seconds, quantity, seconds));
 }
 
 // Unicode code points of UTF-8 `text` (what ElevenLabs counts).
@@ -117,8 +123,20 @@ CostPlan PlanCost(const quota::PriceTable& prices,
       r.has_duration() || r.has_loop() || r.media_items_size() > 0 ||
       r.has_audio_option() || r.has_aspect_ratio() || r.has_pipeline_mode();
   if (!regenerates) return CostPlan{};
-  return Media(prices, r.has_quantity() ? r.quantity() : 1,
-               r.has_duration() ? r.duration() : 5);
+  // Without the media's own values (no budget: nothing is read), the
+  // defaults of a create.
+  CostPlan plan = Media(prices, r.has_quantity() ? r.quantity() : 1,
+                        r.has_duration() ? r.duration() : 5);
+  if (!r.has_quantity() || !r.has_duration()) {
+    CostPlan::MediaRegeneration regen;
+    regen.read.set_name(r.name());
+    if (r.has_quantity()) regen.quantity = r.quantity();
+    if (r.has_duration()) regen.duration = r.duration();
+    regen.credits_per_block = prices.media_credits_per_block;
+    regen.block_seconds = prices.media_block_seconds;
+    plan.media_read = std::move(regen);
+  }
+  return plan;
 }
 
 CostPlan PlanCost(const quota::PriceTable&,
@@ -267,9 +285,10 @@ absl::Status EstimateUnavailable(absl::string_view provider,
 
 void EstimateCost(const ApiContext& api, const ResolvedCall& call,
                   CostPlan plan, CostDone done) {
-  const bool ask = plan.cost.has_value() &&
-                   (plan.video_estimate || plan.audio_estimate) &&
-                   HasBudgetAt(call, plan.cost->provider);
+  const bool ask =
+      plan.cost.has_value() &&
+      (plan.video_estimate || plan.audio_estimate || plan.media_read) &&
+      HasBudgetAt(call, plan.cost->provider);
   // Without a budget at the provider nothing needs the amount before the
   // create: 0 is reserved and Settle records what upstream reports.
   if (!ask) {
@@ -278,6 +297,30 @@ void EstimateCost(const ApiContext& api, const ResolvedCall& call,
   }
   // The estimate is a read (it may be retried) made with the create's own
   // credentials and deadline; its attempt shows in the create's record.
+  if (plan.media_read) {
+    api.engine->Call(
+        call.upstream, plan.media_read->read,
+        [base = *plan.cost, regen = *plan.media_read, done = std::move(done)](
+            absl::StatusOr<v1::GetMediaResponse> r) mutable {
+          if (!r.ok()) {
+            // Updating a media that is not there fails the same way.
+            std::move(done)(
+                r.status().code() == absl::StatusCode::kNotFound
+                    ? r.status()
+                    : EstimateUnavailable(base.provider, r.status()));
+            return;
+          }
+          const v1::PosePreset& now = r->media().pose_preset();
+          quota::Cost cost = base;
+          cost.amount = MediaCredits(
+              regen.credits_per_block, regen.block_seconds,
+              regen.quantity.value_or(now.quantity() > 0 ? now.quantity() : 1),
+              regen.duration.value_or(
+                  now.motion_length() > 0 ? now.motion_length() : 5));
+          std::move(done)(std::optional<quota::Cost>(std::move(cost)));
+        });
+    return;
+  }
   if (plan.video_estimate) {
     api.engine->Call(
         call.upstream, *plan.video_estimate,

@@ -50,14 +50,25 @@ struct CostPlan {
   std::optional<quota::Cost> cost;
   std::optional<v1::EstimateVideoCreditsRequest> video_estimate;
   std::optional<v1::EstimateAudioCreditsRequest> audio_estimate;
+  // A regenerating UpdateMedia that leaves its quantity or duration as
+  // they were: the media is read first (GetMedia) and priced with its
+  // own (`pose_preset`) where the request sets none.
+  struct MediaRegeneration {
+    v1::GetMediaRequest read;
+    std::optional<int> quantity;
+    std::optional<int> duration;
+    double credits_per_block = 0;
+    double block_seconds = 5;
+  };
+  std::optional<MediaRegeneration> media_read;
 };
 
 // One overload per create RPC.
 CostPlan PlanCost(const quota::PriceTable& prices,
                   const v1::CreateMediaRequest& r);
 // Free unless it regenerates (sets a generation field); then priced with
-// the request's quantity and duration, else 1 and 5 s (the media's own are
-// not read first).
+// the request's quantity and duration, and the media's own (read first,
+// when the tenant has a Vimmerse budget) for those it leaves as they were.
 CostPlan PlanCost(const quota::PriceTable& prices,
                   const v1::UpdateMediaRequest& r);
 CostPlan PlanCost(const quota::PriceTable& prices,
@@ -107,7 +118,9 @@ using CostDone =
 
 // Runs `plan` for `call`: `done` gets the cost (nullopt: free), or
 // UNAVAILABLE with ErrorInfo COST_ESTIMATE_UNAVAILABLE when the estimate
-// route failed. It may run before this returns, or on a transport thread.
+// route failed (NOT_FOUND as GetMedia answered it for an UpdateMedia of a
+// media that does not exist). It may run before this returns, or on a transport
+// thread.
 void EstimateCost(const ApiContext& api, const ResolvedCall& call,
                   CostPlan plan, CostDone done);
 

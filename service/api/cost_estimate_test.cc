@@ -84,8 +84,18 @@ TEST(PlanCostTest, UpdateMediaCostsOnlyWhenItRegenerates) {
   v1::UpdateMediaRequest regen = edit;
   regen.set_prompt("again");
   regen.set_quantity(2);
-  ASSERT_TRUE(PlanCost(quota::PriceTable{}, regen).cost.has_value());
-  EXPECT_EQ(PlanCost(quota::PriceTable{}, regen).cost->amount, 20);
+  CostPlan plan = PlanCost(quota::PriceTable{}, regen);
+  ASSERT_TRUE(plan.cost.has_value());
+  EXPECT_EQ(plan.cost->amount, 20);  // without a read: 2 x one 5 s block
+  // Its duration stays the media's own: read it first.
+  ASSERT_TRUE(plan.media_read.has_value());
+  EXPECT_EQ(plan.media_read->read.name(), "media/m1");
+  EXPECT_EQ(plan.media_read->quantity, 2);
+  EXPECT_FALSE(plan.media_read->duration.has_value());
+  // Both given: nothing to read.
+  regen.set_duration(10);
+  EXPECT_FALSE(PlanCost(quota::PriceTable{}, regen).media_read.has_value());
+  EXPECT_EQ(PlanCost(quota::PriceTable{}, regen).cost->amount, 40);
 }
 
 TEST(PlanCostTest, ElevenLabsCountsCharactersAndStableAudioPerGeneration) {

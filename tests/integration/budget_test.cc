@@ -222,6 +222,50 @@ TEST(BudgetTest, VimmerseAudioIsPricedByTheAudioEstimateRoute) {
   EXPECT_EQ(Sent(**emu, "/v2/audio/text-2-speech"), 1u);
 }
 
+TEST(BudgetTest, ARegeneratingUpdateIsPricedWithTheMediasOwnSize) {
+  auto emu = EmulatorProcess::Start({"--time_scale=0.02"});
+  ASSERT_THAT(emu, IsOk());
+  auto server = StartServer((*emu)->port(),
+                            json::array({Budget("vimmerse", "credits", 70)}));
+  ASSERT_THAT(server, IsOk());
+  auto media = v1::MediaService::NewStub((*server)->channel());
+
+  // Two outputs of two 5-second blocks: 40 credits.
+  v1::CreateMediaRequest create;
+  create.set_prompt("a lighthouse at dawn");
+  create.set_quantity(2);
+  create.set_duration(10);
+  v1::CreateMediaResponse created;
+  ASSERT_THAT(media->CreateMedia(Ctx(kAcmeToken).get(), create, &created),
+              IsOk());
+  EXPECT_EQ(Spent(**server, "acme", "vimmerse", "credits"), 40);
+
+  // A new prompt regenerates at the media's own size (40 more, over 70),
+  // which is read first; without that read it would pass as 10.
+  v1::UpdateMediaRequest update;
+  update.set_name(created.media().name());
+  update.set_prompt("a lighthouse at dusk");
+  v1::UpdateMediaResponse updated;
+  EXPECT_EQ(BudgetRefusal(
+                media->UpdateMedia(Ctx(kAcmeToken).get(), update, &updated)),
+            "TENANT_BUDGET_EXCEEDED");
+  EXPECT_GE((*emu)->Requests("GET", "/v2/media/").size(), 1u);
+  EXPECT_EQ((*emu)->Requests("PUT", "/v2/media/").size(), 0u);
+  // Made smaller by the request itself, it fits: 10 more.
+  update.set_quantity(1);
+  update.set_duration(5);
+  EXPECT_THAT(media->UpdateMedia(Ctx(kAcmeToken).get(), update, &updated),
+              IsOk());
+  EXPECT_EQ(Spent(**server, "acme", "vimmerse", "credits"), 50);
+  // Only a title: free.
+  v1::UpdateMediaRequest rename;
+  rename.set_name(created.media().name());
+  rename.set_title("renamed");
+  EXPECT_THAT(media->UpdateMedia(Ctx(kAcmeToken).get(), rename, &updated),
+              IsOk());
+  EXPECT_EQ(Spent(**server, "acme", "vimmerse", "credits"), 50);
+}
+
 TEST(BudgetTest, AJobReportingFewerCreditsThanEstimatedFreesTheDifference) {
   // Jobs charge and report half of their price; estimates stay full.
   auto emu =
