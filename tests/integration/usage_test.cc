@@ -1,10 +1,10 @@
 // UsageService.GetUsage (issue 17.4) against the real server and emulator:
 // a tenant reads the limits its config gives it and its own jobs in flight,
 // never another tenant's, and a read of usage counts against the rate like
-// any call. (Spend per provider is tested against a filled store in
-// //service/api:usage_service_test, and with real estimates by the budget
-// tests in quota_test.)
+// any call; and the spend it shows is what creates spent (settled from what
+// upstream reported, else the estimate), as mediagen_spent_total counts it.
 #include <chrono>
+#include <iostream>
 #include <memory>
 #include <string>
 #include <vector>
@@ -16,10 +16,12 @@
 #include "mediagen/v1/jobs.grpc.pb.h"
 #include "mediagen/v1/media.grpc.pb.h"
 #include "mediagen/v1/usage.grpc.pb.h"
+#include "mediagen/v1/video.grpc.pb.h"
 #include "proto/rpc/error_details.h"
 #include "proto/rpc/grpc_status.h"
 #include "service/common/sha256.h"
 #include "tests/testing_util/harness.h"
+#include "tests/testing_util/prometheus.h"
 #include "tests/testing_util/status_matchers.h"
 
 namespace mediagen::testing {
@@ -63,9 +65,10 @@ absl::StatusOr<std::unique_ptr<ServerProcess>> StartServer(
 
 class UsageTest : public ::testing::Test {
  protected:
-  void Start(const json& acme_limits, const json& globex_limits) {
-    // Jobs take 20 s: they end only when the test ends them.
-    auto emu = EmulatorProcess::Start({"--time_scale=1"});
+  // By default jobs take 20 s: they end only when the test ends them.
+  void Start(const json& acme_limits, const json& globex_limits,
+             std::vector<std::string> emulator_flags = {"--time_scale=1"}) {
+    auto emu = EmulatorProcess::Start(std::move(emulator_flags));
     ASSERT_THAT(emu, IsOk());
     emu_ = *std::move(emu);
     auto server = StartServer(emu_->port(), acme_limits, globex_limits);
@@ -74,6 +77,7 @@ class UsageTest : public ::testing::Test {
     media_ = v1::MediaService::NewStub(server_->channel());
     jobs_ = v1::JobService::NewStub(server_->channel());
     usage_ = v1::UsageService::NewStub(server_->channel());
+    video_ = v1::VideoService::NewStub(server_->channel());
   }
 
   void TearDown() override {
@@ -102,6 +106,7 @@ class UsageTest : public ::testing::Test {
   std::unique_ptr<v1::MediaService::Stub> media_;
   std::unique_ptr<v1::JobService::Stub> jobs_;
   std::unique_ptr<v1::UsageService::Stub> usage_;
+  std::unique_ptr<v1::VideoService::Stub> video_;
 };
 
 TEST_F(UsageTest, ATenantReadsItsConfiguredLimitsAndOnlyItsOwnJobs) {
@@ -184,6 +189,63 @@ TEST_F(UsageTest, ATenantReadsItsConfiguredLimitsAndOnlyItsOwnJobs) {
   EXPECT_EQ(Usage(kGlobexToken).jobs_in_flight(), 1);
   // Reading usage went nowhere upstream.
   EXPECT_EQ(emu_->Requests("POST", "/v2/media").size(), 3u);
+}
+
+// mediagen_spent_total{tenant, provider, unit} from the admin port.
+double SpentMetric(const ServerProcess& server, const std::string& tenant) {
+  absl::StatusOr<MetricValues> metrics = ScrapeMetrics(server.admin_port());
+  if (!metrics.ok()) return -1;
+  auto it =
+      metrics->find(absl::StrCat("mediagen_spent_total{tenant=\"", tenant,
+                                 "\",provider=\"vimmerse\",unit=\"credits\"}"));
+  return it == metrics->end() ? 0 : it->second;
+}
+
+TEST_F(UsageTest, GetUsageMatchesWhatWasSpent) {
+  const json budgets = {{{"provider", "vimmerse"},
+                         {"unit", "credits"},
+                         {"amount", 100},
+                         {"period", "day"}},
+                        {{"provider", "vimmerse"},
+                         {"unit", "credits"},
+                         {"amount", 1000},
+                         {"period", "month"}}};
+  // Jobs report half of their price, so what is spent (the report) differs
+  // from what was reserved (the estimate).
+  ASSERT_NO_FATAL_FAILURE(Start({{"budgets", budgets}}, json::object(),
+                                {"--time_scale=0.02", "--charge_ratio=0.5"}));
+
+  // A video create: estimated 20 by the estimate route, reported 10.
+  v1::ReferenceToVideoRequest ref;
+  ref.add_image_urls("https://example.com/cat.png");
+  ref.set_prompt("a cat on a windowsill");
+  v1::ReferenceToVideoResponse asset;
+  ASSERT_THAT(video_->ReferenceToVideo(Ctx(kAcmeToken).get(), ref, &asset),
+              IsOk());
+  ASSERT_EQ(asset.asset().credits(), 10);  // half of the estimated 20
+  // A media create: priced by the table (10), settled at the estimate.
+  ASSERT_FALSE(Create(kAcmeToken).empty());
+  const double spent = asset.asset().credits() + 10;
+
+  v1::GetUsageResponse a = Usage(kAcmeToken);
+  std::cout << "GetUsage after the creates:\n" << a.DebugString();
+  ASSERT_EQ(a.providers_size(), 1) << a.DebugString();
+  const v1::ProviderUsage& vim = a.providers(0);
+  EXPECT_EQ(vim.provider(), v1::PROVIDER_VIMMERSE);
+  EXPECT_EQ(vim.spent_day(), spent);
+  EXPECT_EQ(vim.spent_month(), spent);
+  EXPECT_EQ(vim.reserved(), 0);  // nothing on its way any more
+  EXPECT_EQ(SpentMetric(*server_, "acme"), spent);
+  ASSERT_EQ(vim.budgets_size(), 2);
+  EXPECT_EQ(vim.budgets(0).period(), v1::BUDGET_PERIOD_DAY);
+  EXPECT_EQ(vim.budgets(0).spent(), spent);
+  EXPECT_EQ(vim.budgets(0).remaining(), 100 - spent);
+  EXPECT_EQ(vim.budgets(1).period(), v1::BUDGET_PERIOD_MONTH);
+  EXPECT_EQ(vim.budgets(1).remaining(), 1000 - spent);
+
+  // globex spent nothing and has no budget: none of acme's spend shows.
+  v1::GetUsageResponse g = Usage(kGlobexToken);
+  EXPECT_EQ(g.providers_size(), 0) << g.DebugString();
 }
 
 TEST_F(UsageTest, ReadingUsageTakesATokenOfTheRate) {
