@@ -214,15 +214,15 @@ TEST_F(CliTest, UsageShowsTheLimitsAndARefusalNamesTheLimit) {
                {"token_sha256", Sha256Hex("acme-secret-token")},
                {"keys", {{"vimmerse", {{"env", "ACME_KEY"}}}}},
                {"limits",
-                {{"concurrent_jobs", 1},
+                {{"concurrent_jobs", 2},
                  {"budgets",
                   {{{"provider", "vimmerse"},
                     {"unit", "credits"},
-                    {"amount", 5000},
+                    {"amount", 15},
                     {"period", "day"}}}}}}}}}})
           .dump();
   config.env = {{"ACME_KEY", "vimmerse-test-key"}};
-  // Jobs take 20 s: the first is still running when the second comes.
+  // Jobs take 20 s: the first is still running when usage is read.
   ASSERT_NO_FATAL_FAILURE(Start(config, {"--time_scale=1"}));
   const std::map<std::string, std::string> acme = {
       {"MEDIAGEN_TOKEN", "acme-secret-token"}};
@@ -234,8 +234,12 @@ TEST_F(CliTest, UsageShowsTheLimitsAndARefusalNamesTheLimit) {
   std::cout << "$ mediagen usage\n" << usage.out << usage.err;
   ASSERT_EQ(usage.exit_code, 0) << usage.err;
   EXPECT_THAT(usage.out, ::testing::StartsWith("tenant acme\n"));
-  EXPECT_THAT(usage.out, HasSubstr("\njobs in flight  1 of at most 1\n"));
-  EXPECT_THAT(usage.out, HasSubstr("\n  day budget    5000 credits: "));
+  EXPECT_THAT(usage.out, HasSubstr("\njobs in flight  1 of at most 2\n"));
+  // A media costs 10 credits by the default price table.
+  EXPECT_THAT(usage.out,
+              HasSubstr("\nvimmerse        10 credits today, 10 this month, "
+                        "0 reserved\n  day budget    15 credits: 5 left, "
+                        "resets "));
 
   CommandResult refused =
       Cli({"media", "create", "--prompt", "one more"}, acme);
@@ -243,7 +247,7 @@ TEST_F(CliTest, UsageShowsTheLimitsAndARefusalNamesTheLimit) {
             << refused.out << refused.err << "(exit " << refused.exit_code
             << ")\n";
   EXPECT_EQ(refused.exit_code, 8) << refused.err;  // RESOURCE_EXHAUSTED
-  EXPECT_THAT(refused.err, HasSubstr("TENANT_CONCURRENT_JOBS_EXCEEDED"));
+  EXPECT_THAT(refused.err, HasSubstr("TENANT_BUDGET_EXCEEDED"));
   EXPECT_EQ(emu_->Requests("POST", "/v2/media").size(), 1u);
 
   CommandResult as_json = Cli({"usage", "--json"}, acme);
@@ -251,7 +255,8 @@ TEST_F(CliTest, UsageShowsTheLimitsAndARefusalNamesTheLimit) {
   json parsed = json::parse(as_json.out);
   EXPECT_EQ(parsed["tenant"], "acme");
   EXPECT_EQ(parsed["jobs_in_flight"], "1");
-  EXPECT_EQ(parsed["limits"]["concurrent_jobs"], "1");
+  EXPECT_EQ(parsed["limits"]["concurrent_jobs"], "2");
+  EXPECT_EQ(parsed["providers"][0]["budgets"][0]["remaining"], 5);
 }
 
 // Without a server: what a new user sees first.
