@@ -193,10 +193,8 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
   engine_options.endpoints = o.endpoints;
   // Upstream text in errors is scrubbed of every secret held here, not
   // only of the calling tenant's keys.
-  auto secrets =
-      std::make_shared<std::vector<std::string>>(s->tenants_->AllSecrets());
-  if (!o.webhook_secret.empty()) secrets->push_back(o.webhook_secret);
-  engine_options.secrets = std::move(secrets);
+  s->secrets_ = std::make_shared<SecretSet>(s->HeldSecrets());
+  engine_options.secrets = s->secrets_;
   engine_options.observer = obs.upstream_observer();
   s->engine_ = std::make_unique<upstream::Engine>(
       engine_options, s->transport_.get(), s->scheduler_.get(),
@@ -346,10 +344,19 @@ absl::Status Server::ReloadTenants(const ServerOptions& fresh) {
     return absl::FailedPreconditionError(
         "--dev cannot be turned on or off by a reload; restart instead");
   }
-  // Keys of tenants added here are scrubbed from their own calls' errors
-  // (as every caller's are); the engine's list of every tenant's keys is
-  // the one it started with.
-  return tenants_->Replace(fresh.tenants);
+  if (absl::Status s = tenants_->Replace(fresh.tenants); !s.ok()) return s;
+  // The keys of tenants added here are scrubbed from every other caller's
+  // errors from now on, as the first tenants' keys are.
+  secrets_->Replace(HeldSecrets());
+  return absl::OkStatus();
+}
+
+std::vector<std::string> Server::HeldSecrets() const {
+  std::vector<std::string> secrets = tenants_->AllSecrets();
+  if (!options_.webhook_secret.empty()) {
+    secrets.push_back(options_.webhook_secret);
+  }
+  return secrets;
 }
 
 void Server::Wait() {

@@ -24,6 +24,7 @@
 #include "service/api/job_slot_sweeper.h"
 #include "service/common/mutex.h"
 #include "service/common/scheduler.h"
+#include "service/common/secret_set.h"
 #include "service/idempotency/idempotency_store.h"
 #include "service/jobs/job_coordinator.h"
 #include "service/quota/quota_store.h"
@@ -79,6 +80,10 @@ class Server {
   absl::Status StartRedis();
   void SetServing(bool serving);
 
+  // What upstream text is scrubbed of: the tenants' keys, the webhook
+  // secret.
+  std::vector<std::string> HeldSecrets() const;
+
   ServerOptions options_;
   // Declared first: calls still finishing while the members below go log
   // through these.
@@ -89,6 +94,9 @@ class Server {
   std::unique_ptr<http::HttpTransport> transport_;
   std::unique_ptr<http::HttpTransport> long_transport_;  // uploads, audio
   std::unique_ptr<api::TransferSlots> transfers_;
+  // Every tenant's keys and the webhook secret, scrubbed from upstream
+  // text; the engine reads it, ReloadTenants replaces it.
+  std::shared_ptr<SecretSet> secrets_;
   std::unique_ptr<upstream::Engine> engine_;
   // With redis.url: what the replicas share. Null otherwise.
   std::unique_ptr<redis::Client> redis_;

@@ -420,5 +420,47 @@ TEST(QuotaTest, AStreamedSpeechHoldsAPlaceUntilUpstreamHasAnswered) {
   EXPECT_THAT(third->Finish(), IsOk());
 }
 
+TEST(QuotaTest, KeysOfATenantAddedBySighupAreScrubbedFromOtherTenantsErrors) {
+  auto emu = EmulatorProcess::Start({"--time_scale=1"});
+  ASSERT_THAT(emu, IsOk());
+  ServerConfig config;
+  config.emulator_port = (*emu)->port();
+  config.dev = false;
+  config.config_json =
+      json({{"tenants",
+             {Tenant("acme", kAcmeToken, "ACME_VIM", json::object())}}})
+          .dump();
+  constexpr char kNewKey[] = "vimmerse-initech-key-9d41c7";
+  config.env = {{"ACME_VIM", "vimmerse-test-key"}, {"INITECH_VIM", kNewKey}};
+  auto server = ServerProcess::Start(config);
+  ASSERT_THAT(server, IsOk());
+  auto media = v1::MediaService::NewStub((*server)->channel());
+  ASSERT_TRUE(
+      Reload(**server,
+             json({{"tenants",
+                    {Tenant("acme", kAcmeToken, "ACME_VIM", json::object()),
+                     Tenant("initech", "initech-quota-token-03d9",
+                            "INITECH_VIM", json::object())}}})
+                 .dump(),
+             "config reloaded"));
+  // An upstream (or a proxy) that quotes the new tenant's key to acme.
+  (*emu)->Post("/_emulator/faults",
+               {{"method", "POST"},
+                {"path", "/v2/media"},
+                {"status", 401},
+                {"times", 1},
+                {"code", kNewKey},
+                {"message", absl::StrCat("Invalid API key; try ", kNewKey)},
+                {"headers", {{"request-id", kNewKey}}}});
+  v1::CreateMediaResponse created;
+  grpc::Status refused = Create(*media, kAcmeToken, &created);
+  ASSERT_FALSE(refused.ok());
+  // (Not printed on failure: the text would carry the key.)
+  EXPECT_EQ(refused.error_message().find(kNewKey), std::string::npos);
+  EXPECT_EQ(refused.error_details().find(kNewKey), std::string::npos);
+  EXPECT_EQ((*server)->process().stderr_text().find(kNewKey),
+            std::string::npos);
+}
+
 }  // namespace
 }  // namespace mediagen::testing

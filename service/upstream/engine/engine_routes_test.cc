@@ -230,7 +230,7 @@ TEST(EngineSecretsTest, OtherTenantsSecretsAreScrubbedFromErrorsToo) {
   http::FakeTransport fake;
   FakeScheduler sched;
   Engine::Options options = TestOptions();
-  options.secrets = std::make_shared<const std::vector<std::string>>(
+  options.secrets = std::make_shared<const SecretSet>(
       std::vector<std::string>{"other-tenant-key-77", "webhook-token-88"});
   Engine engine(options, &fake, &sched);
   fake.Push(R{401,

@@ -67,8 +67,9 @@ Operation::Operation(const OperationOptions& options,
       scheduler_(scheduler),
       deadline_(ctx.deadline),
       route_(route),
-      errctx_(
-          ErrorContext::For(route, ctx.credentials.AllKeys(), options.secrets)),
+      errctx_(ErrorContext::For(
+          route, ctx.credentials.AllKeys(),
+          options.secrets ? options.secrets->Snapshot() : nullptr)),
       call_observer_(ctx.observer) {
   for (const auto& h : ctx.extra_headers) {
     if (Forwardable(h)) extra_headers_.push_back(h);

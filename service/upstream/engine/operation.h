@@ -40,6 +40,7 @@
 #include "mediagen/v1/elevenlabs.pb.h"
 #include "service/common/mutex.h"
 #include "service/common/scheduler.h"
+#include "service/common/secret_set.h"
 #include "service/http/transport.h"
 #include "service/upstream/engine/retry_policy.h"
 #include "service/upstream/providers/endpoints.h"
@@ -129,8 +130,8 @@ struct OperationOptions {
   // Every secret the server holds besides the caller's own keys (the
   // other tenants' keys, webhook tokens): scrubbed from upstream text in
   // errors too, so a confused or compromised upstream cannot hand one
-  // tenant another's key. May be null.
-  std::shared_ptr<const std::vector<std::string>> secrets;
+  // tenant another's key. Replaced when tenants are reloaded. May be null.
+  std::shared_ptr<const SecretSet> secrets;
   // Told of every attempt of every call (e.g. metrics); may be null.
   std::shared_ptr<AttemptObserver> observer;
 };
