@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/notification.h"
 #include "gtest/gtest.h"
 #include "proto/rpc/error_details.h"
 #include "service/common/clock.h"
@@ -254,6 +255,76 @@ TEST_F(RedisQuotaStoreTest, ALateSettleCorrectsAnExpiredEstimate) {
   ASSERT_THAT(usage, IsOk());
   EXPECT_EQ(usage->spend[0].spent_day, 12);
   EXPECT_EQ(usage->spend[0].reserved, 0);
+}
+
+TEST_F(RedisQuotaStoreTest, AQuietJobIsOfferedToOneReplicaOnly) {
+  Replica& a = AddReplica();
+  Replica& b = AddReplica();
+  Limits limits;
+  limits.concurrent_jobs = 5;
+  auto r = ReserveAndWait(*a.store, Create(limits, std::nullopt));
+  ASSERT_THAT(r, IsOk());
+  (*r)->Hold("assets/a1");
+  r->reset();
+  clock_.Advance(absl::Minutes(1));
+  std::vector<JobRef> on_a, on_b;
+  std::thread ta(
+      [&] { on_a = JobsToCheckAndWait(*a.store, absl::Minutes(1)); });
+  std::thread tb(
+      [&] { on_b = JobsToCheckAndWait(*b.store, absl::Minutes(1)); });
+  ta.join();
+  tb.join();
+  ASSERT_EQ(on_a.size() + on_b.size(), 1u);
+  EXPECT_EQ((on_a.empty() ? on_b : on_a)[0].name, "assets/a1");
+}
+
+// A tenant that creates without end (jobs never ending, creates failing,
+// a budget spent to the last credit, days passing) holds a bounded set of
+// keys: no reservation outlives its create, held jobs stay at
+// concurrent_jobs, and spend lives in one day and one month hash that
+// expire.
+TEST_F(RedisQuotaStoreTest, ATenantsKeysStayBounded) {
+  Replica& a = AddReplica();
+  Limits limits = WithBudgets({{"vimmerse", 1000, Period::kDay}});
+  limits.concurrent_jobs = 4;
+  int accepted = 0;
+  for (int day = 0; day < 3; ++day) {
+    for (int i = 0; i < 100; ++i) {
+      auto r = ReserveAndWait(*a.store, Create(limits, 15));
+      if (!r.ok()) continue;
+      ++accepted;
+      if (i % 2 == 1) continue;  // failed upstream with a 4xx: released
+      const std::string job = absl::StrCat("media/d", day, "-", i);
+      (*r)->Settle(std::nullopt);
+      (*r)->Hold(job);
+      if (i != 0) a.store->JobEnded("acme", job);  // one a day never ends
+    }
+    clock_.Advance(absl::Hours(24));
+  }
+  // 50 spent a day (750 of 1000 credits); 3 jobs hold places, 1 is free.
+  EXPECT_EQ(accepted, 300);
+  auto count = [&](std::vector<std::string> argv) {
+    absl::Notification done;
+    int64_t n = -1;
+    a.client->Command(std::move(argv), [&](absl::StatusOr<redis::Reply> r) {
+      if (r.ok()) n = r->is_array() ? r->elements().size() : r->integer();
+      done.Notify();
+    });
+    done.WaitForNotification();
+    return n;
+  };
+  EXPECT_EQ(count({"HLEN", "test:{acme}:q:res"}), 0);
+  EXPECT_EQ(count({"ZCARD", "test:{acme}:q:resx"}), 0);
+  EXPECT_EQ(count({"ZCARD", "test:{acme}:q:jobs"}), 3);
+  // res, resx and jobs when not empty, agg, 3 day hashes (until they
+  // expire), 1 month hash.
+  EXPECT_LE(count({"KEYS", "test:{acme}:*"}), 7);
+  const int64_t day_ttl = count({"PTTL", "test:{acme}:q:day:2026-12-04"});
+  EXPECT_GT(day_ttl, 0);
+  EXPECT_LE(day_ttl, 2 * 24 * 3600 * 1000);
+  const int64_t month_ttl = count({"PTTL", "test:{acme}:q:month:2026-12"});
+  EXPECT_GT(month_ttl, 0);
+  EXPECT_LE(month_ttl, int64_t{62} * 24 * 3600 * 1000);
 }
 
 TEST_F(RedisQuotaStoreTest, EachReplicaAdmitsItsShareOfTheRate) {
