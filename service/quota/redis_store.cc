@@ -21,9 +21,9 @@ namespace {
 constexpr const char* kProviders[] = {"aimlapi", "elevenlabs", "vimmerse"};
 
 std::string RandomId() {
-  static absl::Mutex* const mu = new absl::Mutex;
+  static Mutex* const mu = new Mutex;
   static absl::BitGen* const gen = new absl::BitGen;
-  absl::MutexLock lock(mu);
+  MutexLock lock(mu);
   return absl::StrFormat("%016x%016x", absl::Uniform<uint64_t>(*gen),
                          absl::Uniform<uint64_t>(*gen));
 }

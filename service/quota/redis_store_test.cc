@@ -13,7 +13,6 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "absl/synchronization/notification.h"
 #include "gtest/gtest.h"
 #include "proto/rpc/error_details.h"
 #include "service/common/clock.h"
@@ -304,14 +303,19 @@ TEST_F(RedisQuotaStoreTest, ATenantsKeysStayBounded) {
   // 50 spent a day (750 of 1000 credits); 3 jobs hold places, 1 is free.
   EXPECT_EQ(accepted, 300);
   auto count = [&](std::vector<std::string> argv) {
-    absl::Notification done;
-    int64_t n = -1;
+    Mutex mu;
+    CondVar cv;
+    std::optional<int64_t> n;
     a.client->Command(std::move(argv), [&](absl::StatusOr<redis::Reply> r) {
-      if (r.ok()) n = r->is_array() ? r->elements().size() : r->integer();
-      done.Notify();
+      MutexLock lock(&mu);
+      n = !r.ok()         ? -1
+          : r->is_array() ? static_cast<int64_t>(r->elements().size())
+                          : r->integer();
+      cv.SignalAll();
     });
-    done.WaitForNotification();
-    return n;
+    MutexLock lock(&mu);
+    while (!n.has_value()) cv.Wait(&mu);
+    return *n;
   };
   EXPECT_EQ(count({"HLEN", "test:{acme}:q:res"}), 0);
   EXPECT_EQ(count({"ZCARD", "test:{acme}:q:resx"}), 0);
