@@ -192,6 +192,16 @@ class RedisReservation : public Reservation {
   std::optional<Cost> cost_;  // reserved, not yet settled
 };
 
+// A reservation with nothing in Redis: no place, and a cost that is only
+// accounted for (its Settle records the spend).
+std::unique_ptr<Reservation> Unstored(
+    std::shared_ptr<RedisQuotaStore::Core> core, QuotaStore::Request request,
+    const std::string& id) {
+  return std::make_unique<RedisReservation>(
+      std::move(core), std::move(request.tenant), id,
+      /*stored=*/false, /*has_place=*/false, std::move(request.cost));
+}
+
 // What one Reserve script answered, as the caller's result.
 absl::StatusOr<std::unique_ptr<Reservation>> ReserveAnswer(
     const std::shared_ptr<RedisQuotaStore::Core>& core,
@@ -272,16 +282,16 @@ void RedisQuotaStore::Reserve(Request request, ReserveDone done) {
       budgeted = budgeted || b.provider == request.cost->provider;
     }
   }
-  const bool needs_redis = place || (request.cost.has_value() &&
-                                     (budgeted || request.cost->amount > 0));
+  // A limit to check across replicas: without Redis the create is refused.
+  const bool must_check = place || budgeted;
+  // Only accounting (GetUsage's reserved, an estimate that stands if this
+  // replica dies): without Redis the create goes on, and its Settle tries
+  // to record the spend.
+  const bool worth_storing =
+      must_check || (request.cost.has_value() && request.cost->amount > 0);
   const std::string id = RandomId();
-  if (!needs_redis) {
-    // Nothing to check or keep: a Settle may still record what upstream
-    // reports.
-    std::move(done)(
-        std::unique_ptr<Reservation>(std::make_unique<RedisReservation>(
-            core_, request.tenant, id,
-            /*stored=*/false, false, std::move(request.cost))));
+  if (!worth_storing || (!must_check && !core_->redis->up())) {
+    std::move(done)(Unstored(core_, std::move(request), id));
     return;
   }
   // Fail fast, on this thread, while Redis is away: nothing is sent.
@@ -320,8 +330,11 @@ void RedisQuotaStore::Reserve(Request request, ReserveDone done) {
       month};
   core_->redis->Eval(
       scripts::kReserve, std::move(keys), std::move(args),
-      [core = core_, request = std::move(request), id, place, now,
+      [core = core_, request = std::move(request), id, place, must_check, now,
        done = std::move(done)](absl::StatusOr<redis::Reply> r) mutable {
+        if (!must_check && !ScriptFailed(r).ok()) {
+          return std::move(done)(Unstored(core, std::move(request), id));
+        }
         std::move(done)(ReserveAnswer(core, request, id, place, now, r));
       });
 }

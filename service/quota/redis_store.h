@@ -31,11 +31,12 @@
 // answers) a replica counts N = 1: the rate fails open to a local bucket
 // of the whole rate per replica.
 //
-// Redis down: a Reserve that needs Redis (a place to take, or a cost)
-// fails at once with UNAVAILABLE QUOTA_STORE_UNAVAILABLE, nothing sent; a
-// create with no concurrent_jobs limit and no cost needs nothing from
-// Redis and passes. GetUsage answers UNAVAILABLE; JobsToCheck answers
-// nothing.
+// Redis down: a Reserve with a limit to check (a concurrent_jobs place,
+// or a cost at a provider the tenant has a budget for) fails at once with
+// UNAVAILABLE QUOTA_STORE_UNAVAILABLE, nothing sent. Any other create
+// passes (its cost, if any, is only accounted for: its Settle tries to
+// record the spend, and a failure is logged). GetUsage answers
+// UNAVAILABLE; JobsToCheck answers nothing.
 //
 // Bounded per tenant: places <= concurrent_jobs (plus creates already on
 // their way), held jobs <= concurrent_jobs (none are kept without that

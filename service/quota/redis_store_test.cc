@@ -376,8 +376,14 @@ TEST_F(RedisQuotaStoreTest, RedisDownRefusesCreatesButNotCalls) {
               StatusIs(absl::StatusCode::kUnavailable));
   // The rate fails open to this replica's own bucket of the whole rate.
   EXPECT_THAT(a.store->AdmitCall("acme", limits), IsOk());
-  // A create that needs no shared counter still passes.
+  // A create with no limit to check still passes, with a cost too.
   EXPECT_THAT(ReserveAndWait(*a.store, Create(Limits(), std::nullopt)), IsOk());
+  EXPECT_THAT(ReserveAndWait(*a.store, Create(Limits(), 10)), IsOk());
+  // A budget at another provider is no limit on this one.
+  EXPECT_THAT(
+      ReserveAndWait(*a.store,
+                     Create(WithBudgets({{"aimlapi", 100, Period::kDay}}), 10)),
+      IsOk());
 }
 
 }  // namespace
