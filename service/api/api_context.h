@@ -20,6 +20,7 @@
 #include "service/common/scheduler.h"
 #include "service/idempotency/idempotency_store.h"
 #include "service/jobs/job_registry.h"
+#include "service/quota/price_table.h"
 #include "service/quota/quota_store.h"
 #include "service/upstream/engine/engine.h"
 
@@ -40,6 +41,9 @@ struct ApiContext {
   // Each tenant's request rate and jobs in flight (its Tenant::limits);
   // null: no limits are enforced.
   quota::QuotaStore* quota = nullptr;
+  // What creates without an estimate route cost (cost_estimate.h); null:
+  // the defaults.
+  const quota::PriceBook* prices = nullptr;
   // Externally reachable base URL of the admin port (e.g.
   // `https://mediagen.example.com`); when set, creates that accept a
   // `webhook_url` and were sent without one get this tenant's receiver URL.

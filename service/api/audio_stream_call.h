@@ -24,6 +24,7 @@
 #include "grpcpp/grpcpp.h"
 #include "proto/rpc/grpc_status.h"
 #include "service/api/api_context.h"
+#include "service/api/cost_estimate.h"
 #include "service/api/job_slots.h"
 #include "service/api/transfer_slots.h"
 #include "service/common/mutex.h"
@@ -58,19 +59,21 @@ class AudioStreamReactor : public grpc::ServerWriteReactor<Resp> {
     // A stream also holds one of the tenant's places in flight
     // (concurrent_jobs) until upstream's answer has ended: it is what fills
     // the provider's own concurrency limit.
-    ReserveForCreate(api, *call, std::nullopt, /*takes_place=*/true,
-                     [state = state_, &api, context = call->upstream,
-                      req](absl::StatusOr<std::unique_ptr<quota::Reservation>>
-                               reserved) mutable {
-                       if (!reserved.ok()) {
-                         state->OnDone(reserved.status());
-                         return;
-                       }
-                       state->SetJobPlace(*std::move(reserved));
-                       upstream::Engine::Handle handle =
-                           api.engine->Stream(context, req, state);
-                       state->SetHandle(std::move(handle));
-                     });
+    // Its cost: characters of the text (or the price table), settled from
+    // upstream's `character-cost` when it reports one.
+    EstimateAndReserve(api, *call, PlanCostOf(api, req),
+                       [state = state_, &api, context = call->upstream,
+                        req](absl::StatusOr<std::unique_ptr<quota::Reservation>>
+                                 reserved) mutable {
+                         if (!reserved.ok()) {
+                           state->OnDone(reserved.status());
+                           return;
+                         }
+                         state->SetJobPlace(*std::move(reserved));
+                         upstream::Engine::Handle handle =
+                             api.engine->Stream(context, req, state);
+                         state->SetHandle(std::move(handle));
+                       });
   }
 
   void OnWriteDone(bool ok) override { state_->WriteDone(ok); }

@@ -31,6 +31,7 @@
 #include "grpcpp/grpcpp.h"
 #include "proto/rpc/grpc_status.h"
 #include "service/api/api_context.h"
+#include "service/api/cost_estimate.h"
 #include "service/api/job_slots.h"
 #include "service/common/mutex.h"
 #include "service/http/transport.h"
@@ -136,6 +137,13 @@ grpc::ServerUnaryReactor* RunUnary(const ApiContext& api,
     return reactor;
   }
 
+  // What a create is expected to cost (asked of an estimate route only
+  // once it is known not to be a duplicate: see EstimateAndReserve below).
+  CostPlan cost;
+  if constexpr (HasRequestId<Req>::value) {
+    if (method.kind == CallKind::kCreate) cost = PlanCostOf(api, *req);
+  }
+
   Req prepared = *req;
   if (method.prepare != nullptr) method.prepare(api, *call, prepared);
   // Sends the request upstream, under `lease` (null without a request_id)
@@ -180,15 +188,16 @@ grpc::ServerUnaryReactor* RunUnary(const ApiContext& api,
       api.idempotency->Begin(
           {call->tenant->name, req->request_id()}, rpc,
           idempotency::Fingerprint(*req), call->upstream.deadline,
-          [state, &api, resolved = *call, send = std::move(send)](
-              std::unique_ptr<idempotency::Lease> lease,
-              idempotency::Outcome answer) mutable {
+          [state, &api, resolved = *call, cost = std::move(cost),
+           send = std::move(send)](std::unique_ptr<idempotency::Lease> lease,
+                                   idempotency::Outcome answer) mutable {
             if (lease == nullptr) {  // a duplicate, or refused
               state->FinishSerialized(answer.status, answer.response);
               return;
             }
-            ReserveForCreate(
-                api, resolved, std::nullopt, /*takes_place=*/true,
+            // A refusal (budget, estimate) is released, not remembered.
+            EstimateAndReserve(
+                api, resolved, std::move(cost),
                 [state, lease = std::move(lease), send = std::move(send)](
                     absl::StatusOr<std::unique_ptr<quota::Reservation>>
                         reserved) mutable {
@@ -216,16 +225,16 @@ grpc::ServerUnaryReactor* RunUnary(const ApiContext& api,
     }
   }
   if (method.kind == CallKind::kCreate) {
-    ReserveForCreate(api, *call, std::nullopt, /*takes_place=*/true,
-                     [state, send = std::move(send)](
-                         absl::StatusOr<std::unique_ptr<quota::Reservation>>
-                             reserved) mutable {
-                       if (!reserved.ok()) {
-                         state->Finish(reserved.status(), nullptr);
-                         return;
-                       }
-                       send(nullptr, *std::move(reserved));
-                     });
+    EstimateAndReserve(api, *call, std::move(cost),
+                       [state, send = std::move(send)](
+                           absl::StatusOr<std::unique_ptr<quota::Reservation>>
+                               reserved) mutable {
+                         if (!reserved.ok()) {
+                           state->Finish(reserved.status(), nullptr);
+                           return;
+                         }
+                         send(nullptr, *std::move(reserved));
+                       });
     return reactor;
   }
   send(nullptr, nullptr);

@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "nlohmann/json.hpp"
 #include "service/quota/limits.h"
+#include "service/quota/price_table.h"
 #include "service/server/option_table.h"
 
 namespace mediagen::server {
@@ -55,7 +56,7 @@ absl::Status Collect(const json& obj, const std::string& path,
   if (!obj.is_object()) return Bad(path, "must be an object");
   for (const auto& [key, value] : obj.items()) {
     const std::string at = path.empty() ? key : absl::StrCat(path, ".", key);
-    if (at == "tenants") continue;
+    if (at == "tenants" || at == "prices") continue;
     if (const OptionRow* row = FindConfigKey(at)) {
       settings.push_back({row, &value});
     } else if (IsSection(at)) {
@@ -158,6 +159,11 @@ absl::Status ApplyConfig(absl::string_view text, const SecretSources& secrets,
   if (doc.contains("polling") &&
       options.jobs.max_poll_interval < options.jobs.min_poll_interval) {
     return Bad("polling.max_interval_ms", "is below min_interval_ms");
+  }
+  if (doc.contains("prices")) {
+    // Structured like a tenant's limits, so not rows of the option table.
+    MG_ASSIGN(options.prices,
+              quota::PriceTableFromJson(doc["prices"], "prices"));
   }
   if (doc.contains("tenants")) {
     return ParseTenants(doc["tenants"], secrets, options);

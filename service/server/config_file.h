@@ -32,10 +32,12 @@
 //                 "elevenlabs": {"env": "ACME_ELEVENLABS_KEY"}},
 //        "limits": {"requests_per_second": 50, "burst": 100,
 //                   "concurrent_jobs": 20}}
-//     ]
+//     ],
+//     "prices": {"vimmerse": {"media_credits_per_block": 10}}
 //   }
 //
-// Unknown keys are errors (a typo must not silently drop a setting).
+// `prices` is the price table of creates without an estimate route
+// (service/quota/price_table.h). Unknown keys are errors (a typo must not silently drop a setting).
 #ifndef MEDIAGEN_SERVICE_SERVER_CONFIG_FILE_H_
 #define MEDIAGEN_SERVICE_SERVER_CONFIG_FILE_H_
 

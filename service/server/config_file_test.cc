@@ -148,6 +148,8 @@ TEST_F(ConfigFileTest, ErrorsNameTheKeyAndNeverTheSecret) {
       {R"({"tenants": [{"name": "a", "token_sha256": "x",
                        "limits": {"requests_per_minute": 5}}]})",
        "tenants[0].limits.requests_per_minute"},
+      {R"({"prices": {"vimmerse": {"media_credits": 1}}})",
+       "prices.vimmerse.media_credits"},
       {"{not json", "JSON"},
   };
   for (const Case& c : cases) {
@@ -215,6 +217,18 @@ TEST_F(ConfigFileTest, UnknownKeysFailBeforeAnythingIsApplied) {
       ApplyConfig(R"({"listen_address": "0.0.0.0:1", "zzz": 1})", Secrets(), o),
       StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("zzz")));
   EXPECT_EQ(o.listen_address, ServerOptions().listen_address);
+}
+
+TEST_F(ConfigFileTest, PricesAreReadIntoTheTable) {
+  ServerOptions o;
+  ASSERT_THAT(
+      ApplyConfig(R"({"prices": {"vimmerse": {"media_credits_per_block": 12},
+                                   "aimlapi": {"stable_audio_credits": 3}}})",
+                  Secrets(), o),
+      IsOk());
+  EXPECT_EQ(o.prices.media_credits_per_block, 12);
+  EXPECT_EQ(o.prices.stable_audio_credits, 3);
+  EXPECT_EQ(o.prices.media_block_seconds, 5);  // the default stays
 }
 
 TEST(LoopbackTest, RecognizesLoopbackAddresses) {

@@ -89,7 +89,7 @@ std::string HelpText() {
       "\n"
       "  --config=FILE\n",
       Wrap("JSON config file: the config keys below (a dot is one level of "
-           "nesting) and the `tenants` list (README.md, "
+           "nesting), the `tenants` list and the `prices` table (README.md, "
            "service/server/config_file.h); unknown keys are errors",
            6),
       "  --help\n", Wrap("this text", 6));

@@ -254,6 +254,8 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
 
   api::ApiContext api;
   api.quota = s->quota_.get();
+  s->prices_.Replace(o.prices);
+  api.prices = &s->prices_;
   api.engine = s->engine_.get();
   api.registry = s->registry_.get();
   api.idempotency = s->idempotency_.get();
@@ -348,6 +350,8 @@ absl::Status Server::ReloadTenants(const ServerOptions& fresh) {
   // The keys of tenants added here are scrubbed from every other caller's
   // errors from now on, as the first tenants' keys are.
   secrets_->Replace(HeldSecrets());
+  // The prices go with the tenants' budgets: both or neither.
+  prices_.Replace(fresh.prices);
   return absl::OkStatus();
 }
 

@@ -27,6 +27,7 @@
 #include "service/common/secret_set.h"
 #include "service/idempotency/idempotency_store.h"
 #include "service/jobs/job_coordinator.h"
+#include "service/quota/price_table.h"
 #include "service/quota/quota_store.h"
 #include "service/redis/client.h"
 #include "service/server/admin_server.h"
@@ -59,11 +60,12 @@ class Server {
   // calls in flight get options.shutdown_grace before being cancelled.
   // Idempotent: a second call returns once the first is done.
   void Drain();
-  // A config reload (SIGHUP): the tenants, their tokens and limits from
-  // `fresh` (options read again from the command line and the config
-  // file) replace the running ones; calls in flight and open watches keep
-  // going. Other options need a restart. On error (an invalid tenant
-  // list) the running tenants stay and the error says why.
+  // A config reload (SIGHUP): the tenants, their tokens and limits, and the
+  // price table (`prices`) from `fresh` (options read again from the
+  // command line and the config file) replace the running ones; calls in
+  // flight and open watches keep going. Other options need a restart. On
+  // error (an invalid tenant list) the running tenants and prices stay and
+  // the error says why.
   absl::Status ReloadTenants(const ServerOptions& fresh);
 
   // Drain without the delay, giving calls in flight `grace`.
@@ -107,6 +109,8 @@ class Server {
   std::unique_ptr<auth::TenantDirectory> tenants_;
   std::unique_ptr<quota::QuotaStore> quota_store_;
   std::unique_ptr<quota::QuotaStore> quota_;  // quota_store_, observed
+  // The config's `prices`, replaced on reload.
+  quota::PriceBook prices_;
   // After what it reads through (registry, tenants, quota): it goes first.
   std::unique_ptr<api::JobSlotSweeper> job_slot_sweeper_;
   std::vector<std::unique_ptr<grpc::Service>> services_;

@@ -13,6 +13,7 @@
 #include "service/http/curl_transport.h"
 #include "service/idempotency/in_memory_store.h"
 #include "service/jobs/job_registry.h"
+#include "service/quota/price_table.h"
 #include "service/server/admin_server.h"
 #include "service/telemetry/log.h"
 #include "service/upstream/providers/endpoints.h"
@@ -42,6 +43,9 @@ struct ServerOptions {
 
   // Tenants: bearer token hash -> upstream keys.
   std::vector<auth::TenantSpec> tenants;
+  // What creates without a provider estimate route cost (the config's
+  // `prices`), for the tenants' budgets; re-read on SIGHUP like `tenants`.
+  quota::PriceTable prices;
   // Development mode: no tokens, one tenant `dev` with `dev_credentials`.
   // Refused on a non-loopback listen address unless
   // `allow_dev_mode_on_any_address`.

@@ -91,6 +91,7 @@ bool IsValueFlag(const std::string& name) {
                                  "host",
                                  "time_scale",
                                  "job_seconds",
+                                 "charge_ratio",
                                  "webhook_max_attempts",
                                  "webhook_timeout_ms",
                                  "elevenlabs_concurrency",
@@ -162,6 +163,8 @@ absl::StatusOr<ParsedFlags> ParseFlags(const std::vector<std::string>& args) {
       s = ParseDouble(name, value, &o.time_scale);
     } else if (name == "job_seconds") {
       s = ParseDouble(name, value, &o.job_seconds);
+    } else if (name == "charge_ratio") {
+      s = ParseDouble(name, value, &o.charge_ratio);
     } else if (name == "webhook_max_attempts") {
       s = ParseInt(name, value, 1, &o.webhook_max_attempts);
     } else if (name == "webhook_timeout_ms") {
@@ -216,6 +219,9 @@ Flags (--name=value; booleans also --name / --noname):
   --job_seconds=S           seconds (before scaling) from create to success of
                             a media or async video job (default 20); AIMLAPI
                             generations take half
+  --charge_ratio=X          Vimmerse video routes charge and report X times
+                            their price (default 1); estimates stay the full
+                            price (tests of settling below an estimate)
   --strict / --nostrict     strict request checking (default on): unknown
                             fields, wrong JSON types, values out of range and
                             wrong content types answer 422

@@ -26,6 +26,7 @@ TEST(FlagsTest, ParsesEveryFlag) {
                                "--host=0.0.0.0",
                                "--time_scale=0.01",
                                "--job_seconds=4",
+                               "--charge_ratio=0.5",
                                "--nostrict",
                                "--webhooks=false",
                                "--webhook_max_attempts=3",
@@ -49,6 +50,7 @@ TEST(FlagsTest, ParsesEveryFlag) {
   EXPECT_EQ(o.host, "0.0.0.0");
   EXPECT_EQ(o.time_scale, 0.01);
   EXPECT_EQ(o.job_seconds, 4);
+  EXPECT_EQ(o.charge_ratio, 0.5);
   EXPECT_FALSE(o.strict);
   EXPECT_FALSE(o.webhooks);
   EXPECT_EQ(o.webhook_max_attempts, 3);

@@ -32,6 +32,12 @@ struct EmulatorOptions {
   bool webhooks = true;
   int webhook_max_attempts = 5;
   int webhook_timeout_ms = 10000;
+  // Vimmerse video generations charge (and report in the asset's
+  // `credits`) this fraction of their price; the estimate routes still
+  // answer the full price. 1 = as the docs say. Exists only so tests can
+  // check that a job reporting fewer credits than estimated frees the
+  // difference.
+  double charge_ratio = 1.0;
   // Default ElevenLabs concurrency limit per key (429 above it).
   int elevenlabs_concurrency = 5;
   // HTTP worker threads; each open connection (and each slow stream) holds

@@ -83,8 +83,9 @@ Reply HandleVideo(const VideoRoute& route, Context& ctx, Call& call) {
   const std::optional<double> seconds =
       route.seconds ? route.seconds(args) : std::nullopt;
   const std::string option = route.option(args);
-  const Price price = VideoPrice(route.app_name, option, quantity, seconds,
-                                 StrOr(args, "prompt"));
+  Price price = VideoPrice(route.app_name, option, quantity, seconds,
+                           StrOr(args, "prompt"));
+  price.total *= ctx.options().charge_ratio;  // 1 unless a test says so
   if (!ctx.accounts.TryCharge(call.customer_id, price.total)) {
     return InsufficientCredit();
   }
