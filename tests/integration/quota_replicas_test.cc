@@ -2,16 +2,13 @@
 // replicas sharing one real redis-server, against the emulator. A job
 // created through one replica holds its tenant's place on the other, the
 // request rate is shared out between the replicas instead of multiplied by
-// them, and with Redis unreachable a create whose limits need it is refused
-// with nothing sent.
-//
-// The budget race (50 creates over two replicas for a budget's last
-// credits) is tested on the store: //service/quota:redis_store_test
-// (FiftyCreatesOverTwoReplicasNeverExceedTheBudget), until creates carry an
-// estimated cost.
+// them, 50 concurrent creates over both replicas racing for a budget's last
+// credits never exceed it, and with Redis unreachable a create whose
+// limits need it is refused with nothing sent.
 #include <chrono>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -19,8 +16,10 @@
 #include "gtest/gtest.h"
 #include "mediagen/v1/jobs.grpc.pb.h"
 #include "mediagen/v1/media.grpc.pb.h"
+#include "mediagen/v1/video.grpc.pb.h"
 #include "proto/rpc/error_details.h"
 #include "proto/rpc/grpc_status.h"
+#include "service/common/mutex.h"
 #include "service/common/sha256.h"
 #include "tests/testing_util/harness.h"
 #include "tests/testing_util/prometheus.h"
@@ -33,6 +32,9 @@ namespace {
 using json = nlohmann::json;
 
 constexpr char kAcmeToken[] = "acme-replicas-token-3f9a";
+// The emulator prices a ReferenceToVideo with the defaults at 20 credits
+// (tests/emulator/vimmerse_prices.h).
+constexpr char kReferencePath[] = "/v2/video/reference-to-video";
 
 std::unique_ptr<grpc::ClientContext> Ctx() {
   auto ctx = std::make_unique<grpc::ClientContext>();
@@ -59,8 +61,10 @@ class QuotaReplicasTest : public ::testing::Test {
     emu_ = *std::move(emu);
   }
 
-  // Two replicas, acme with `limits`.
-  void StartReplicas(const json& limits) {
+  // Two replicas, acme with `limits` and the emulator's Vimmerse account
+  // `vimmerse_key`.
+  void StartReplicas(const json& limits,
+                     const std::string& vimmerse_key = "vimmerse-test-key") {
     ServerConfig config;
     config.emulator_port = emu_->port();
     config.dev = false;
@@ -71,13 +75,14 @@ class QuotaReplicasTest : public ::testing::Test {
                  {"keys", {{"vimmerse", {{"env", "ACME_VIM"}}}}},
                  {"limits", limits}}}}})
             .dump();
-    config.env = {{"ACME_VIM", "vimmerse-test-key"}};
+    config.env = {{"ACME_VIM", vimmerse_key}};
     config.flags = {"--redis_url=" + redis_->url(), "--poll_min_interval=30s"};
     for (int i = 0; i < 2; ++i) {
       auto server = ServerProcess::Start(config);
       ASSERT_THAT(server, IsOk());
       media_.push_back(v1::MediaService::NewStub(server->get()->channel()));
       jobs_.push_back(v1::JobService::NewStub(server->get()->channel()));
+      video_.push_back(v1::VideoService::NewStub(server->get()->channel()));
       replicas_.push_back(*std::move(server));
     }
   }
@@ -86,6 +91,14 @@ class QuotaReplicasTest : public ::testing::Test {
     v1::CreateMediaRequest req;
     req.set_prompt("a lighthouse at dawn");
     return media_[replica]->CreateMedia(Ctx().get(), req, out);
+  }
+
+  grpc::Status Reference(int replica) {
+    v1::ReferenceToVideoRequest req;
+    req.add_image_urls("https://example.com/cat.png");
+    req.set_prompt("a cat on a windowsill");
+    v1::ReferenceToVideoResponse resp;
+    return video_[replica]->ReferenceToVideo(Ctx().get(), req, &resp);
   }
 
   size_t UpstreamCreates() {
@@ -97,6 +110,7 @@ class QuotaReplicasTest : public ::testing::Test {
   std::vector<std::unique_ptr<ServerProcess>> replicas_;
   std::vector<std::unique_ptr<v1::MediaService::Stub>> media_;
   std::vector<std::unique_ptr<v1::JobService::Stub>> jobs_;
+  std::vector<std::unique_ptr<v1::VideoService::Stub>> video_;
 };
 
 TEST_F(QuotaReplicasTest, AJobOnOneReplicaHoldsThePlaceOnTheOther) {
@@ -123,6 +137,57 @@ TEST_F(QuotaReplicasTest, AJobOnOneReplicaHoldsThePlaceOnTheOther) {
   ASSERT_EQ(got.job().state(), v1::JOB_STATE_SUCCEEDED);
   ASSERT_THAT(Create(0, &second), IsOk());
   EXPECT_EQ(UpstreamCreates(), 2u);
+}
+
+TEST_F(QuotaReplicasTest, FiftyCreatesOverTwoReplicasNeverExceedTheBudget) {
+  // 210 credits a day; one create (20) spent first: 190 left, room for 9
+  // more ReferenceToVideo creates at the emulator's 20 credits.
+  ASSERT_NO_FATAL_FAILURE(
+      StartReplicas({{"budgets", json::array({{{"provider", "vimmerse"},
+                                               {"unit", "credits"},
+                                               {"amount", 210},
+                                               {"period", "day"}}})}},
+                    "vimmerse-demo-key"));
+  ASSERT_THAT(Reference(0), IsOk());
+  // Upstream answers slowly, so the creates overlap on both replicas.
+  emu_->Post(
+      "/_emulator/faults",
+      {{"method", "POST"}, {"path", kReferencePath}, {"latency_ms", 300}});
+  Mutex mu;
+  int accepted = 0, refused = 0;
+  std::vector<std::string> other;
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 50; ++i) {
+    threads.emplace_back([&, i] {
+      const grpc::Status s = Reference(i % 2);
+      MutexLock lock(&mu);
+      if (s.ok()) {
+        ++accepted;
+      } else if (Reason(s) == "TENANT_BUDGET_EXCEEDED") {
+        ++refused;
+      } else {
+        other.push_back(s.error_message());
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  MutexLock lock(&mu);
+  EXPECT_EQ(accepted, 9);
+  EXPECT_EQ(refused, 41);
+  EXPECT_TRUE(other.empty()) << other.front();
+  // Upstream saw the first create and the 9: 200 of 210 credits, as the
+  // replicas' spend metrics add up to.
+  EXPECT_EQ(emu_->Requests("POST", kReferencePath).size(), 10u);
+  double spent = 0;
+  for (const auto& replica : replicas_) {
+    auto m = ScrapeMetrics(replica->admin_port());
+    ASSERT_THAT(m, IsOk());
+    auto it = m->find(
+        "mediagen_spent_total{tenant=\"acme\",provider=\"vimmerse\","
+        "unit=\"credits\"}");
+    if (it != m->end()) spent += it->second;
+  }
+  EXPECT_EQ(spent, 200);
 }
 
 TEST_F(QuotaReplicasTest, TheRateIsSharedNotMultiplied) {
