@@ -23,7 +23,8 @@
 // N being the live replicas in a heartbeat set in Redis (every `heartbeat`,
 // a replica is gone after 3 missed ones). How exact that is: the replicas
 // together never admit more than the tenant's rate and burst while N is
-// stable; after N changes, for up to one heartbeat (a replica joining) or
+// stable (a burst below N still gives each replica one token); after N
+// changes, for up to one heartbeat (a replica joining) or
 // three (a replica vanishing without leaving), the sum may be up to one
 // replica's share over or under; and a tenant whose calls all reach one
 // replica (one long-lived gRPC channel) gets only that replica's share,
