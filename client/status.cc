@@ -75,9 +75,15 @@ std::string DescribeError(const absl::Status& status) {
     if (!shown.empty())
       absl::StrAppend(&out, " [", absl::StrJoin(shown, "; "), "]");
     // Only for a quota refusal: its RetryInfo is exact (the next token, the
-    // end of a period), so it is worth showing.
+    // end of a period), so it is worth showing; rounded up (to the second
+    // past one second, else to the millisecond) so that waiting what is
+    // shown is enough.
     if (std::optional<absl::Duration> delay = RetryDelay(status)) {
-      absl::StrAppend(&out, " (retry in ", absl::FormatDuration(*delay), ")");
+      const absl::Duration unit = *delay >= absl::Seconds(1)
+                                      ? absl::Seconds(1)
+                                      : absl::Milliseconds(1);
+      absl::StrAppend(&out, " (retry in ",
+                      absl::FormatDuration(absl::Ceil(*delay, unit)), ")");
     }
   }
   return OneLine(std::move(out));

@@ -56,6 +56,25 @@ TEST(StatusTest, DescribesQuotaViolationsAndTheirRetryDelay) {
             "100)] (retry in 20ms)");
 }
 
+TEST(StatusTest, RoundsTheRetryDelayUp) {
+  auto described = [](absl::Duration delay) {
+    absl::Status status = absl::ResourceExhaustedError("over");
+    google::rpc::QuotaFailure quota;
+    quota.add_violations()->set_subject("tenants/acme");
+    rpc::SetQuotaFailure(&status, quota);
+    rpc::SetRetryInfo(&status, delay);
+    return DescribeError(FromGrpcStatus(rpc::ToGrpcStatus(status)));
+  };
+  EXPECT_NE(described(absl::Hours(10) + absl::Minutes(52) +
+                      absl::Nanoseconds(1730623740))
+                .find("(retry in 10h52m2s)"),
+            std::string::npos);
+  EXPECT_NE(described(absl::Microseconds(230376)).find("(retry in 231ms)"),
+            std::string::npos);
+  EXPECT_NE(described(absl::Seconds(3)).find("(retry in 3s)"),
+            std::string::npos);
+}
+
 TEST(StatusTest, AlwaysOneLine) {
   std::string text = DescribeError(absl::UnavailableError("a\nb\r\tc"));
   EXPECT_EQ(text, "UNAVAILABLE: a b  c");

@@ -261,8 +261,11 @@ CostPlan PlanCost(const quota::PriceTable& prices,
 }
 
 CostPlan PlanCost(const quota::PriceTable& prices,
-                  const v1::GenerateAudioRequest&) {
-  return Fixed("aimlapi", prices.stable_audio_credits);
+                  const v1::GenerateAudioRequest& r) {
+  const double steps = r.has_steps() ? std::max(r.steps(), 1)
+                                     : prices.stable_audio_default_steps;
+  return Fixed("aimlapi",
+               prices.stable_audio_credits_per_step * std::ceil(steps));
 }
 
 absl::Status EstimateUnavailable(absl::string_view provider,

@@ -103,6 +103,8 @@ CostPlan PlanCost(const quota::PriceTable& prices,
                   const v1::SynthesizeSpeechRequest& r);
 CostPlan PlanCost(const quota::PriceTable& prices,
                   const v1::GenerateSoundEffectRequest& r);
+// Stable Audio: per step (the docs' price), the table's default steps
+// when the request sets none.
 CostPlan PlanCost(const quota::PriceTable& prices,
                   const v1::GenerateAudioRequest& r);
 

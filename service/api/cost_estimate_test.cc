@@ -114,10 +114,14 @@ TEST(PlanCostTest, ElevenLabsCountsCharactersAndStableAudioPerGeneration) {
   fx.set_duration_seconds(2.5);
   EXPECT_EQ(PlanCost(prices, fx).cost->amount, 75);  // 3 started seconds
 
-  prices.stable_audio_credits = 300;
-  CostPlan a = PlanCost(prices, v1::GenerateAudioRequest{});
+  prices.stable_audio_credits_per_step = 3;
+  prices.stable_audio_default_steps = 40;
+  v1::GenerateAudioRequest gen;
+  CostPlan a = PlanCost(prices, gen);
   EXPECT_EQ(a.cost->provider, "aimlapi");
-  EXPECT_EQ(a.cost->amount, 300);
+  EXPECT_EQ(a.cost->amount, 3 * 40);
+  gen.set_steps(7);
+  EXPECT_EQ(PlanCost(prices, gen).cost->amount, 3 * 7);
 }
 
 ResolvedCall CallOf(quota::Limits limits) {

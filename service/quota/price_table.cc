@@ -77,10 +77,12 @@ absl::StatusOr<PriceTable> PriceTableFromJson(const json& j,
             &PriceTable::sound_effect_characters_per_second, false}},
           table);
     } else if (provider == "aimlapi") {
-      s = ParseProvider(
-          value, at,
-          {{"stable_audio_credits", &PriceTable::stable_audio_credits, false}},
-          table);
+      s = ParseProvider(value, at,
+                        {{"stable_audio_credits_per_step",
+                          &PriceTable::stable_audio_credits_per_step, false},
+                         {"stable_audio_default_steps",
+                          &PriceTable::stable_audio_default_steps, true}},
+                        table);
     } else {
       s = Bad(where, provider, "is not a known provider");
     }

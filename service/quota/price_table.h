@@ -8,7 +8,8 @@
 //     "vimmerse":   {"media_credits_per_block": 10, "media_block_seconds": 5},
 //     "elevenlabs": {"sound_effect_characters": 100,
 //                    "sound_effect_characters_per_second": 20},
-//     "aimlapi":    {"stable_audio_credits": 25200}
+//     "aimlapi":    {"stable_audio_credits_per_step": 252,
+//                    "stable_audio_default_steps": 100}
 //   }
 //
 //   absl::StatusOr<PriceTable> t = PriceTableFromJson(j, "prices");
@@ -37,9 +38,12 @@ struct PriceTable {
   // `duration_seconds`, per second with one.
   double sound_effect_characters = 100;
   double sound_effect_characters_per_second = 20;
-  // AIMLAPI Stable Audio: credits per generation (the emulator charges
-  // 252 per step, 100 steps by default).
-  double stable_audio_credits = 25200;
+  // AIMLAPI Stable Audio: credits per (started) step, the docs' "252 AI/ML
+  // Tokens per step"; a request without `steps` is priced at
+  // `stable_audio_default_steps` (the docs do not say upstream's default;
+  // their example and the emulator use 100).
+  double stable_audio_credits_per_step = 252;
+  double stable_audio_default_steps = 100;
 
   bool operator==(const PriceTable& o) const {
     return media_credits_per_block == o.media_credits_per_block &&
@@ -47,7 +51,8 @@ struct PriceTable {
            sound_effect_characters == o.sound_effect_characters &&
            sound_effect_characters_per_second ==
                o.sound_effect_characters_per_second &&
-           stable_audio_credits == o.stable_audio_credits;
+           stable_audio_credits_per_step == o.stable_audio_credits_per_step &&
+           stable_audio_default_steps == o.stable_audio_default_steps;
   }
 };
 

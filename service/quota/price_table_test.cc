@@ -24,14 +24,16 @@ TEST(PriceTableTest, ReadsEveryPrice) {
                                    "media_block_seconds": 4},
                       "elevenlabs": {"sound_effect_characters": 150,
                                      "sound_effect_characters_per_second": 30},
-                      "aimlapi": {"stable_audio_credits": 0}})"),
+                      "aimlapi": {"stable_audio_credits_per_step": 0,
+                                  "stable_audio_default_steps": 50}})"),
       "prices");
   ASSERT_TRUE(t.ok()) << t.status();
   EXPECT_EQ(t->media_credits_per_block, 12.5);
   EXPECT_EQ(t->media_block_seconds, 4);
   EXPECT_EQ(t->sound_effect_characters, 150);
   EXPECT_EQ(t->sound_effect_characters_per_second, 30);
-  EXPECT_EQ(t->stable_audio_credits, 0);
+  EXPECT_EQ(t->stable_audio_credits_per_step, 0);
+  EXPECT_EQ(t->stable_audio_default_steps, 50);
 }
 
 TEST(PriceTableTest, ErrorsNameTheKey) {
@@ -46,8 +48,10 @@ TEST(PriceTableTest, ErrorsNameTheKey) {
        "`prices.vimmerse.media_credits_per_block` must be a number >= 0"},
       {R"({"vimmerse": {"media_block_seconds": 0}})",
        "`prices.vimmerse.media_block_seconds` must be a number above 0"},
-      {R"({"aimlapi": {"stable_audio_credits": "5"}})",
-       "`prices.aimlapi.stable_audio_credits` must be a number >= 0"},
+      {R"({"aimlapi": {"stable_audio_credits_per_step": "5"}})",
+       "`prices.aimlapi.stable_audio_credits_per_step` must be a number >= 0"},
+      {R"({"aimlapi": {"stable_audio_default_steps": 0}})",
+       "`prices.aimlapi.stable_audio_default_steps` must be a number above 0"},
       {R"({"elevenlabs": []})", "`prices.elevenlabs` must be an object"},
       {R"([])", "`prices` must be an object"},
   };
@@ -64,10 +68,10 @@ TEST(PriceBookTest, ReplaceLeavesEarlierReadersTheirTable) {
   PriceBook book;
   std::shared_ptr<const PriceTable> before = book.Get();
   PriceTable fresh;
-  fresh.stable_audio_credits = 7;
+  fresh.stable_audio_credits_per_step = 7;
   book.Replace(fresh);
-  EXPECT_EQ(before->stable_audio_credits, 25200);
-  EXPECT_EQ(book.Get()->stable_audio_credits, 7);
+  EXPECT_EQ(before->stable_audio_credits_per_step, 252);
+  EXPECT_EQ(book.Get()->stable_audio_credits_per_step, 7);
 }
 
 }  // namespace

@@ -223,11 +223,11 @@ TEST_F(ConfigFileTest, PricesAreReadIntoTheTable) {
   ServerOptions o;
   ASSERT_THAT(
       ApplyConfig(R"({"prices": {"vimmerse": {"media_credits_per_block": 12},
-                                   "aimlapi": {"stable_audio_credits": 3}}})",
+                                   "aimlapi": {"stable_audio_credits_per_step": 3}}})",
                   Secrets(), o),
       IsOk());
   EXPECT_EQ(o.prices.media_credits_per_block, 12);
-  EXPECT_EQ(o.prices.stable_audio_credits, 3);
+  EXPECT_EQ(o.prices.stable_audio_credits_per_step, 3);
   EXPECT_EQ(o.prices.media_block_seconds, 5);  // the default stays
 }
 

@@ -462,7 +462,7 @@ TEST(BudgetTest, SighupReplacesThePriceTable) {
 TEST(BudgetTest, ElevenLabsCharactersAndStableAudioCredits) {
   auto emu = EmulatorProcess::Start({"--time_scale=0.02"});
   ASSERT_THAT(emu, IsOk());
-  // 45 characters of 60; Stable Audio's 25200 credits (100 steps) of 30000.
+  // 45 characters of 60; Stable Audio at 252 credits a step, of 30000.
   auto server =
       StartServer((*emu)->port(),
                   json::array({Budget("elevenlabs", "characters", 60, "month"),
@@ -493,10 +493,16 @@ TEST(BudgetTest, ElevenLabsCharactersAndStableAudioCredits) {
     v1::GenerateAudioResponse out;
     return stable->GenerateAudio(Ctx(kAcmeToken).get(), gen, &out);
   };
+  // 100 steps when none is given: 25200, then 50400 would be over.
   ASSERT_THAT(generate(), IsOk());
   EXPECT_EQ(Spent(**server, "acme", "aimlapi", "credits"), 25200);
   EXPECT_EQ(BudgetRefusal(generate()), "TENANT_BUDGET_EXCEEDED");
-  EXPECT_EQ(Sent(**emu, "/v2/generate/audio"), 1u);
+  // 10 steps cost 2520: that still fits (27720), a second (30240) not.
+  gen.set_steps(10);
+  EXPECT_THAT(generate(), IsOk());
+  EXPECT_EQ(Spent(**server, "acme", "aimlapi", "credits"), 27720);
+  EXPECT_EQ(BudgetRefusal(generate()), "TENANT_BUDGET_EXCEEDED");
+  EXPECT_EQ(Sent(**emu, "/v2/generate/audio"), 2u);
 }
 
 }  // namespace
