@@ -66,6 +66,18 @@ absl::Status BudgetExceeded(absl::string_view tenant, const Budget& budget,
   return status;
 }
 
+absl::Status StoreUnavailable(absl::string_view detail) {
+  absl::Status status = absl::UnavailableError(absl::StrCat(
+      "the quota store (Redis) is unreachable, so this create was not sent "
+      "(its tenant's limits could not be checked across replicas): ",
+      detail));
+  google::rpc::ErrorInfo info;
+  info.set_reason(std::string(kStoreUnavailable));
+  info.set_domain("mediagen");
+  rpc::SetErrorInfo(&status, info);
+  return status;
+}
+
 absl::string_view RefusalReason(const absl::Status& status) {
   if (status.code() != absl::StatusCode::kResourceExhausted) return "";
   if (!rpc::GetQuotaFailure(status).has_value()) return "";

@@ -21,6 +21,8 @@ inline constexpr absl::string_view kRateLimited = "TENANT_RATE_LIMITED";
 inline constexpr absl::string_view kConcurrentJobsExceeded =
     "TENANT_CONCURRENT_JOBS_EXCEEDED";
 inline constexpr absl::string_view kBudgetExceeded = "TENANT_BUDGET_EXCEEDED";
+inline constexpr absl::string_view kStoreUnavailable =
+    "QUOTA_STORE_UNAVAILABLE";
 
 // Over the request rate; a token is due in `wait`.
 absl::Status RateLimited(absl::string_view tenant, const Limits& limits,
@@ -35,6 +37,11 @@ absl::Status ConcurrentJobsExceeded(absl::string_view tenant,
 // `wait`, until the period resets.
 absl::Status BudgetExceeded(absl::string_view tenant, const Budget& budget,
                             double committed, double cost, absl::Duration wait);
+
+// UNAVAILABLE (ErrorInfo QUOTA_STORE_UNAVAILABLE): the shared quota store
+// (Redis) cannot be reached, so a create whose limits need it is not sent.
+// Not a tenant's refusal: RefusalReason says "".
+absl::Status StoreUnavailable(absl::string_view detail);
 
 // The refused limit's ErrorInfo reason, or "" for any other status.
 absl::string_view RefusalReason(const absl::Status& status);

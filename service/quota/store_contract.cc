@@ -1,9 +1,10 @@
 #include "service/quota/store_contract.h"
 
+#include <optional>
 #include <utility>
 
-#include "absl/synchronization/notification.h"
 #include "proto/rpc/error_details.h"
+#include "service/common/mutex.h"
 #include "service/quota/refusals.h"
 #include "tests/testing_util/status_matchers.h"
 
@@ -12,41 +13,57 @@ namespace mediagen::quota {
 using ::mediagen::testing::IsOk;
 using ::mediagen::testing::StatusIs;
 
+namespace {
+
+// One asynchronous answer, waited for. Not absl::Notification: Debian's
+// Abseil is not built with ThreadSanitizer, which would then report the
+// hand-off from a store's I/O thread as a race (mutex.h says more).
+template <typename T>
+class Answer {
+ public:
+  void Set(T value) {
+    MutexLock lock(&mu_);
+    value_.emplace(std::move(value));
+    cv_.SignalAll();
+  }
+  T Wait() {
+    MutexLock lock(&mu_);
+    while (!value_.has_value()) cv_.Wait(&mu_);
+    return *std::move(value_);
+  }
+
+ private:
+  Mutex mu_;
+  CondVar cv_;
+  std::optional<T> value_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace
+
 absl::StatusOr<std::unique_ptr<Reservation>> ReserveAndWait(
     QuotaStore& store, QuotaStore::Request request) {
-  absl::Notification done;
-  absl::StatusOr<std::unique_ptr<Reservation>> out;
+  Answer<absl::StatusOr<std::unique_ptr<Reservation>>> answer;
   store.Reserve(std::move(request),
                 [&](absl::StatusOr<std::unique_ptr<Reservation>> r) {
-                  out = std::move(r);
-                  done.Notify();
+                  answer.Set(std::move(r));
                 });
-  done.WaitForNotification();
-  return out;
+  return answer.Wait();
 }
 
 absl::StatusOr<Usage> UsageAndWait(QuotaStore& store, const std::string& tenant,
                                    const Limits& limits) {
-  absl::Notification done;
-  absl::StatusOr<Usage> out;
-  store.GetUsage(tenant, limits, [&](absl::StatusOr<Usage> u) {
-    out = std::move(u);
-    done.Notify();
-  });
-  done.WaitForNotification();
-  return out;
+  Answer<absl::StatusOr<Usage>> answer;
+  store.GetUsage(tenant, limits,
+                 [&](absl::StatusOr<Usage> u) { answer.Set(std::move(u)); });
+  return answer.Wait();
 }
 
 std::vector<JobRef> JobsToCheckAndWait(QuotaStore& store,
                                        absl::Duration quiet) {
-  absl::Notification done;
-  std::vector<JobRef> out;
-  store.JobsToCheck(quiet, [&](std::vector<JobRef> jobs) {
-    out = std::move(jobs);
-    done.Notify();
-  });
-  done.WaitForNotification();
-  return out;
+  Answer<std::vector<JobRef>> answer;
+  store.JobsToCheck(
+      quiet, [&](std::vector<JobRef> jobs) { answer.Set(std::move(jobs)); });
+  return answer.Wait();
 }
 
 Limits WithBudgets(std::vector<BudgetSpec> budgets) {

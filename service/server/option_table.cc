@@ -189,8 +189,8 @@ std::vector<OptionRow> Rows() {
       {"redis_url", "redis.url", kRedis,
        Text(Member(&O::redis, &R::url), "URL"),
        "Redis shared by the replicas, redis://HOST[:PORT][/DB]: request_id "
-       "outcomes, one poller per job, webhooks (none: one replica, state in "
-       "memory)"},
+       "outcomes, one poller per job, webhooks, tenant quota counters (none: "
+       "one replica, state in memory)"},
       {"redis_password", "redis.password", kRedis,
        Secret(Member(&O::redis, &R::password)),
        "that Redis's AUTH password: env:NAME or file:PATH (in the file "

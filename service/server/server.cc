@@ -26,6 +26,7 @@
 #include "service/jobs/redis_job_coordinator.h"
 #include "service/quota/in_memory_store.h"
 #include "service/quota/observed_store.h"
+#include "service/quota/redis_store.h"
 #include "service/redis/client.h"
 #include "service/server/fd_limit.h"
 
@@ -227,7 +228,22 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
       s->idempotency_store_.get(),
       [obs = &obs](absl::string_view method) { obs->IdempotencyHit(method); });
 
-  s->quota_store_ = std::make_unique<quota::InMemoryQuotaStore>(&SystemClock());
+  if (s->redis_ != nullptr) {
+    // Shared by the replicas: a tenant's places and budgets are counted
+    // once, whichever replicas its creates reach.
+    quota::RedisQuotaStore::Options quota_options;
+    quota_options.key_prefix = o.redis.key_prefix;
+    quota_options.on_write_failed = [log](const absl::Status& failed) {
+      log->Log(telemetry::LogLevel::kWarning, "quota write failed",
+               {{"error", std::string(failed.message())}});
+    };
+    s->quota_store_ = std::make_unique<quota::RedisQuotaStore>(
+        std::move(quota_options), s->redis_.get(), s->scheduler_.get(),
+        &SystemClock());
+  } else {
+    s->quota_store_ =
+        std::make_unique<quota::InMemoryQuotaStore>(&SystemClock());
+  }
   s->quota_ = std::make_unique<quota::ObservedQuotaStore>(
       s->quota_store_.get(),
       quota::ObservedQuotaStore::Observers{
@@ -429,6 +445,10 @@ void Server::DrainWith(absl::Duration delay, absl::Duration grace) {
   // client: the leases still held are released, so the other replicas take
   // over the polling at once.
   job_coordinator_.reset();
+  // Before the client and the scheduler it heartbeats on: it leaves the
+  // replica set, so the others take its share of the rates at once.
+  quota_.reset();
+  quota_store_.reset();
   if (redis_) redis_->Stop();
   engine_.reset();
   scheduler_.reset();
