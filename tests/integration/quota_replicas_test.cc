@@ -4,7 +4,8 @@
 // request rate is shared out between the replicas instead of multiplied by
 // them, 50 concurrent creates over both replicas racing for a budget's last
 // credits never exceed it, and with Redis unreachable a create whose
-// limits need it is refused with nothing sent.
+// limits need it is refused with nothing sent. GetUsage reads the shared
+// counters: both replicas answer alike, and neither answers without Redis.
 #include <chrono>
 #include <memory>
 #include <string>
@@ -16,6 +17,7 @@
 #include "gtest/gtest.h"
 #include "mediagen/v1/jobs.grpc.pb.h"
 #include "mediagen/v1/media.grpc.pb.h"
+#include "mediagen/v1/usage.grpc.pb.h"
 #include "mediagen/v1/video.grpc.pb.h"
 #include "proto/rpc/error_details.h"
 #include "proto/rpc/grpc_status.h"
@@ -83,6 +85,7 @@ class QuotaReplicasTest : public ::testing::Test {
       media_.push_back(v1::MediaService::NewStub(server->get()->channel()));
       jobs_.push_back(v1::JobService::NewStub(server->get()->channel()));
       video_.push_back(v1::VideoService::NewStub(server->get()->channel()));
+      usage_.push_back(v1::UsageService::NewStub(server->get()->channel()));
       replicas_.push_back(*std::move(server));
     }
   }
@@ -111,6 +114,7 @@ class QuotaReplicasTest : public ::testing::Test {
   std::vector<std::unique_ptr<v1::MediaService::Stub>> media_;
   std::vector<std::unique_ptr<v1::JobService::Stub>> jobs_;
   std::vector<std::unique_ptr<v1::VideoService::Stub>> video_;
+  std::vector<std::unique_ptr<v1::UsageService::Stub>> usage_;
 };
 
 TEST_F(QuotaReplicasTest, AJobOnOneReplicaHoldsThePlaceOnTheOther) {
@@ -188,6 +192,17 @@ TEST_F(QuotaReplicasTest, FiftyCreatesOverTwoReplicasNeverExceedTheBudget) {
     if (it != m->end()) spent += it->second;
   }
   EXPECT_EQ(spent, 200);
+  // Each replica settled only its own creates, yet both read the whole
+  // tenant's spend from Redis.
+  for (int r = 0; r < 2; ++r) {
+    v1::GetUsageResponse usage;
+    ASSERT_THAT(usage_[r]->GetUsage(Ctx().get(), {}, &usage), IsOk());
+    ASSERT_EQ(usage.providers_size(), 1) << usage.DebugString();
+    EXPECT_EQ(usage.providers(0).spent_day(), 200) << "replica " << r;
+    EXPECT_EQ(usage.providers(0).reserved(), 0) << "replica " << r;
+    ASSERT_EQ(usage.providers(0).budgets_size(), 1);
+    EXPECT_EQ(usage.providers(0).budgets(0).remaining(), 10);
+  }
 }
 
 TEST_F(QuotaReplicasTest, TheRateIsSharedNotMultiplied) {
@@ -232,6 +247,11 @@ TEST_F(QuotaReplicasTest, RedisDownRefusesLimitedCreatesSendingNothing) {
   EXPECT_EQ(s.error_code(), grpc::StatusCode::UNAVAILABLE);
   EXPECT_EQ(Reason(s), "QUOTA_STORE_UNAVAILABLE") << s.error_message();
   EXPECT_EQ(UpstreamCreates(), 0u);
+  // The counters are not there to read: an error, not a made-up zero.
+  v1::GetUsageResponse usage;
+  const grpc::Status u = usage_[1]->GetUsage(Ctx().get(), {}, &usage);
+  EXPECT_EQ(u.error_code(), grpc::StatusCode::UNAVAILABLE);
+  EXPECT_EQ(Reason(u), "QUOTA_STORE_UNAVAILABLE") << u.error_message();
 }
 
 }  // namespace
