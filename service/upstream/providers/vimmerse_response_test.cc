@@ -194,6 +194,5 @@ TEST(VimmerseResponseTest, EstimateExample) {
   EXPECT_FALSE(ParseEstimate("[]", &a).ok());
 }
 
-
 }  // namespace
 }  // namespace mediagen::upstream::vimmerse
