@@ -1,8 +1,5 @@
 #include "tests/emulator/emulator.h"
 
-#include <arpa/inet.h>
-#include <dirent.h>
-#include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -20,12 +17,13 @@
 #include "absl/status/status.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_split.h"
 #include "httplib.h"
 #include "tests/emulator/aimlapi_routes.h"
+#include "tests/emulator/connections.h"
 #include "tests/emulator/context.h"
 #include "tests/emulator/control_routes.h"
 #include "tests/emulator/elevenlabs_routes.h"
+#include "tests/emulator/router.h"
 #include "tests/emulator/util.h"
 #include "tests/emulator/vimmerse_routes.h"
 
@@ -34,119 +32,7 @@ namespace {
 
 using json = nlohmann::json;
 
-// ---- routing -------------------------------------------------------------
-
-struct CompiledRoute {
-  Route route;
-  std::string name;  // "GET /v2/media/{id}"
-  std::vector<std::string> segments;
-};
-
-std::vector<std::string> Segments(const std::string& path) {
-  std::vector<std::string> out = absl::StrSplit(path, '/');
-  if (!out.empty() && out.front().empty()) out.erase(out.begin());
-  return out;
-}
-
-std::vector<CompiledRoute> Compile(std::vector<Route> routes) {
-  std::vector<CompiledRoute> out;
-  for (Route& r : routes) {
-    CompiledRoute c;
-    c.name = r.method + " " + r.pattern;
-    c.segments = Segments(r.pattern);
-    c.route = std::move(r);
-    out.push_back(std::move(c));
-  }
-  return out;
-}
-
-// The route for method + path; `path_known` tells a 405 from a 404.
-const CompiledRoute* Match(const std::vector<CompiledRoute>& routes,
-                           const std::string& method, const std::string& path,
-                           std::vector<std::string>* params, bool* path_known) {
-  const std::vector<std::string> segs = Segments(path);
-  *path_known = false;
-  const std::string& m = method == "HEAD" ? std::string("GET") : method;
-  for (const CompiledRoute& r : routes) {
-    if (r.segments.size() != segs.size()) continue;
-    std::vector<std::string> found;
-    bool ok = true;
-    for (size_t i = 0; i < segs.size() && ok; ++i) {
-      const std::string& p = r.segments[i];
-      if (p.size() > 2 && p.front() == '{' && p.back() == '}') {
-        ok = !segs[i].empty();
-        found.push_back(segs[i]);
-      } else {
-        ok = p == segs[i];
-      }
-    }
-    if (!ok) continue;
-    *path_known = true;
-    if (r.route.method != m) continue;
-    *params = std::move(found);
-    return &r;
-  }
-  return nullptr;
-}
-
-// ---- sockets ---------------------------------------------------------------
-
-int PortOf(const sockaddr_storage& addr) {
-  if (addr.ss_family == AF_INET) {
-    return ntohs(reinterpret_cast<const sockaddr_in&>(addr).sin_port);
-  }
-  if (addr.ss_family == AF_INET6) {
-    return ntohs(reinterpret_cast<const sockaddr_in6&>(addr).sin6_port);
-  }
-  return -1;
-}
-
-// Calls `fn(fd)` for each connected socket of this process whose local
-// port is `local_port` (and peer port `remote_port`, unless -1). httplib
-// does not hand out the connection's socket, so it is found by address.
-template <typename Fn>
-void ForEachConnection(int local_port, int remote_port, Fn fn) {
-  DIR* dir = opendir("/proc/self/fd");
-  if (dir == nullptr) return;
-  std::vector<int> fds;
-  while (dirent* e = readdir(dir)) {
-    char* end = nullptr;
-    const long fd = std::strtol(e->d_name, &end, 10);
-    if (end != e->d_name && *end == '\0' && fd > 2)
-      fds.push_back(static_cast<int>(fd));
-  }
-  closedir(dir);
-  for (int fd : fds) {
-    sockaddr_storage local{}, peer{};
-    socklen_t len = sizeof(local);
-    if (getsockname(fd, reinterpret_cast<sockaddr*>(&local), &len) != 0)
-      continue;
-    if (PortOf(local) != local_port) continue;
-    len = sizeof(peer);
-    if (getpeername(fd, reinterpret_cast<sockaddr*>(&peer), &len) != 0)
-      continue;
-    if (remote_port >= 0 && PortOf(peer) != remote_port) continue;
-    fn(fd);
-  }
-}
-
-// Aborts the connection with a RST now. connect(AF_UNSPEC) makes Linux
-// disconnect the TCP socket (tcp_disconnect sends the RST) while the fd
-// stays valid, so httplib's own shutdown and close later are harmless.
-void AbortConnection(int local_port, int remote_port) {
-  ForEachConnection(local_port, remote_port, [](int fd) {
-    linger l{};
-    l.l_onoff = 1;
-    l.l_linger = 0;
-    setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, sizeof(l));
-    sockaddr unspec{};
-    unspec.sa_family = AF_UNSPEC;
-    connect(fd, &unspec, sizeof(unspec));
-  });
-}
-
-// ---- sending
-// -----------------------------------------------------------------
+// ---- sending ----------------------------------------------------------
 
 std::string Malform(const std::string& body) {
   // Cut mid-document and add a stray byte: no JSON parser accepts it.
@@ -405,8 +291,8 @@ void Emulator::Impl::Handle(const httplib::Request& req, httplib::Response& res,
   if (fx.oversize_bytes > 0 &&
       reply.body.size() < static_cast<size_t>(fx.oversize_bytes)) {
     // Spaces: JSON stays JSON, it is just more than a client will take.
-    reply.body.append(static_cast<size_t>(fx.oversize_bytes) - reply.body.size(),
-                      ' ');
+    reply.body.append(
+        static_cast<size_t>(fx.oversize_bytes) - reply.body.size(), ' ');
   }
   if (fx.malformed_json) reply.body = Malform(reply.body);
   ctx.counters.CountRequest(call.route, reply.status);
