@@ -123,7 +123,11 @@ class InMemoryQuotaStore::State {
     usage.jobs_in_flight =
         t.reserved_places + static_cast<int64_t>(t.jobs.size());
     for (const Budget& b : limits.budgets) CountersLocked(t, b.provider, now);
-    for (auto& [provider, c] : t.spend) {
+    // Not a structured binding: C++17 lambdas cannot capture one (clang
+    // refuses it).
+    for (auto& entry : t.spend) {
+      const std::string& provider = entry.first;
+      Counters& c = entry.second;
       Roll(c, now);
       const bool budgeted =
           std::any_of(limits.budgets.begin(), limits.budgets.end(),
