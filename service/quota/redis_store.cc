@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <atomic>
 #include <optional>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -99,11 +100,46 @@ class RedisQuotaStore::Core : public std::enable_shared_from_this<Core> {
           }
           self->replicas.store(n);
         });
+    RenewDue(now);
     MutexLock lock(&mu);
     if (stopped) return;
     heartbeat_task = scheduler->RunAfter(options.heartbeat, [weak] {
       if (std::shared_ptr<Core> self = weak.lock()) self->Heartbeat();
     });
+  }
+
+  // A reservation of this replica that is still in Redis: the heartbeat
+  // pushes its deadline back every third of reservation_ttl, so a create
+  // that runs longer than the ttl (a long upload) keeps its place and
+  // estimate while this replica lives; a dead replica's lapse after the
+  // ttl. Bounded by the creates this replica has on their way.
+  void AddLive(const std::string& id, std::string resx) {
+    MutexLock lock(&mu);
+    live.emplace(id, Live{std::move(resx), clock->Now()});
+  }
+  void RemoveLive(const std::string& id) {
+    MutexLock lock(&mu);
+    live.erase(id);
+  }
+
+  void RenewDue(absl::Time now) {
+    if (!redis->up()) return;  // the sweep cannot run either meanwhile
+    std::vector<std::pair<std::string, std::string>> due;  // resx, id
+    {
+      MutexLock lock(&mu);
+      for (auto& [id, l] : live) {
+        if (now - l.renewed < options.reservation_ttl / 3) continue;
+        l.renewed = now;
+        due.emplace_back(l.resx, id);
+      }
+    }
+    // XX: never brings back a reservation that was settled, released or
+    // already swept.
+    const std::string deadline = Ms(now + options.reservation_ttl);
+    for (auto& [resx, id] : due) {
+      redis->Command({"ZADD", std::move(resx), "XX", deadline, std::move(id)},
+                     Logged("renew"));
+    }
   }
 
   void Stop() {
@@ -128,6 +164,11 @@ class RedisQuotaStore::Core : public std::enable_shared_from_this<Core> {
   Mutex mu;
   bool stopped ABSL_GUARDED_BY(mu) = false;
   Scheduler::TaskId heartbeat_task ABSL_GUARDED_BY(mu) = 0;
+  struct Live {
+    std::string resx;  // the tenant's expiry index
+    absl::Time renewed;
+  };
+  absl::flat_hash_map<std::string, Live> live ABSL_GUARDED_BY(mu);
 };
 
 namespace {
@@ -143,9 +184,12 @@ class RedisReservation : public Reservation {
         id_(std::move(id)),
         stored_(stored),
         has_place_(has_place),
-        cost_(std::move(cost)) {}
+        cost_(std::move(cost)) {
+    if (stored_) core_->AddLive(id_, tag_ + "resx");
+  }
 
   ~RedisReservation() override {
+    if (stored_) core_->RemoveLive(id_);
     if (!stored_ || (!has_place_ && !cost_.has_value())) return;
     core_->redis->Eval(scripts::kRelease, Keys(), {id_, tag_},
                        core_->Logged("release"));

@@ -13,10 +13,12 @@
 // reserved against every budget of the provider, and takes both or
 // nothing. Settle, Hold, release (a Reservation destroyed unsettled) and
 // JobEnded are fire-and-forget scripts: a failure is logged, never waited
-// on. A reservation lives in Redis for at most `reservation_ttl`: if its
-// replica dies before settling, the next script that touches the tenant
-// frees its place and counts its estimate as spent (the create may have
-// reached upstream; overcounting is the safe side of a budget).
+// on. A reservation lives in Redis for `reservation_ttl` after its
+// replica last renewed it (the heartbeat renews each live one every third
+// of the ttl, so a create may run longer than the ttl): if its replica
+// dies before settling, the next script that touches the tenant after the
+// ttl frees its place and counts its estimate as spent (the create may
+// have reached upstream; overcounting is the safe side of a budget).
 //
 // The request rate (AdmitCall) never waits on Redis: each replica keeps a
 // local token bucket per tenant at rate/N and burst/N (at least 1 token),
@@ -43,8 +45,9 @@
 // their way), held jobs <= concurrent_jobs (none are kept without that
 // limit), one spend field per provider in each day and month hash (keys
 // expire 2 days and 62 days after their last write), reservations live at
-// most reservation_ttl. Tenants come from the config. `redis`, `scheduler`
-// and `clock` must outlive the store and its reservations.
+// most reservation_ttl past their replica's last renewal. Tenants come
+// from the config. `redis`, `scheduler` and `clock` must outlive the store
+// and its reservations.
 #ifndef MEDIAGEN_SERVICE_QUOTA_REDIS_STORE_H_
 #define MEDIAGEN_SERVICE_QUOTA_REDIS_STORE_H_
 
@@ -69,8 +72,8 @@ class RedisQuotaStore : public QuotaStore {
   struct Options {
     // Start of every key (shared with the other Redis stores).
     std::string key_prefix = "mediagen:";
-    // A reservation not settled, held or released by then is taken as
-    // spent (its replica died). Longer than any create call takes.
+    // A reservation not settled, held or released by this long after its
+    // replica last renewed it is taken as spent (its replica died).
     absl::Duration reservation_ttl = absl::Minutes(15);
     // How often this replica says it is alive (and learns N).
     absl::Duration heartbeat = absl::Seconds(2);

@@ -242,6 +242,42 @@ TEST_F(RedisQuotaStoreTest, ADeadReplicasReservationExpiresAsSpent) {
   EXPECT_THAT(ReserveAndWait(*b.store, Create(limits, 70)), IsOk());
 }
 
+TEST_F(RedisQuotaStoreTest, ACreateOutlivingTheTtlKeepsItsReservation) {
+  Replica& a = AddReplica();
+  Replica& b = AddReplica();
+  Limits limits = WithBudgets({{"vimmerse", 100, Period::kDay}});
+  limits.concurrent_jobs = 1;
+  // A long upload: its create runs past the 10 min ttl on a live replica.
+  auto slow = ReserveAndWait(*a.store, Create(limits, 30));
+  ASSERT_THAT(slow, IsOk());
+  // Each step is under the ttl; the steps add up to twice it. Between
+  // them, the (real-time, 100 ms) heartbeat renews the reservation.
+  for (int step = 0; step < 5; ++step) {
+    clock_.Advance(absl::Minutes(4));
+    absl::SleepFor(absl::Milliseconds(500));
+  }
+  // Still reserved: the place is taken and the estimate not yet spent.
+  EXPECT_EQ(
+      RefusalReason(
+          ReserveAndWait(*b.store, Create(limits, std::nullopt)).status()),
+      kConcurrentJobsExceeded);
+  auto usage = UsageAndWait(*b.store, "acme", limits);
+  ASSERT_THAT(usage, IsOk());
+  EXPECT_EQ(usage->jobs_in_flight, 1);
+  EXPECT_EQ(usage->spend[0].reserved, 30);
+  EXPECT_EQ(usage->spend[0].spent_day, 0);
+  // Released at last: nothing renews it any more, and nothing stays.
+  slow->reset();
+  const absl::Time until = absl::Now() + kWait;
+  do {
+    usage = UsageAndWait(*b.store, "acme", limits);
+    ASSERT_THAT(usage, IsOk());
+  } while (usage->jobs_in_flight != 0 && absl::Now() < until);
+  EXPECT_EQ(usage->jobs_in_flight, 0);
+  EXPECT_EQ(usage->spend[0].reserved, 0);
+  EXPECT_EQ(usage->spend[0].spent_day, 0);
+}
+
 TEST_F(RedisQuotaStoreTest, ALateSettleCorrectsAnExpiredEstimate) {
   Replica& a = AddReplica();
   const Limits limits = WithBudgets({{"vimmerse", 100, Period::kDay}});
