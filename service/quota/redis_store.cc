@@ -111,8 +111,8 @@ class RedisQuotaStore::Core : public std::enable_shared_from_this<Core> {
   // A reservation of this replica that is still in Redis: the heartbeat
   // pushes its deadline back every third of reservation_ttl, so a create
   // that runs longer than the ttl (a long upload) keeps its place and
-  // estimate while this replica lives; a dead replica's lapse after the
-  // ttl. Bounded by the creates this replica has on their way.
+  // estimate while this replica lives; a dead replica's reservations lapse
+  // after the ttl. Bounded by the creates this replica has on their way.
   void AddLive(const std::string& id, std::string resx) {
     MutexLock lock(&mu);
     live.emplace(id, Live{std::move(resx), clock->Now()});
@@ -123,7 +123,9 @@ class RedisQuotaStore::Core : public std::enable_shared_from_this<Core> {
   }
 
   void RenewDue(absl::Time now) {
-    if (!redis->up()) return;  // the sweep cannot run either meanwhile
+    // Unreachable: the renewals would only fail. `renewed` stays as it
+    // was, so the first heartbeat after Redis is back sends them.
+    if (!redis->up()) return;
     std::vector<std::pair<std::string, std::string>> due;  // resx, id
     {
       MutexLock lock(&mu);
