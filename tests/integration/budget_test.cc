@@ -7,15 +7,11 @@
 // interplay with request_id; SIGHUP; ElevenLabs characters and Stable
 // Audio credits.
 
-#include <signal.h>
-
 #include <chrono>
-#include <fstream>
 #include <memory>
 #include <string>
 #include <vector>
 
-#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "gtest/gtest.h"
@@ -351,36 +347,6 @@ TEST(BudgetTest, AFailedEstimateRefusesTheCreateAndSendsNothing) {
   EXPECT_EQ(Sent(**emu, kReferencePath), 2u);
 }
 
-// The --config=PATH the server was started with.
-std::string ConfigPath(Process& process) {
-  std::ifstream in(absl::StrCat("/proc/", process.pid(), "/cmdline"));
-  std::string arg;
-  while (std::getline(in, arg, '\0')) {
-    if (absl::StartsWith(arg, "--config=")) return arg.substr(9);
-  }
-  return "";
-}
-
-// Sends SIGHUP and waits for the server's log line about it.
-bool Reload(ServerProcess& server, const std::string& config_text,
-            const std::string& expect_msg) {
-  const std::string path = ConfigPath(server.process());
-  if (path.empty()) return false;
-  std::ofstream(path, std::ios::trunc) << config_text;
-  const size_t before = server.process().stderr_text().size();
-  kill(server.process().pid(), SIGHUP);
-  const absl::Time give_up = absl::Now() + absl::Seconds(10);
-  while (absl::Now() < give_up) {
-    const std::string text = server.process().stderr_text();
-    if (text.size() > before &&
-        text.find(expect_msg, before) != std::string::npos) {
-      return true;
-    }
-    absl::SleepFor(absl::Milliseconds(20));
-  }
-  return false;
-}
-
 TEST(BudgetTest, RequestIdDuplicatesSpendNothingAndSighupChangesTheBudget) {
   auto emu = EmulatorProcess::Start({"--time_scale=0.02"});
   ASSERT_THAT(emu, IsOk());
@@ -405,22 +371,22 @@ TEST(BudgetTest, RequestIdDuplicatesSpendNothingAndSighupChangesTheBudget) {
             "TENANT_BUDGET_EXCEEDED");
 
   // A broken file keeps the running budget.
-  ASSERT_TRUE(Reload(**server, "{not json", "config reload failed"));
+  ASSERT_TRUE((*server)->Reload("{not json", "config reload failed"));
   EXPECT_EQ(BudgetRefusal(Reference(*video, kAcmeToken, "budget-r3")),
             "TENANT_BUDGET_EXCEEDED");
   // A larger budget applies at once; the same request_id now passes.
-  ASSERT_TRUE(Reload(**server,
-                     Config(json::array({Budget("vimmerse", "credits", 60)})),
-                     "config reloaded"))
+  ASSERT_TRUE((*server)->Reload(
+      Config(json::array({Budget("vimmerse", "credits", 60)})),
+      "config reloaded"))
       << (*server)->process().stderr_text();
   EXPECT_THAT(Reference(*video, kAcmeToken, "budget-r3"), IsOk());
   EXPECT_EQ(Sent(**emu, kReferencePath), 3u);
   EXPECT_EQ(BudgetRefusal(Reference(*video, kAcmeToken, "budget-r4")),
             "TENANT_BUDGET_EXCEEDED");
   // A smaller one too.
-  ASSERT_TRUE(Reload(**server,
-                     Config(json::array({Budget("vimmerse", "credits", 10)})),
-                     "config reloaded"));
+  ASSERT_TRUE((*server)->Reload(
+      Config(json::array({Budget("vimmerse", "credits", 10)})),
+      "config reloaded"));
   EXPECT_EQ(BudgetRefusal(Reference(*video, kAcmeToken, "budget-r4")),
             "TENANT_BUDGET_EXCEEDED");
   EXPECT_EQ(Sent(**emu, kReferencePath), 3u);
@@ -445,16 +411,16 @@ TEST(BudgetTest, SighupReplacesThePriceTable) {
     return doc.dump();
   };
 
-  ASSERT_TRUE(Reload(**server, with_prices(60), "config reloaded"));
+  ASSERT_TRUE((*server)->Reload(with_prices(60), "config reloaded"));
   ASSERT_THAT(create(), IsOk());  // 60 of 100
   EXPECT_EQ(BudgetRefusal(create()), "TENANT_BUDGET_EXCEEDED");
-  ASSERT_TRUE(Reload(**server, with_prices(30), "config reloaded"));
+  ASSERT_TRUE((*server)->Reload(with_prices(30), "config reloaded"));
   EXPECT_THAT(create(), IsOk());  // 90 of 100
   EXPECT_EQ(Spent(**server, "acme", "vimmerse", "credits"), 90);
   // A price that does not parse keeps the running table.
-  ASSERT_TRUE(Reload(**server,
-                     R"({"tenants": [], "prices": {"vimmerse": {"x": 1}}})",
-                     "config reload failed"));
+  ASSERT_TRUE(
+      (*server)->Reload(R"({"tenants": [], "prices": {"vimmerse": {"x": 1}}})",
+                        "config reload failed"));
   EXPECT_EQ(BudgetRefusal(create()), "TENANT_BUDGET_EXCEEDED");  // 120
   EXPECT_EQ(Sent(**emu, "/v2/media"), 2u);
 }

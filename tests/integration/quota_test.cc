@@ -3,16 +3,12 @@
 // of a token bucket with a RetryInfo that works, tenant isolation, and the
 // interplay with request_id.
 
-#include <signal.h>
-
 #include <chrono>
-#include <fstream>
 #include <memory>
 #include <string>
 #include <thread>
 #include <vector>
 
-#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "gtest/gtest.h"
@@ -278,36 +274,6 @@ TEST(QuotaTest, DevModeTakesTheLimitsOfTheConfigsDevTenant) {
             "TENANT_CONCURRENT_JOBS_EXCEEDED");
 }
 
-// The --config=PATH the server was started with.
-std::string ConfigPath(Process& process) {
-  std::ifstream in(absl::StrCat("/proc/", process.pid(), "/cmdline"));
-  std::string arg;
-  while (std::getline(in, arg, '\0')) {
-    if (absl::StartsWith(arg, "--config=")) return arg.substr(9);
-  }
-  return "";
-}
-
-// Sends SIGHUP and waits for the server's log line about it.
-bool Reload(ServerProcess& server, const std::string& config_text,
-            const std::string& expect_msg) {
-  const std::string path = ConfigPath(server.process());
-  if (path.empty()) return false;
-  std::ofstream(path, std::ios::trunc) << config_text;
-  const size_t before = server.process().stderr_text().size();
-  kill(server.process().pid(), SIGHUP);
-  const absl::Time give_up = absl::Now() + absl::Seconds(10);
-  while (absl::Now() < give_up) {
-    const std::string text = server.process().stderr_text();
-    if (text.size() > before &&
-        text.find(expect_msg, before) != std::string::npos) {
-      return true;
-    }
-    absl::SleepFor(absl::Milliseconds(20));
-  }
-  return false;
-}
-
 TEST(QuotaTest, SighupReloadsTenantsAndLimitsAndABrokenFileKeepsThem) {
   auto emu = EmulatorProcess::Start({"--time_scale=1"});
   ASSERT_THAT(emu, IsOk());
@@ -331,7 +297,7 @@ TEST(QuotaTest, SighupReloadsTenantsAndLimitsAndABrokenFileKeepsThem) {
        {Tenant("acme", kAcmeToken, "ACME_VIM", {{"concurrent_jobs", 2}}),
         Tenant("globex", kGlobexToken, "GLOBEX_VIM", json::object()),
         Tenant("initech", kInitechToken, "GLOBEX_VIM", json::object())}}};
-  ASSERT_TRUE(Reload(**server, reloaded.dump(), "config reloaded"))
+  ASSERT_TRUE((*server)->Reload(reloaded.dump(), "config reloaded"))
       << (*server)->process().stderr_text();
   EXPECT_THAT(Create(*media, kAcmeToken, &next), IsOk());
   EXPECT_EQ(QuotaReason(Create(*media, kAcmeToken, &next), "acme"),
@@ -341,10 +307,10 @@ TEST(QuotaTest, SighupReloadsTenantsAndLimitsAndABrokenFileKeepsThem) {
 
   // Broken files change nothing: not JSON, then a tenant list that fails
   // validation (two tenants with one token).
-  ASSERT_TRUE(Reload(**server, "{not json", "config reload failed"));
+  ASSERT_TRUE((*server)->Reload("{not json", "config reload failed"));
   json duplicate = reloaded;
   duplicate["tenants"][2]["token_sha256"] = Sha256Hex(kAcmeToken);
-  ASSERT_TRUE(Reload(**server, duplicate.dump(), "config reload failed"));
+  ASSERT_TRUE((*server)->Reload(duplicate.dump(), "config reload failed"));
   EXPECT_THAT(Create(*media, kInitechToken, &theirs), IsOk());
   EXPECT_EQ(QuotaReason(Create(*media, kAcmeToken, &next), "acme"),
             "TENANT_CONCURRENT_JOBS_EXCEEDED");
@@ -358,12 +324,11 @@ TEST(QuotaTest, SighupReloadsTenantsAndLimitsAndABrokenFileKeepsThem) {
   EXPECT_THAT(*watch.status(), IsOk());
   EXPECT_EQ(watch.jobs().back().state(), v1::JOB_STATE_SUCCEEDED);
   // A removed tenant is refused.
-  ASSERT_TRUE(
-      Reload(**server,
-             json({{"tenants",
-                    {Tenant("acme", kAcmeToken, "ACME_VIM", json::object())}}})
-                 .dump(),
-             "config reloaded"));
+  ASSERT_TRUE((*server)->Reload(
+      json({{"tenants",
+             {Tenant("acme", kAcmeToken, "ACME_VIM", json::object())}}})
+          .dump(),
+      "config reloaded"));
   EXPECT_EQ(Create(*media, kInitechToken, &theirs).error_code(),
             grpc::StatusCode::UNAUTHENTICATED);
 }
@@ -435,14 +400,13 @@ TEST(QuotaTest, KeysOfATenantAddedBySighupAreScrubbedFromOtherTenantsErrors) {
   auto server = ServerProcess::Start(config);
   ASSERT_THAT(server, IsOk());
   auto media = v1::MediaService::NewStub((*server)->channel());
-  ASSERT_TRUE(
-      Reload(**server,
-             json({{"tenants",
-                    {Tenant("acme", kAcmeToken, "ACME_VIM", json::object()),
-                     Tenant("initech", "initech-quota-token-03d9",
-                            "INITECH_VIM", json::object())}}})
-                 .dump(),
-             "config reloaded"));
+  ASSERT_TRUE((*server)->Reload(
+      json({{"tenants",
+             {Tenant("acme", kAcmeToken, "ACME_VIM", json::object()),
+              Tenant("initech", "initech-quota-token-03d9", "INITECH_VIM",
+                     json::object())}}})
+          .dump(),
+      "config reloaded"));
   // An upstream (or a proxy) that quotes the new tenant's key to acme.
   (*emu)->Post("/_emulator/faults",
                {{"method", "POST"},

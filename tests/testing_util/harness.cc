@@ -58,8 +58,8 @@ absl::StatusOr<std::unique_ptr<Process>> Process::Start(
     const std::map<std::string, std::string>& env) {
   static int counter = 0;
   auto p = std::unique_ptr<Process>(new Process);
-  p->stderr_path_ = absl::StrCat(TempDir(), "/proc-", getpid(), "-", ++counter,
-                                 ".stderr");
+  p->stderr_path_ =
+      absl::StrCat(TempDir(), "/proc-", getpid(), "-", ++counter, ".stderr");
   int out[2];
   if (pipe(out) != 0) return absl::InternalError("pipe failed");
   pid_t pid = fork();
@@ -107,8 +107,8 @@ absl::StatusOr<std::string> Process::FirstLine(absl::Duration timeout) {
     if (c == '\n') return line;
     line.push_back(c);
   }
-  return absl::DeadlineExceededError(absl::StrCat(
-      "no first line from the process; stderr:\n", stderr_text()));
+  return absl::DeadlineExceededError(
+      absl::StrCat("no first line from the process; stderr:\n", stderr_text()));
 }
 
 bool Process::Running() {
@@ -185,8 +185,7 @@ int EstablishedConnectionsTo(int port) {
     std::getline(in, line);  // header
     while (std::getline(in, line)) {
       // sl local_address rem_address st ...; addresses are HEXIP:HEXPORT.
-      std::vector<std::string> f =
-          absl::StrSplit(line, ' ', absl::SkipEmpty());
+      std::vector<std::string> f = absl::StrSplit(line, ' ', absl::SkipEmpty());
       if (f.size() < 4 || f[3] != "01") continue;  // 01 = ESTABLISHED
       const auto colon = f[2].rfind(':');
       if (colon == std::string::npos) continue;
@@ -232,7 +231,8 @@ absl::StatusOr<std::unique_ptr<EmulatorProcess>> EmulatorProcess::Start(
   const auto colon = line->rfind(':');
   if (colon == std::string::npos ||
       !absl::SimpleAtoi(line->substr(colon + 1), &e->port_)) {
-    return absl::InternalError(absl::StrCat("unexpected emulator line: ", *line));
+    return absl::InternalError(
+        absl::StrCat("unexpected emulator line: ", *line));
   }
   return e;
 }
@@ -283,12 +283,12 @@ absl::StatusOr<std::unique_ptr<ServerProcess>> ServerProcess::Start(
       absl::StrCat("http://127.0.0.1:", config.emulator_port);
   std::vector<std::string> argv = config.wrapper;
   argv.insert(argv.end(), {
-      Runfile("service/server/mediagen_server"),
-      "--listen=127.0.0.1:0",
-      absl::StrCat("--vimmerse_url=", upstream),
-      absl::StrCat("--elevenlabs_url=", upstream),
-      absl::StrCat("--aimlapi_url=", upstream),
-  });
+                              Runfile("service/server/mediagen_server"),
+                              "--listen=127.0.0.1:0",
+                              absl::StrCat("--vimmerse_url=", upstream),
+                              absl::StrCat("--elevenlabs_url=", upstream),
+                              absl::StrCat("--aimlapi_url=", upstream),
+                          });
   std::map<std::string, std::string> env = config.env;
   if (config.dev) {
     argv.push_back("--dev");
@@ -296,12 +296,13 @@ absl::StatusOr<std::unique_ptr<ServerProcess>> ServerProcess::Start(
     env["ELEVENLABS_API_KEY"] = config.dev_elevenlabs_key;
     env["AIMLAPI_API_KEY"] = config.dev_aimlapi_key;
   }
+  std::string config_path;
   if (!config.config_json.empty()) {
     static int n = 0;
-    const std::string path =
+    config_path =
         absl::StrCat(TempDir(), "/server-config-", getpid(), "-", ++n, ".json");
-    std::ofstream(path) << config.config_json;
-    argv.push_back(absl::StrCat("--config=", path));
+    std::ofstream(config_path) << config.config_json;
+    argv.push_back(absl::StrCat("--config=", config_path));
   }
   if (config.webhooks) {
     const int admin = PickFreePort();
@@ -313,6 +314,7 @@ absl::StatusOr<std::unique_ptr<ServerProcess>> ServerProcess::Start(
   argv.insert(argv.end(), config.flags.begin(), config.flags.end());
 
   auto s = std::unique_ptr<ServerProcess>(new ServerProcess);
+  s->config_path_ = std::move(config_path);
   auto p = Process::Start(argv, env);
   if (!p.ok()) return p.status();
   s->process_ = *std::move(p);
@@ -331,6 +333,24 @@ absl::StatusOr<std::unique_ptr<ServerProcess>> ServerProcess::Start(
   }
   s->channel_ = s->NewChannel();
   return s;
+}
+
+bool ServerProcess::Reload(const std::string& config_text,
+                           const std::string& expect_msg) {
+  if (config_path_.empty()) return false;
+  std::ofstream(config_path_, std::ios::trunc) << config_text;
+  const size_t before = process_->stderr_text().size();
+  kill(process_->pid(), SIGHUP);
+  const absl::Time give_up = absl::Now() + absl::Seconds(10);
+  while (absl::Now() < give_up) {
+    const std::string text = process_->stderr_text();
+    if (text.size() > before &&
+        text.find(expect_msg, before) != std::string::npos) {
+      return true;
+    }
+    absl::SleepFor(absl::Milliseconds(20));
+  }
+  return false;
 }
 
 std::shared_ptr<grpc::Channel> ServerProcess::NewChannel() const {

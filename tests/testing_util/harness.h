@@ -124,8 +124,15 @@ class ServerProcess {
   std::shared_ptr<grpc::Channel> NewChannel() const;
   Process& process() { return *process_; }
 
+  // Rewrites the config file the server was started with (from
+  // `config_json`) to `config_text`, sends SIGHUP, and waits up to 10 s for
+  // a stderr line containing `expect_msg` written after the signal. False
+  // when the server has no config file or the line never came.
+  bool Reload(const std::string& config_text, const std::string& expect_msg);
+
  private:
   std::unique_ptr<Process> process_;
+  std::string config_path_;  // empty without `config_json`
   int grpc_port_ = 0;
   int admin_port_ = 0;
   std::shared_ptr<grpc::Channel> channel_;
