@@ -7,7 +7,6 @@
 // interplay with request_id; SIGHUP; ElevenLabs characters and Stable
 // Audio credits.
 
-#include <chrono>
 #include <memory>
 #include <string>
 #include <vector>
@@ -23,8 +22,8 @@
 #include "proto/rpc/error_details.h"
 #include "proto/rpc/grpc_status.h"
 #include "service/common/sha256.h"
+#include "tests/integration/quota_test_util.h"
 #include "tests/testing_util/harness.h"
-#include "tests/testing_util/prometheus.h"
 #include "tests/testing_util/status_matchers.h"
 
 namespace mediagen::testing {
@@ -32,22 +31,11 @@ namespace {
 
 using json = nlohmann::json;
 
-constexpr char kAcmeToken[] = "acme-budget-token-9d41";
-constexpr char kGlobexToken[] = "globex-budget-token-1c07";
-
 // The emulator's price of a ReferenceToVideo with the defaults (KlingO, one
 // output, one 5-second block): tests/emulator/vimmerse_prices.h.
 constexpr double kReferenceCredits = 20;
 constexpr char kReferencePath[] = "/v2/video/reference-to-video";
 constexpr char kVideoEstimatePath[] = "/v2/video/estimate-credits";
-
-std::unique_ptr<grpc::ClientContext> Ctx(const std::string& token) {
-  auto ctx = std::make_unique<grpc::ClientContext>();
-  ctx->set_deadline(std::chrono::system_clock::now() +
-                    std::chrono::seconds(20));
-  ctx->AddMetadata("authorization", "Bearer " + token);
-  return ctx;
-}
 
 json Budget(const std::string& provider, const std::string& unit, double amount,
             const std::string& period = "day") {
@@ -57,8 +45,9 @@ json Budget(const std::string& provider, const std::string& unit, double amount,
           {"period", period}};
 }
 
-json Tenant(const std::string& name, const std::string& token,
-            const json& budgets) {
+// A tenant with a key at every provider (the emulator's demo accounts).
+json BudgetTenant(const std::string& name, const std::string& token,
+                  const json& budgets) {
   json limits = json::object();
   if (!budgets.empty()) limits["budgets"] = budgets;
   return {{"name", name},
@@ -73,12 +62,12 @@ json Tenant(const std::string& name, const std::string& token,
 // acme has `budgets`; globex has none.
 std::string Config(const json& budgets) {
   return json({{"tenants",
-                {Tenant("acme", kAcmeToken, budgets),
-                 Tenant("globex", kGlobexToken, json::array())}}})
+                {BudgetTenant("acme", kAcmeToken, budgets),
+                 BudgetTenant("globex", kGlobexToken, json::array())}}})
       .dump();
 }
 
-absl::StatusOr<std::unique_ptr<ServerProcess>> StartServer(
+absl::StatusOr<std::unique_ptr<ServerProcess>> StartWithBudgets(
     int emulator_port, const json& budgets) {
   ServerConfig config;
   config.emulator_port = emulator_port;
@@ -105,17 +94,6 @@ grpc::Status Reference(v1::VideoService::Stub& video, const std::string& token,
 
 size_t Sent(EmulatorProcess& emu, const std::string& path) {
   return emu.Requests("POST", path).size();
-}
-
-// mediagen_spent_total of the tenant at `provider`.
-double Spent(const ServerProcess& server, const std::string& tenant,
-             const std::string& provider, const std::string& unit) {
-  absl::StatusOr<MetricValues> metrics = ScrapeMetrics(server.admin_port());
-  if (!metrics.ok()) return -1;
-  auto it = metrics->find(absl::StrCat("mediagen_spent_total{tenant=\"", tenant,
-                                       "\",provider=\"", provider, "\",unit=\"",
-                                       unit, "\"}"));
-  return it == metrics->end() ? 0 : it->second;
 }
 
 // The ErrorInfo reason of a budget refusal of acme, checked to carry the
@@ -146,8 +124,8 @@ absl::Duration UntilUtcMidnight() {
 TEST(BudgetTest, CreatesAreAcceptedUntilTheNextWouldExceedTheBudget) {
   auto emu = EmulatorProcess::Start({"--time_scale=0.02"});
   ASSERT_THAT(emu, IsOk());
-  auto server = StartServer((*emu)->port(),
-                            json::array({Budget("vimmerse", "credits", 50)}));
+  auto server = StartWithBudgets(
+      (*emu)->port(), json::array({Budget("vimmerse", "credits", 50)}));
   ASSERT_THAT(server, IsOk());
   auto video = v1::VideoService::NewStub((*server)->channel());
   auto media = v1::MediaService::NewStub((*server)->channel());
@@ -199,8 +177,8 @@ TEST(BudgetTest, CreatesAreAcceptedUntilTheNextWouldExceedTheBudget) {
 TEST(BudgetTest, VimmerseAudioIsPricedByTheAudioEstimateRoute) {
   auto emu = EmulatorProcess::Start({"--time_scale=0.02"});
   ASSERT_THAT(emu, IsOk());
-  auto server = StartServer((*emu)->port(),
-                            json::array({Budget("vimmerse", "credits", 10)}));
+  auto server = StartWithBudgets(
+      (*emu)->port(), json::array({Budget("vimmerse", "credits", 10)}));
   ASSERT_THAT(server, IsOk());
   auto audio = v1::AudioService::NewStub((*server)->channel());
   auto speak = [&]() {
@@ -221,8 +199,8 @@ TEST(BudgetTest, VimmerseAudioIsPricedByTheAudioEstimateRoute) {
 TEST(BudgetTest, ARegeneratingUpdateIsPricedWithTheMediasOwnSize) {
   auto emu = EmulatorProcess::Start({"--time_scale=0.02"});
   ASSERT_THAT(emu, IsOk());
-  auto server = StartServer((*emu)->port(),
-                            json::array({Budget("vimmerse", "credits", 70)}));
+  auto server = StartWithBudgets(
+      (*emu)->port(), json::array({Budget("vimmerse", "credits", 70)}));
   ASSERT_THAT(server, IsOk());
   auto media = v1::MediaService::NewStub((*server)->channel());
 
@@ -267,8 +245,8 @@ TEST(BudgetTest, AJobReportingFewerCreditsThanEstimatedFreesTheDifference) {
   auto emu =
       EmulatorProcess::Start({"--time_scale=0.02", "--charge_ratio=0.5"});
   ASSERT_THAT(emu, IsOk());
-  auto server = StartServer((*emu)->port(),
-                            json::array({Budget("vimmerse", "credits", 30)}));
+  auto server = StartWithBudgets(
+      (*emu)->port(), json::array({Budget("vimmerse", "credits", 30)}));
   ASSERT_THAT(server, IsOk());
   auto video = v1::VideoService::NewStub((*server)->channel());
 
@@ -288,8 +266,8 @@ TEST(BudgetTest, AJobReportingFewerCreditsThanEstimatedFreesTheDifference) {
 TEST(BudgetTest, A4xxReleasesTheReservationAndA5xxLetsTheEstimateStand) {
   auto emu = EmulatorProcess::Start({"--time_scale=0.02"});
   ASSERT_THAT(emu, IsOk());
-  auto server = StartServer((*emu)->port(),
-                            json::array({Budget("vimmerse", "credits", 40)}));
+  auto server = StartWithBudgets(
+      (*emu)->port(), json::array({Budget("vimmerse", "credits", 40)}));
   ASSERT_THAT(server, IsOk());
   auto video = v1::VideoService::NewStub((*server)->channel());
 
@@ -322,8 +300,8 @@ TEST(BudgetTest, A4xxReleasesTheReservationAndA5xxLetsTheEstimateStand) {
 TEST(BudgetTest, AFailedEstimateRefusesTheCreateAndSendsNothing) {
   auto emu = EmulatorProcess::Start({"--time_scale=0.02"});
   ASSERT_THAT(emu, IsOk());
-  auto server = StartServer((*emu)->port(),
-                            json::array({Budget("vimmerse", "credits", 1000)}));
+  auto server = StartWithBudgets(
+      (*emu)->port(), json::array({Budget("vimmerse", "credits", 1000)}));
   ASSERT_THAT(server, IsOk());
   auto video = v1::VideoService::NewStub((*server)->channel());
   (*emu)->Post(
@@ -350,8 +328,8 @@ TEST(BudgetTest, AFailedEstimateRefusesTheCreateAndSendsNothing) {
 TEST(BudgetTest, RequestIdDuplicatesSpendNothingAndSighupChangesTheBudget) {
   auto emu = EmulatorProcess::Start({"--time_scale=0.02"});
   ASSERT_THAT(emu, IsOk());
-  auto server = StartServer((*emu)->port(),
-                            json::array({Budget("vimmerse", "credits", 40)}));
+  auto server = StartWithBudgets(
+      (*emu)->port(), json::array({Budget("vimmerse", "credits", 40)}));
   ASSERT_THAT(server, IsOk());
   auto video = v1::VideoService::NewStub((*server)->channel());
 
@@ -396,7 +374,7 @@ TEST(BudgetTest, SighupReplacesThePriceTable) {
   auto emu = EmulatorProcess::Start({"--time_scale=0.02"});
   ASSERT_THAT(emu, IsOk());
   const json budgets = json::array({Budget("vimmerse", "credits", 100)});
-  auto server = StartServer((*emu)->port(), budgets);
+  auto server = StartWithBudgets((*emu)->port(), budgets);
   ASSERT_THAT(server, IsOk());
   auto media = v1::MediaService::NewStub((*server)->channel());
   auto create = [&]() {
@@ -429,10 +407,10 @@ TEST(BudgetTest, ElevenLabsCharactersAndStableAudioCredits) {
   auto emu = EmulatorProcess::Start({"--time_scale=0.02"});
   ASSERT_THAT(emu, IsOk());
   // 45 characters of 60; Stable Audio at 252 credits a step, of 30000.
-  auto server =
-      StartServer((*emu)->port(),
-                  json::array({Budget("elevenlabs", "characters", 60, "month"),
-                               Budget("aimlapi", "credits", 30000, "month")}));
+  auto server = StartWithBudgets(
+      (*emu)->port(),
+      json::array({Budget("elevenlabs", "characters", 60, "month"),
+                   Budget("aimlapi", "credits", 30000, "month")}));
   ASSERT_THAT(server, IsOk());
   auto eleven = v1::ElevenLabsService::NewStub((*server)->channel());
   auto stable = v1::StableAudioService::NewStub((*server)->channel());

@@ -3,7 +3,6 @@
 // of a token bucket with a RetryInfo that works, tenant isolation, and the
 // interplay with request_id.
 
-#include <chrono>
 #include <memory>
 #include <string>
 #include <thread>
@@ -18,8 +17,8 @@
 #include "proto/rpc/error_details.h"
 #include "proto/rpc/grpc_status.h"
 #include "service/common/sha256.h"
+#include "tests/integration/quota_test_util.h"
 #include "tests/testing_util/harness.h"
-#include "tests/testing_util/prometheus.h"
 #include "tests/testing_util/status_matchers.h"
 #include "tests/testing_util/watch_client.h"
 
@@ -27,44 +26,6 @@ namespace mediagen::testing {
 namespace {
 
 using json = nlohmann::json;
-
-constexpr char kAcmeToken[] = "acme-quota-token-5b1e";
-constexpr char kGlobexToken[] = "globex-quota-token-77c2";
-
-std::unique_ptr<grpc::ClientContext> Ctx(const std::string& token) {
-  auto ctx = std::make_unique<grpc::ClientContext>();
-  ctx->set_deadline(std::chrono::system_clock::now() +
-                    std::chrono::seconds(20));
-  ctx->AddMetadata("authorization", "Bearer " + token);
-  return ctx;
-}
-
-// Each tenant has its own Vimmerse account (emulator customers), as in
-// production.
-json Tenant(const std::string& name, const std::string& token,
-            const std::string& key_env, const json& limits) {
-  return {{"name", name},
-          {"token_sha256", Sha256Hex(token)},
-          {"keys", {{"vimmerse", {{"env", key_env}}}}},
-          {"limits", limits}};
-}
-
-absl::StatusOr<std::unique_ptr<ServerProcess>> StartServer(
-    int emulator_port, const json& acme_limits, const json& globex_limits,
-    std::vector<std::string> flags = {}) {
-  ServerConfig config;
-  config.emulator_port = emulator_port;
-  config.dev = false;
-  config.config_json =
-      json({{"tenants",
-             {Tenant("acme", kAcmeToken, "ACME_VIM", acme_limits),
-              Tenant("globex", kGlobexToken, "GLOBEX_VIM", globex_limits)}}})
-          .dump();
-  config.env = {{"ACME_VIM", "vimmerse-test-key"},
-                {"GLOBEX_VIM", "vimmerse-demo-key"}};
-  config.flags = std::move(flags);
-  return ServerProcess::Start(config);
-}
 
 // The ErrorInfo reason of a refusal, and that it has the QuotaFailure of
 // `tenant`.
@@ -78,17 +39,6 @@ std::string QuotaReason(const grpc::Status& status, const std::string& tenant) {
   }
   auto info = rpc::GetErrorInfo(s);
   return info.has_value() ? info->reason() : "no ErrorInfo";
-}
-
-// mediagen_quota_refusals_total{tenant, limit} from the admin port.
-double Refusals(const ServerProcess& server, const std::string& tenant,
-                const std::string& limit) {
-  absl::StatusOr<MetricValues> metrics = ScrapeMetrics(server.admin_port());
-  if (!metrics.ok()) return -1;
-  auto it =
-      metrics->find(absl::StrCat("mediagen_quota_refusals_total{tenant=\"",
-                                 tenant, "\",limit=\"", limit, "\"}"));
-  return it == metrics->end() ? 0 : it->second;
 }
 
 size_t MediaCreatesUpstream(EmulatorProcess& emu) {

@@ -3,7 +3,6 @@
 // never another tenant's, and a read of usage counts against the rate like
 // any call; and the spend it shows is what creates spent (settled from what
 // upstream reported, else the estimate), as mediagen_spent_total counts it.
-#include <chrono>
 #include <iostream>
 #include <memory>
 #include <string>
@@ -19,49 +18,14 @@
 #include "mediagen/v1/video.grpc.pb.h"
 #include "proto/rpc/error_details.h"
 #include "proto/rpc/grpc_status.h"
-#include "service/common/sha256.h"
+#include "tests/integration/quota_test_util.h"
 #include "tests/testing_util/harness.h"
-#include "tests/testing_util/prometheus.h"
 #include "tests/testing_util/status_matchers.h"
 
 namespace mediagen::testing {
 namespace {
 
 using json = nlohmann::json;
-
-constexpr char kAcmeToken[] = "acme-usage-token-91d3";
-constexpr char kGlobexToken[] = "globex-usage-token-3f0a";
-
-std::unique_ptr<grpc::ClientContext> Ctx(const std::string& token) {
-  auto ctx = std::make_unique<grpc::ClientContext>();
-  ctx->set_deadline(std::chrono::system_clock::now() +
-                    std::chrono::seconds(20));
-  ctx->AddMetadata("authorization", "Bearer " + token);
-  return ctx;
-}
-
-json Tenant(const std::string& name, const std::string& token,
-            const std::string& key_env, const json& limits) {
-  return {{"name", name},
-          {"token_sha256", Sha256Hex(token)},
-          {"keys", {{"vimmerse", {{"env", key_env}}}}},
-          {"limits", limits}};
-}
-
-absl::StatusOr<std::unique_ptr<ServerProcess>> StartServer(
-    int emulator_port, const json& acme_limits, const json& globex_limits) {
-  ServerConfig config;
-  config.emulator_port = emulator_port;
-  config.dev = false;
-  config.config_json =
-      json({{"tenants",
-             {Tenant("acme", kAcmeToken, "ACME_VIM", acme_limits),
-              Tenant("globex", kGlobexToken, "GLOBEX_VIM", globex_limits)}}})
-          .dump();
-  config.env = {{"ACME_VIM", "vimmerse-test-key"},
-                {"GLOBEX_VIM", "vimmerse-demo-key"}};
-  return ServerProcess::Start(config);
-}
 
 class UsageTest : public ::testing::Test {
  protected:
@@ -191,16 +155,6 @@ TEST_F(UsageTest, ATenantReadsItsConfiguredLimitsAndOnlyItsOwnJobs) {
   EXPECT_EQ(emu_->Requests("POST", "/v2/media").size(), 3u);
 }
 
-// mediagen_spent_total{tenant, provider, unit} from the admin port.
-double SpentMetric(const ServerProcess& server, const std::string& tenant) {
-  absl::StatusOr<MetricValues> metrics = ScrapeMetrics(server.admin_port());
-  if (!metrics.ok()) return -1;
-  auto it =
-      metrics->find(absl::StrCat("mediagen_spent_total{tenant=\"", tenant,
-                                 "\",provider=\"vimmerse\",unit=\"credits\"}"));
-  return it == metrics->end() ? 0 : it->second;
-}
-
 TEST_F(UsageTest, GetUsageMatchesWhatWasSpent) {
   const json budgets = {{{"provider", "vimmerse"},
                          {"unit", "credits"},
@@ -235,7 +189,7 @@ TEST_F(UsageTest, GetUsageMatchesWhatWasSpent) {
   EXPECT_EQ(vim.spent_day(), spent);
   EXPECT_EQ(vim.spent_month(), spent);
   EXPECT_EQ(vim.reserved(), 0);  // nothing on its way any more
-  EXPECT_EQ(SpentMetric(*server_, "acme"), spent);
+  EXPECT_EQ(Spent(*server_, "acme", "vimmerse", "credits"), spent);
   ASSERT_EQ(vim.budgets_size(), 2);
   EXPECT_EQ(vim.budgets(0).period(), v1::BUDGET_PERIOD_DAY);
   EXPECT_EQ(vim.budgets(0).spent(), spent);
