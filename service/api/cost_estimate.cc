@@ -83,13 +83,6 @@ double CodePoints(absl::string_view text) {
   return n;
 }
 
-bool HasBudgetAt(const ResolvedCall& call, absl::string_view provider) {
-  for (const quota::Budget& b : call.tenant->limits.budgets) {
-    if (b.provider == provider) return true;
-  }
-  return false;
-}
-
 // The answer of an estimate route as the create's cost.
 template <typename Resp>
 absl::StatusOr<std::optional<quota::Cost>> FromEstimate(
@@ -291,7 +284,7 @@ void EstimateCost(const ApiContext& api, const ResolvedCall& call,
   const bool ask =
       plan.cost.has_value() &&
       (plan.video_estimate || plan.audio_estimate || plan.media_read) &&
-      HasBudgetAt(call, plan.cost->provider);
+      quota::HasBudgetAt(call.tenant->limits, plan.cost->provider);
   // Without a budget at the provider nothing needs the amount before the
   // create: 0 is reserved and Settle records what upstream reports.
   if (!ask) {

@@ -123,16 +123,11 @@ class InMemoryQuotaStore::State {
     usage.jobs_in_flight =
         t.reserved_places + static_cast<int64_t>(t.jobs.size());
     for (const Budget& b : limits.budgets) CountersLocked(t, b.provider, now);
-    // Not a structured binding: C++17 lambdas cannot capture one (clang
-    // refuses it).
-    for (auto& entry : t.spend) {
-      const std::string& provider = entry.first;
-      Counters& c = entry.second;
+    for (auto& [provider, c] : t.spend) {
       Roll(c, now);
-      const bool budgeted =
-          std::any_of(limits.budgets.begin(), limits.budgets.end(),
-                      [&](const Budget& b) { return b.provider == provider; });
-      if (!budgeted && c.month == 0 && c.reserved == 0) continue;
+      if (!HasBudgetAt(limits, provider) && c.month == 0 && c.reserved == 0) {
+        continue;
+      }
       usage.spend.push_back({provider, std::string(ProviderUnit(provider)),
                              c.day, c.month, c.reserved});
     }

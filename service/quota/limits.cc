@@ -126,6 +126,12 @@ std::string DescribeBudget(const Budget& budget) {
                       budget.unit, " per ", PeriodName(budget.period));
 }
 
+bool HasBudgetAt(const Limits& limits, absl::string_view provider) {
+  return std::any_of(
+      limits.budgets.begin(), limits.budgets.end(),
+      [provider](const Budget& b) { return b.provider == provider; });
+}
+
 int64_t EffectiveBurst(const Limits& limits) {
   if (limits.burst.has_value()) return *limits.burst;
   if (!limits.requests_per_second.has_value()) return 0;

@@ -87,6 +87,9 @@ struct Limits {
 // The bucket size in effect: `burst`, or the rate rounded up (at least 1).
 int64_t EffectiveBurst(const Limits& limits);
 
+// Whether `limits` has a budget (day or month) at `provider`.
+bool HasBudgetAt(const Limits& limits, absl::string_view provider);
+
 // "at most 50 requests per second (burst 100)"; "" without a rate.
 std::string DescribeRate(const Limits& limits);
 // "at most 2 jobs in flight"; "" without a limit.

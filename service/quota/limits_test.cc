@@ -81,6 +81,16 @@ TEST(LimitsTest, ParsesBudgets) {
             "at most 100000 aimlapi credits per month");
 }
 
+TEST(LimitsTest, HasBudgetAtLooksAtEveryBudget) {
+  Limits limits;
+  EXPECT_FALSE(HasBudgetAt(limits, "vimmerse"));
+  limits.budgets = {{"elevenlabs", "characters", 10, Period::kDay},
+                    {"vimmerse", "credits", 5, Period::kMonth}};
+  EXPECT_TRUE(HasBudgetAt(limits, "vimmerse"));
+  EXPECT_TRUE(HasBudgetAt(limits, "elevenlabs"));
+  EXPECT_FALSE(HasBudgetAt(limits, "aimlapi"));
+}
+
 TEST(LimitsTest, BadBudgetsNameTheBudgetAndKey) {
   struct Case {
     const char* budget;

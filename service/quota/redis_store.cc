@@ -322,12 +322,8 @@ absl::Status RedisQuotaStore::AdmitCall(const std::string& tenant,
 
 void RedisQuotaStore::Reserve(Request request, ReserveDone done) {
   const bool place = request.job && request.limits.concurrent_jobs.has_value();
-  bool budgeted = false;
-  if (request.cost.has_value()) {
-    for (const Budget& b : request.limits.budgets) {
-      budgeted = budgeted || b.provider == request.cost->provider;
-    }
-  }
+  const bool budgeted = request.cost.has_value() &&
+                        HasBudgetAt(request.limits, request.cost->provider);
   // A limit to check across replicas: without Redis the create is refused.
   const bool must_check = place || budgeted;
   // Only accounting (GetUsage's reserved, an estimate that stands if this
@@ -485,10 +481,10 @@ void RedisQuotaStore::GetUsage(const std::string& tenant, const Limits& limits,
           Spend s{kProviders[i], std::string(ProviderUnit(kProviders[i])),
                   ToDouble(v[2 + 3 * i]), ToDouble(v[3 + 3 * i]),
                   ToDouble(v[4 + 3 * i])};
-          const bool budgeted = std::any_of(
-              limits.budgets.begin(), limits.budgets.end(),
-              [&](const Budget& b) { return b.provider == s.provider; });
-          if (!budgeted && s.spent_month == 0 && s.reserved == 0) continue;
+          if (!HasBudgetAt(limits, s.provider) && s.spent_month == 0 &&
+              s.reserved == 0) {
+            continue;
+          }
           usage.spend.push_back(std::move(s));
         }
         std::move(done)(std::move(usage));
