@@ -9,16 +9,10 @@
 #include "google/protobuf/timestamp.pb.h"
 #include "service/api/unary_call.h"
 #include "service/quota/limits.h"
+#include "service/upstream/providers/endpoints.h"
 
 namespace mediagen::api {
 namespace {
-
-v1::Provider ProviderEnum(const std::string& provider) {
-  if (provider == "vimmerse") return v1::PROVIDER_VIMMERSE;
-  if (provider == "elevenlabs") return v1::PROVIDER_ELEVENLABS;
-  if (provider == "aimlapi") return v1::PROVIDER_AIMLAPI;
-  return v1::PROVIDER_UNSPECIFIED;
-}
 
 v1::BudgetPeriod PeriodEnum(quota::Period period) {
   return period == quota::Period::kDay ? v1::BUDGET_PERIOD_DAY
@@ -35,7 +29,7 @@ void FillLimits(const quota::Limits& limits, v1::TenantLimits* out) {
   }
   for (const quota::Budget& b : limits.budgets) {
     v1::Budget* budget = out->add_budgets();
-    budget->set_provider(ProviderEnum(b.provider));
+    budget->set_provider(upstream::ProviderFromId(b.provider));
     budget->set_unit(b.unit);
     budget->set_amount(b.amount);
     budget->set_period(PeriodEnum(b.period));
@@ -68,7 +62,7 @@ v1::GetUsageResponse UsageResponse(const auth::Tenant& tenant,
 
   for (const quota::Spend& s : spend) {
     v1::ProviderUsage* p = out.add_providers();
-    p->set_provider(ProviderEnum(s.provider));
+    p->set_provider(upstream::ProviderFromId(s.provider));
     p->set_unit(s.unit);
     p->set_spent_day(s.spent_day);
     p->set_spent_month(s.spent_month);

@@ -71,6 +71,14 @@ absl::string_view ProviderId(v1::Provider provider) {
   }
 }
 
+v1::Provider ProviderFromId(absl::string_view id) {
+  for (v1::Provider p :
+       {v1::PROVIDER_VIMMERSE, v1::PROVIDER_ELEVENLABS, v1::PROVIDER_AIMLAPI}) {
+    if (ProviderId(p) == id) return p;
+  }
+  return v1::PROVIDER_UNSPECIFIED;
+}
+
 absl::string_view ProviderDomain(v1::Provider provider) {
   switch (provider) {
     case v1::PROVIDER_VIMMERSE:

@@ -57,6 +57,9 @@ struct Credentials {
 absl::string_view ProviderDisplayName(v1::Provider provider);
 // "vimmerse", "elevenlabs", "aimlapi": for ErrorInfo metadata.
 absl::string_view ProviderId(v1::Provider provider);
+// The inverse of ProviderId (as the config file names providers);
+// PROVIDER_UNSPECIFIED for any other string.
+v1::Provider ProviderFromId(absl::string_view id);
 // The provider's public API host ("api.vimmerse.net", ...), used as the
 // ErrorInfo domain. Fixed, not taken from Endpoints, so that clients can
 // match on it whatever base URL (emulator, proxy) is configured.
