@@ -90,13 +90,12 @@ class AudioStreamReactor : public grpc::ServerWriteReactor<Resp> {
     explicit State(AudioStreamReactor* reactor) : reactor_(reactor) {}
 
     void OnInfo(const v1::AudioStreamInfo& info) override {
-      if (info.has_character_cost()) {
-        MutexLock lock(&mu_);
-        character_cost_ = static_cast<double>(info.character_cost());
-      }
       Resp msg;
       *msg.mutable_info() = info;
       MutexLock lock(&mu_);
+      if (info.has_character_cost()) {
+        character_cost_ = static_cast<double>(info.character_cost());
+      }
       queue_.push_back(std::move(msg));
       PumpLocked();
     }
