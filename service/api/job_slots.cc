@@ -48,17 +48,24 @@ std::optional<v1::Job> JobOfResponse(
   return std::nullopt;
 }
 
-std::optional<double> ReportedCost(const google::protobuf::Message& response) {
-  std::optional<v1::Job> job = JobOfResponse(response);
+namespace {
+
+std::optional<double> CreditsOf(const std::optional<v1::Job>& job) {
   if (job.has_value() && job->has_credits()) return job->credits();
   return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<double> ReportedCost(const google::protobuf::Message& response) {
+  return CreditsOf(JobOfResponse(response));
 }
 
 void SettleCreate(std::unique_ptr<quota::Reservation> reservation,
                   const google::protobuf::Message& response) {
   if (reservation == nullptr) return;
-  reservation->Settle(ReportedCost(response));
-  std::optional<v1::Job> job = JobOfResponse(response);
+  const std::optional<v1::Job> job = JobOfResponse(response);
+  reservation->Settle(CreditsOf(job));
   if (!job.has_value() || job->name().empty() ||
       upstream::IsTerminal(job->state())) {
     return;  // `reservation` goes: the place is free
