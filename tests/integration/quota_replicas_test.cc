@@ -3,9 +3,13 @@
 // created through one replica holds its tenant's place on the other, the
 // request rate is shared out between the replicas instead of multiplied by
 // them, 50 concurrent creates over both replicas racing for a budget's last
-// credits never exceed it, and with Redis unreachable a create whose
-// limits need it is refused with nothing sent. GetUsage reads the shared
-// counters: both replicas answer alike, and neither answers without Redis.
+// credits never exceed it, a replica killed while its tenant's job runs
+// does not keep that job's place once the job ends, and with Redis
+// unreachable a create whose limits need it is refused with nothing sent,
+// until Redis is back. GetUsage reads the shared counters: both replicas
+// answer alike, and neither answers without Redis.
+#include <signal.h>
+
 #include <chrono>
 #include <memory>
 #include <string>
@@ -66,7 +70,8 @@ class QuotaReplicasTest : public ::testing::Test {
   // Two replicas, acme with `limits` and the emulator's Vimmerse account
   // `vimmerse_key`.
   void StartReplicas(const json& limits,
-                     const std::string& vimmerse_key = "vimmerse-test-key") {
+                     const std::string& vimmerse_key = "vimmerse-test-key",
+                     const std::vector<std::string>& flags = {}) {
     ServerConfig config;
     config.emulator_port = emu_->port();
     config.dev = false;
@@ -79,6 +84,7 @@ class QuotaReplicasTest : public ::testing::Test {
             .dump();
     config.env = {{"ACME_VIM", vimmerse_key}};
     config.flags = {"--redis_url=" + redis_->url(), "--poll_min_interval=30s"};
+    config.flags.insert(config.flags.end(), flags.begin(), flags.end());
     for (int i = 0; i < 2; ++i) {
       auto server = ServerProcess::Start(config);
       ASSERT_THAT(server, IsOk());
@@ -102,6 +108,19 @@ class QuotaReplicasTest : public ::testing::Test {
     req.set_prompt("a cat on a windowsill");
     v1::ReferenceToVideoResponse resp;
     return video_[replica]->ReferenceToVideo(Ctx().get(), req, &resp);
+  }
+
+  // Until replica `r`'s mediagen_redis_up is `up` (10 s at most).
+  bool WaitRedisUp(int r, bool up) {
+    for (int i = 0; i < 200; ++i) {
+      auto m = ScrapeMetrics(replicas_[r]->admin_port());
+      if (m.ok() && m->count("mediagen_redis_up") == 1 &&
+          (m->at("mediagen_redis_up") == 1) == up) {
+        return true;
+      }
+      absl::SleepFor(absl::Milliseconds(50));
+    }
+    return false;
   }
 
   size_t UpstreamCreates() {
@@ -231,17 +250,10 @@ TEST_F(QuotaReplicasTest, TheRateIsSharedNotMultiplied) {
   EXPECT_EQ(admitted + limited, 40);
 }
 
-TEST_F(QuotaReplicasTest, RedisDownRefusesLimitedCreatesSendingNothing) {
+TEST_F(QuotaReplicasTest, RedisDownRefusesLimitedCreatesUntilItIsBack) {
   ASSERT_NO_FATAL_FAILURE(StartReplicas({{"concurrent_jobs", 5}}));
   ASSERT_THAT(redis_->Stop(), IsOk());
-  bool down = false;
-  for (int i = 0; i < 200 && !down; ++i) {
-    auto m = ScrapeMetrics(replicas_[1]->admin_port());
-    down = m.ok() && m->count("mediagen_redis_up") == 1 &&
-           m->at("mediagen_redis_up") == 0;
-    if (!down) absl::SleepFor(absl::Milliseconds(50));
-  }
-  ASSERT_TRUE(down);
+  ASSERT_TRUE(WaitRedisUp(1, false));
   v1::CreateMediaResponse resp;
   const grpc::Status s = Create(1, &resp);
   EXPECT_EQ(s.error_code(), grpc::StatusCode::UNAVAILABLE);
@@ -252,6 +264,40 @@ TEST_F(QuotaReplicasTest, RedisDownRefusesLimitedCreatesSendingNothing) {
   const grpc::Status u = usage_[1]->GetUsage(Ctx().get(), {}, &usage);
   EXPECT_EQ(u.error_code(), grpc::StatusCode::UNAVAILABLE);
   EXPECT_EQ(Reason(u), "QUOTA_STORE_UNAVAILABLE") << u.error_message();
+
+  // Redis is back (empty: its data did not survive): the replica
+  // reconnects by itself and limited creates go through again.
+  ASSERT_THAT(redis_->Restart(), IsOk());
+  ASSERT_TRUE(WaitRedisUp(1, true));
+  ASSERT_THAT(Create(1, &resp), IsOk());
+  EXPECT_EQ(UpstreamCreates(), 1u);
+  ASSERT_THAT(usage_[1]->GetUsage(Ctx().get(), {}, &usage), IsOk());
+  EXPECT_EQ(usage.jobs_in_flight(), 1);
+}
+
+TEST_F(QuotaReplicasTest, AKilledReplicasJobFreesItsPlaceWhenItEnds) {
+  // Unread jobs are checked upstream every 300 ms (default: a minute).
+  ASSERT_NO_FATAL_FAILURE(StartReplicas({{"concurrent_jobs", 1}},
+                                        "vimmerse-test-key",
+                                        {"--quota_job_check_interval=300ms"}));
+  v1::CreateMediaResponse first, second;
+  ASSERT_THAT(Create(0, &first), IsOk());
+  // The replica that created (and would have watched) the job dies.
+  ASSERT_THAT(replicas_[0]->process().Stop(SIGKILL, absl::Seconds(5)), IsOk());
+  EXPECT_EQ(Reason(Create(1, &second)), "TENANT_CONCURRENT_JOBS_EXCEEDED");
+
+  // The job ends upstream; nobody reads it, yet the surviving replica
+  // checks it and frees its place.
+  emu_->Post(absl::StrCat("/_emulator/jobs/", first.media().id(), "/complete"),
+             {{"outcome", "success"}});
+  grpc::Status s;
+  const absl::Time give_up = absl::Now() + absl::Seconds(10);
+  do {
+    absl::SleepFor(absl::Milliseconds(100));
+    s = Create(1, &second);
+  } while (!s.ok() && absl::Now() < give_up);
+  EXPECT_THAT(s, IsOk());
+  EXPECT_EQ(UpstreamCreates(), 2u);
 }
 
 }  // namespace
