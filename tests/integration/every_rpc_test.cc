@@ -73,6 +73,10 @@ struct RpcRun {
   std::string media_name, asset_name, generation_name;
 };
 
+// Every call has a deadline: a call that never ends fails its row, with
+// the server's stderr, instead of holding the test until Bazel kills it.
+constexpr absl::Duration kStreamTimeout = absl::Seconds(30);
+
 // Calls a unary RPC that must succeed; returns its response.
 template <typename Stub, typename Request, typename Response>
 Response MustCall(Stub& stub,
@@ -128,9 +132,9 @@ void RunUpdateMedia(RpcRun& r) {
 }
 
 void RunUploadVideo(RpcRun& r) {
-  grpc::ClientContext ctx;
+  auto ctx = Ctx(kStreamTimeout);
   v1::UploadVideoResponse resp;
-  auto writer = r.video->UploadVideo(&ctx, &resp);
+  auto writer = r.video->UploadVideo(ctx.get(), &resp);
   v1::UploadVideoRequest m;
   m.mutable_metadata()->set_file_name("clip.mp4");
   m.mutable_metadata()->set_content_type("video/mp4");
@@ -253,9 +257,9 @@ void RunAttachAudio(RpcRun& r) {
 }
 
 void RunUploadAudio(RpcRun& r) {
-  grpc::ClientContext ctx;
+  auto ctx = Ctx(kStreamTimeout);
   v1::UploadAudioResponse resp;
-  auto writer = r.audio->UploadAudio(&ctx, &resp);
+  auto writer = r.audio->UploadAudio(ctx.get(), &resp);
   v1::UploadAudioRequest m;
   m.mutable_metadata()->set_file_name("voiceover.mp3");
   m.mutable_metadata()->set_content_type("audio/mpeg");
@@ -305,14 +309,14 @@ void RunTextToMusic(RpcRun& r) {
 // Streamed from upstream and not: one route each.
 void RunSynthesizeSpeech(RpcRun& r) {
   for (bool stream : {true, false}) {
-    grpc::ClientContext ctx;
+    auto ctx = Ctx(kStreamTimeout);
     v1::SynthesizeSpeechRequest req;
     req.set_voice_id("JBFqnCBsd6RMkjVDRZzb");
     req.set_text("The first move is what sets everything in motion.");
     req.set_model_id("eleven_multilingual_v2");
     req.set_stream(stream);
     req.set_output_format("pcm_16000");
-    auto reader = r.eleven->SynthesizeSpeech(&ctx, req);
+    auto reader = r.eleven->SynthesizeSpeech(ctx.get(), req);
     v1::SynthesizeSpeechResponse msg;
     size_t bytes = 0;
     bool info_first = false;
@@ -332,11 +336,11 @@ void RunSynthesizeSpeech(RpcRun& r) {
 }
 
 void RunGenerateSoundEffect(RpcRun& r) {
-  grpc::ClientContext ctx;
+  auto ctx = Ctx(kStreamTimeout);
   v1::GenerateSoundEffectRequest req;
   req.set_text("Spacious braam suitable for high-impact movie trailer moments");
   req.set_duration_seconds(2.5);
-  auto reader = r.eleven->GenerateSoundEffect(&ctx, req);
+  auto reader = r.eleven->GenerateSoundEffect(ctx.get(), req);
   v1::GenerateSoundEffectResponse msg;
   size_t bytes = 0;
   while (reader->Read(&msg)) bytes += msg.audio_chunk().size();

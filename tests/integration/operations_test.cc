@@ -6,6 +6,7 @@
 #include <signal.h>
 
 #include <atomic>
+#include <chrono>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -452,6 +453,8 @@ TEST(DrainTest, SigtermUnderLoadFailsNoCallInFlightAndWatchersResumeElsewhere) {
   std::thread uploader([&] {
     SleepUntil(sigterm_at + absl::Seconds(1));
     grpc::ClientContext ctx;
+    ctx.set_deadline(std::chrono::system_clock::now() +
+                     std::chrono::seconds(60));
     v1::UploadVideoResponse resp;
     auto writer = video_a->UploadVideo(&ctx, &resp);
     v1::UploadVideoRequest m;

@@ -5,6 +5,7 @@
 #include <signal.h>
 
 #include <atomic>
+#include <chrono>
 #include <set>
 #include <thread>
 #include <vector>
@@ -348,6 +349,8 @@ TEST_F(ServerTest, ACancelledUploadAbortsTheUpstreamTransfer) {
   ASSERT_NO_FATAL_FAILURE(StartBoth({"--time_scale=0.01"}, ServerConfig{}));
   auto video = v1::VideoService::NewStub(server_->channel());
   grpc::ClientContext ctx;
+  ctx.set_deadline(std::chrono::system_clock::now() +
+                   std::chrono::seconds(60));
   v1::UploadVideoResponse resp;
   auto writer = video->UploadVideo(&ctx, &resp);
   v1::UploadVideoRequest m;
@@ -458,6 +461,8 @@ TEST_F(ServerTest, HealthIsServingPerServiceAndReflectionListsTheApi) {
   grpc::GenericStub stub(server_->channel());
   grpc::CompletionQueue cq;
   grpc::ClientContext ctx;
+  ctx.set_deadline(std::chrono::system_clock::now() +
+                   std::chrono::seconds(30));
   auto call = stub.PrepareCall(
       &ctx, "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo",
       &cq);
@@ -505,6 +510,8 @@ TEST_F(ServerTest, AQuarterGigabyteUploadDoesNotGrowServerMemory) {
   ASSERT_NO_FATAL_FAILURE(StartBoth({"--time_scale=0.01"}, ServerConfig{}));
   auto video = v1::VideoService::NewStub(server_->channel());
   grpc::ClientContext ctx;
+  ctx.set_deadline(std::chrono::system_clock::now() +
+                   std::chrono::seconds(300));
   v1::UploadVideoResponse resp;
   auto writer = video->UploadVideo(&ctx, &resp);
   constexpr int64_t kChunk = 1 << 20, kChunks = 256;

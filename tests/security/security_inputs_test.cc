@@ -271,6 +271,8 @@ TEST_F(SecurityTest, KeysAndTokensNeverAppearInErrorsResponsesLogsOrMetrics) {
   }
   {
     grpc::ClientContext ctx;
+    ctx.set_deadline(std::chrono::system_clock::now() +
+                     std::chrono::seconds(30));
     ctx.AddMetadata("authorization", absl::StrCat("Bearer ", kGlobexToken));
     v1::SynthesizeSpeechRequest req;
     req.set_voice_id("JBFqnCBsd6RMkjVDRZzb");
@@ -315,6 +317,8 @@ TEST_F(SecurityTest, KeysAndTokensNeverAppearInErrorsResponsesLogsOrMetrics) {
               {"message", absl::StrCat("xi-api-key=", kGlobexEl)}});
   {
     grpc::ClientContext ctx;
+    ctx.set_deadline(std::chrono::system_clock::now() +
+                     std::chrono::seconds(30));
     ctx.AddMetadata("authorization", absl::StrCat("Bearer ", kGlobexToken));
     v1::SynthesizeSpeechRequest req;
     req.set_voice_id("JBFqnCBsd6RMkjVDRZzb");

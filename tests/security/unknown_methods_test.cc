@@ -158,6 +158,8 @@ TEST(UnknownMethodsTest, ManyDistinctUnknownMethodsGrowNothing) {
   // A real method called afterwards still gets its own series.
   auto jobs = v1::JobService::NewStub(s.channel());
   grpc::ClientContext ctx;
+  ctx.set_deadline(std::chrono::system_clock::now() +
+                   std::chrono::seconds(10));
   v1::GetJobRequest req;
   req.set_name("not-a-name");
   v1::GetJobResponse resp;

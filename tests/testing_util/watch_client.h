@@ -11,6 +11,8 @@
 #define MEDIAGEN_TESTS_TESTING_UTIL_WATCH_CLIENT_H_
 
 #include <condition_variable>
+#include <cstdlib>
+#include <iostream>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -46,21 +48,35 @@ class WatchClient : public grpc::ClientReadReactor<v1::WatchJobResponse> {
     StartCall();
   }
 
+  // gRPC calls this reactor, and reads its context, until OnDone: a watch
+  // still open is cancelled and its end awaited here, so a test that gives
+  // up on a watch (a failed WaitDone) fails instead of leaving gRPC to
+  // call into a destroyed object.
+  ~WatchClient() override {
+    if (WaitDone(absl::ZeroDuration())) return;
+    Cancel();
+    if (!WaitDone(absl::Seconds(60))) {
+      std::cerr << "WatchClient: no OnDone 60 s after TryCancel\n";
+      std::abort();
+    }
+  }
+
   void OnReadDone(bool ok) override {
     if (!ok) return;  // OnDone follows
     {
       std::lock_guard<std::mutex> lock(mu_);
       events_.push_back({absl::Now(), msg_});
+      cv_.notify_all();
     }
-    cv_.notify_all();
     StartRead(&msg_);
   }
 
+  // Notifies under the lock: a waiter that sees the status may destroy
+  // this object as soon as it gets the lock, so nothing here may touch a
+  // member after releasing it.
   void OnDone(const grpc::Status& status) override {
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      status_ = status;
-    }
+    std::lock_guard<std::mutex> lock(mu_);
+    status_ = status;
     cv_.notify_all();
   }
 

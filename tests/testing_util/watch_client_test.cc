@@ -1,6 +1,7 @@
 // WatchClient against an in-process JobService whose WatchJob is scripted.
 #include "tests/testing_util/watch_client.h"
 
+#include <atomic>
 #include <memory>
 #include <string>
 
@@ -39,6 +40,7 @@ class ScriptedJobService final : public v1::JobService::Service {
     out->Write(first);
     if (req->name() == "media/held") {
       while (!ctx->IsCancelled()) absl::SleepFor(absl::Milliseconds(10));
+      ++held_ended;
       return grpc::Status::CANCELLED;
     }
     v1::WatchJobResponse beat;
@@ -49,6 +51,8 @@ class ScriptedJobService final : public v1::JobService::Service {
     out->Write(second);
     return grpc::Status::OK;
   }
+
+  std::atomic<int> held_ended{0};
 };
 
 class WatchClientTest : public ::testing::Test {
@@ -110,6 +114,22 @@ TEST_F(WatchClientTest, CancelEndsAnOpenStream) {
   watch.Cancel();
   ASSERT_TRUE(watch.WaitDone(absl::Seconds(10)));
   EXPECT_THAT(*watch.status(), StatusIs(grpc::StatusCode::CANCELLED));
+}
+
+// A test that gives up on a watch (a failed WaitDone) destroys it while
+// open: the destructor cancels it and waits for gRPC's last callback, so
+// nothing calls into the destroyed object (ASan would see it) and the
+// server learns the caller left.
+TEST_F(WatchClientTest, DestroyingAnOpenWatchCancelsIt) {
+  {
+    WatchClient watch(stub_.get(), "media/held");
+    ASSERT_TRUE(watch.WaitMessages(1, absl::Seconds(10)));
+  }
+  const absl::Time give_up = absl::Now() + absl::Seconds(10);
+  while (service_.held_ended.load() == 0 && absl::Now() < give_up) {
+    absl::SleepFor(absl::Milliseconds(10));
+  }
+  EXPECT_EQ(service_.held_ended.load(), 1);
 }
 
 }  // namespace
