@@ -110,6 +110,10 @@ void Operation::ResumeReceive() {
   {
     MutexLock lock(&mu_);
     call = call_;
+    // The transport may deliver, and the sink ask to pause and then to
+    // resume, before its Start has returned the call: the resume is owed
+    // to it then, or the transfer would stay paused until its deadline.
+    if (call == nullptr && in_flight_) resume_owed_ = true;
   }
   if (call) call->ResumeReceive();
 }
@@ -136,6 +140,7 @@ void Operation::StartAttempt() {
     } else {
       attempt = ++attempt_;
       in_flight_ = true;
+      resume_owed_ = false;  // a new transfer starts unpaused
     }
   }
   if (attempt < 0) return Finish(CancelledStatus());
@@ -159,15 +164,18 @@ void Operation::StartAttempt() {
         self->OnAttemptDone(attempt, std::move(result));
       });
   bool cancel_now = false;
+  bool resume_now = false;
   {
     MutexLock lock(&mu_);
     // A transport that answered inline has finished this attempt already.
     if (in_flight_ && attempt_ == attempt) {
       call_ = call;
       cancel_now = cancelled_;
+      resume_now = std::exchange(resume_owed_, false);
     }
   }
   if (cancel_now && call) call->Cancel();
+  if (resume_now && call) call->ResumeReceive();
 }
 
 void Operation::OnAttemptDone(int attempt,

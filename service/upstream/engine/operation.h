@@ -198,6 +198,8 @@ class Operation : public CallHandle,
   bool finished_ ABSL_GUARDED_BY(mu_) = false;
   bool cancelled_ ABSL_GUARDED_BY(mu_) = false;
   bool in_flight_ ABSL_GUARDED_BY(mu_) = false;
+  // ResumeReceive came while the attempt's call was not yet known.
+  bool resume_owed_ ABSL_GUARDED_BY(mu_) = false;
   int attempt_ ABSL_GUARDED_BY(mu_) = 0;
   std::shared_ptr<http::HttpCall> call_ ABSL_GUARDED_BY(mu_);
   std::optional<Scheduler::TaskId> timer_ ABSL_GUARDED_BY(mu_);

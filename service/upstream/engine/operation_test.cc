@@ -4,6 +4,7 @@
 // covers the same machinery through every RPC.
 #include "service/upstream/engine/operation.h"
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -242,6 +243,51 @@ TEST_F(OperationTest, AudioIsStreamedInOrderThenDoneOnce) {
   EXPECT_EQ(sink->events,
             (std::vector<std::string>{"info audio/mpeg", "chunk ab", "chunk cd",
                                       "done OK"}));
+}
+
+// A transport that starts the transfer and, before its Start returns, runs
+// `before_return` (what another thread may do meanwhile: the sink paused
+// on a chunk, and the caller's reads drained it again). The transfer then
+// stays open; resumes and cancels are counted.
+class SlowReturnTransport : public http::HttpTransport {
+ public:
+  struct Call : http::HttpCall {
+    void Cancel() override { ++cancels; }
+    void ResumeReceive() override { ++resumes; }
+    int cancels = 0;
+    int resumes = 0;
+  };
+  std::shared_ptr<http::HttpCall> Start(http::HttpRequest request,
+                                        Done done) override {
+    held.push_back(std::move(done));
+    if (before_return) before_return();
+    calls.push_back(std::make_shared<Call>());
+    return calls.back();
+  }
+  std::function<void()> before_return;
+  std::vector<Done> held;
+  std::vector<std::shared_ptr<Call>> calls;
+};
+
+TEST_F(OperationTest, AResumeBeforeTheTransportReturnedItsCallReachesIt) {
+  SlowReturnTransport transport;
+  UpstreamRequest up;
+  up.route = Route{v1::PROVIDER_ELEVENLABS, "POST", "/v1/sound-generation",
+                   Idempotency::kNonIdempotent};
+  up.http.method = "POST";
+  up.http.url = "https://up.example/v1/sound-generation";
+  auto op = std::make_shared<AudioOperation>(options_, &transport, &sched_,
+                                             Ctx(), up, "mp3_44100_128",
+                                             std::make_shared<RecordingSink>());
+  transport.before_return = [&] { op->ResumeReceive(); };
+  op->Start();
+  ASSERT_EQ(transport.calls.size(), 1u);
+  EXPECT_EQ(transport.calls[0]->resumes, 1) << "the owed resume was lost";
+  op->ResumeReceive();  // later resumes go straight to the call
+  EXPECT_EQ(transport.calls[0]->resumes, 2);
+  op->Cancel();
+  EXPECT_EQ(transport.calls[0]->cancels, 1);
+  std::move(transport.held[0])(absl::CancelledError("aborted"));
 }
 
 }  // namespace
