@@ -150,12 +150,19 @@ class AudioStreamReactor : public grpc::ServerWriteReactor<Resp> {
 
     void SetHandle(upstream::Engine::Handle handle) {
       bool cancel = false;
+      bool resume = false;
       {
         MutexLock lock(&mu_);
         handle_ = handle;
         cancel = cancelled_;
+        resume = std::exchange(resume_owed_, false);
       }
-      if (cancel && handle) handle->Cancel();
+      if (!handle) return;
+      if (cancel) {
+        handle->Cancel();
+      } else if (resume) {
+        handle->ResumeReceive();
+      }
     }
 
     void WriteDone(bool ok) {
@@ -178,6 +185,9 @@ class AudioStreamReactor : public grpc::ServerWriteReactor<Resp> {
         if (paused_ && queued_bytes_ < kAudioQueueBytes / 2) {
           paused_ = false;
           resume = handle_;
+          // Chunks may arrive, pause and drain before Engine::Stream has
+          // returned the handle: SetHandle resumes then.
+          if (!resume) resume_owed_ = true;
         }
         PumpLocked();
       }
@@ -229,6 +239,7 @@ class AudioStreamReactor : public grpc::ServerWriteReactor<Resp> {
     bool writing_ ABSL_GUARDED_BY(mu_) = false;
     bool paused_ ABSL_GUARDED_BY(mu_) = false;
     bool cancelled_ ABSL_GUARDED_BY(mu_) = false;
+    bool resume_owed_ ABSL_GUARDED_BY(mu_) = false;
     bool finished_ ABSL_GUARDED_BY(mu_) = false;
     std::optional<absl::Status> end_ ABSL_GUARDED_BY(mu_);
     upstream::Engine::Handle handle_ ABSL_GUARDED_BY(mu_);
