@@ -101,7 +101,9 @@ class RecordingSink : public AudioSink {
 };
 
 // A transport that holds each request until the test answers it, so an
-// attempt can be cancelled while in flight.
+// attempt can be cancelled while in flight. `before_return`, when set, runs
+// inside Start before the call is returned: what another thread may do
+// meanwhile (the sink pausing on a chunk and the reader draining it).
 class HoldingTransport : public http::HttpTransport {
  public:
   struct Call : http::HttpCall {
@@ -114,12 +116,14 @@ class HoldingTransport : public http::HttpTransport {
                                         Done done) override {
     requests.push_back(std::move(request));
     dones.push_back(std::move(done));
+    if (before_return) before_return();
     calls.push_back(std::make_shared<Call>());
     return calls.back();
   }
   void Answer(size_t i, absl::StatusOr<http::HttpResponse> r) {
     std::move(dones[i])(std::move(r));
   }
+  std::function<void()> before_return;
   std::vector<http::HttpRequest> requests;
   std::vector<Done> dones;
   std::vector<std::shared_ptr<Call>> calls;

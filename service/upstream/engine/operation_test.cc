@@ -4,7 +4,6 @@
 // covers the same machinery through every RPC.
 #include "service/upstream/engine/operation.h"
 
-#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -16,6 +15,7 @@
 #include "service/common/scheduler.h"
 #include "service/http/fake_transport.h"
 #include "service/http/transport.h"
+#include "service/upstream/engine/engine_test_util.h"
 #include "tests/testing_util/status_matchers.h"
 
 namespace mediagen::upstream {
@@ -226,17 +226,23 @@ class RecordingSink : public AudioSink {
   std::vector<std::string> events;
 };
 
+// An ElevenLabs sound generation, streamed back as audio.
+UpstreamRequest SoundGeneration() {
+  UpstreamRequest up;
+  up.route = Route{v1::PROVIDER_ELEVENLABS, "POST", "/v1/sound-generation",
+                   Idempotency::kNonIdempotent};
+  up.http.method = "POST";
+  up.http.url = "https://up.example/v1/sound-generation";
+  return up;
+}
+
 TEST_F(OperationTest, AudioIsStreamedInOrderThenDoneOnce) {
   Reply audio;
   audio.headers = {{"content-type", "audio/mpeg"}};
   audio.chunks = {"ab", "cd"};
   fake_.Push(audio);
   auto sink = std::make_shared<RecordingSink>();
-  UpstreamRequest up;
-  up.route = Route{v1::PROVIDER_ELEVENLABS, "POST", "/v1/sound-generation",
-                   Idempotency::kNonIdempotent};
-  up.http.method = "POST";
-  up.http.url = "https://up.example/v1/sound-generation";
+  const UpstreamRequest up = SoundGeneration();
   auto op = std::make_shared<AudioOperation>(options_, &fake_, &sched_, Ctx(),
                                              up, "mp3_44100_128", sink);
   op->Start();
@@ -245,37 +251,11 @@ TEST_F(OperationTest, AudioIsStreamedInOrderThenDoneOnce) {
                                       "done OK"}));
 }
 
-// A transport that starts the transfer and, before its Start returns, runs
-// `before_return` (what another thread may do meanwhile: the sink paused
-// on a chunk, and the caller's reads drained it again). The transfer then
-// stays open; resumes and cancels are counted.
-class SlowReturnTransport : public http::HttpTransport {
- public:
-  struct Call : http::HttpCall {
-    void Cancel() override { ++cancels; }
-    void ResumeReceive() override { ++resumes; }
-    int cancels = 0;
-    int resumes = 0;
-  };
-  std::shared_ptr<http::HttpCall> Start(http::HttpRequest request,
-                                        Done done) override {
-    held.push_back(std::move(done));
-    if (before_return) before_return();
-    calls.push_back(std::make_shared<Call>());
-    return calls.back();
-  }
-  std::function<void()> before_return;
-  std::vector<Done> held;
-  std::vector<std::shared_ptr<Call>> calls;
-};
-
 TEST_F(OperationTest, AResumeBeforeTheTransportReturnedItsCallReachesIt) {
-  SlowReturnTransport transport;
-  UpstreamRequest up;
-  up.route = Route{v1::PROVIDER_ELEVENLABS, "POST", "/v1/sound-generation",
-                   Idempotency::kNonIdempotent};
-  up.http.method = "POST";
-  up.http.url = "https://up.example/v1/sound-generation";
+  // Holds the transfer open; `before_return` plays the resume that comes
+  // from another thread before Start has returned the call.
+  engine_testing::HoldingTransport transport;
+  const UpstreamRequest up = SoundGeneration();
   auto op = std::make_shared<AudioOperation>(options_, &transport, &sched_,
                                              Ctx(), up, "mp3_44100_128",
                                              std::make_shared<RecordingSink>());
@@ -287,7 +267,7 @@ TEST_F(OperationTest, AResumeBeforeTheTransportReturnedItsCallReachesIt) {
   EXPECT_EQ(transport.calls[0]->resumes, 2);
   op->Cancel();
   EXPECT_EQ(transport.calls[0]->cancels, 1);
-  std::move(transport.held[0])(absl::CancelledError("aborted"));
+  transport.Answer(0, absl::CancelledError("aborted"));
 }
 
 }  // namespace
