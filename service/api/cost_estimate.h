@@ -9,7 +9,8 @@
 //   EstimateAndReserve(api, call, std::move(plan),
 //       [](absl::StatusOr<std::unique_ptr<quota::Reservation>> r) {
 //         if (!r.ok()) return Finish(r.status());  // nothing sent
-//         ... send, then SettleCreate(*std::move(r), response) ...
+//         ... send, then SettleCreate(*std::move(r), response,
+//                                     [] { /* answer the caller */ });
 //       });
 //
 // An estimate route is asked only when the tenant has a budget at that

@@ -62,15 +62,16 @@ std::optional<double> ReportedCost(const google::protobuf::Message& response) {
 }
 
 void SettleCreate(std::unique_ptr<quota::Reservation> reservation,
-                  const google::protobuf::Message& response) {
-  if (reservation == nullptr) return;
+                  const google::protobuf::Message& response,
+                  quota::Reservation::Recorded answer) {
+  if (reservation == nullptr) return std::move(answer)();
   const std::optional<v1::Job> job = JobOfResponse(response);
   reservation->Settle(CreditsOf(job));
   if (!job.has_value() || job->name().empty() ||
       upstream::IsTerminal(job->state())) {
-    return;  // `reservation` goes: the place is free
+    return std::move(answer)();  // `reservation` goes: the place is free
   }
-  reservation->Hold(job->name());
+  reservation->Hold(job->name(), std::move(answer));
 }
 
 void SettleFailedCreate(std::unique_ptr<quota::Reservation> reservation,

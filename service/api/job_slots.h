@@ -49,9 +49,13 @@ std::optional<double> ReportedCost(const google::protobuf::Message& response);
 // A create succeeded with `response`: its cost is settled (ReportedCost,
 // else the estimate) and its job keeps the place while it has not ended. A
 // job that ended already (a synchronous call, an upload) or a response
-// without a job frees the place.
+// without a job frees the place. `answer` (which answers the caller) runs
+// once the job's place is recorded in the store (Reservation::Hold): at
+// once without a place to hold, else possibly on the store's thread, so
+// it must not block.
 void SettleCreate(std::unique_ptr<quota::Reservation> reservation,
-                  const google::protobuf::Message& response);
+                  const google::protobuf::Message& response,
+                  quota::Reservation::Recorded answer);
 
 // A create failed with `status`: when upstream provably spent nothing
 // (never sent, or refused with a 4xx) the reserved cost is released;

@@ -1,5 +1,11 @@
 #include "service/api/job_slots.h"
 
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
 #include "gtest/gtest.h"
 #include "mediagen/v1/media.pb.h"
 #include "mediagen/v1/stable_audio.pb.h"
@@ -65,7 +71,7 @@ TEST(JobSlotsTest, ARunningJobHoldsItsPlaceUntilAReadSeesItEnd) {
   v1::CreateMediaResponse created;
   created.mutable_media()->set_name("media/m1");
   created.mutable_media()->set_state(v1::JOB_STATE_QUEUED);
-  SettleCreate(Reserve(store), created);
+  SettleCreate(Reserve(store), created, [] {});
   EXPECT_EQ(InFlight(store), 1);
 
   v1::Job running;
@@ -88,7 +94,7 @@ TEST(JobSlotsTest, AJobGoneUpstreamFreesItsPlace) {
   v1::ReframeVideoResponse created;
   created.mutable_asset()->set_name("assets/a1");
   created.mutable_asset()->set_state(v1::JOB_STATE_RUNNING);
-  SettleCreate(Reserve(store), created);
+  SettleCreate(Reserve(store), created, [] {});
   NoteJobRead(&store, "acme", "assets/a1", absl::NotFoundError("gone"));
   EXPECT_EQ(InFlight(store), 0);
 }
@@ -99,11 +105,13 @@ TEST(JobSlotsTest, AFinishedOrNamelessAnswerFreesThePlaceAtOnce) {
   v1::ReframeVideoResponse sync;  // async_mode false: answered when done
   sync.mutable_asset()->set_name("assets/a1");
   sync.mutable_asset()->set_state(v1::JOB_STATE_SUCCEEDED);
-  SettleCreate(Reserve(store), sync);
+  SettleCreate(Reserve(store), sync, [] {});
   EXPECT_EQ(InFlight(store), 0);
-  SettleCreate(Reserve(store), v1::ReframeVideoResponse());
+  SettleCreate(Reserve(store), v1::ReframeVideoResponse(), [] {});
   EXPECT_EQ(InFlight(store), 0);
-  SettleCreate(nullptr, sync);  // no quota store: nothing to do
+  int answers = 0;
+  SettleCreate(nullptr, sync, [&] { ++answers; });  // no quota store
+  EXPECT_EQ(answers, 1);
 }
 
 TEST(JobSlotsTest, TheReportedCostIsSpentElseTheEstimate) {
@@ -115,16 +123,59 @@ TEST(JobSlotsTest, TheReportedCostIsSpentElseTheEstimate) {
   charged.mutable_asset()->set_state(v1::JOB_STATE_SUCCEEDED);
   charged.mutable_asset()->set_credits(15);
   ASSERT_EQ(ReportedCost(charged), 15);
-  SettleCreate(Reserve(store, estimate), charged);
+  SettleCreate(Reserve(store, estimate), charged, [] {});
   EXPECT_EQ(Vimmerse(store).spent_day, 15);
 
   v1::CreateMediaResponse silent;  // media report no credits
   silent.mutable_media()->set_name("media/m1");
   silent.mutable_media()->set_state(v1::JOB_STATE_SUCCEEDED);
   EXPECT_FALSE(ReportedCost(silent).has_value());
-  SettleCreate(Reserve(store, estimate), silent);
+  SettleCreate(Reserve(store, estimate), silent, [] {});
   EXPECT_EQ(Vimmerse(store).spent_day, 35);
   EXPECT_EQ(Vimmerse(store).reserved, 0);
+}
+
+// A reservation whose store records a Hold only when told to, as a shared
+// store answers later on its own thread.
+class SlowReservation : public quota::Reservation {
+ public:
+  explicit SlowReservation(std::vector<std::string>* held,
+                           std::vector<Recorded>* pending)
+      : held_(held), pending_(pending) {}
+  void Settle(std::optional<double>) override {}
+  void Hold(const std::string& name, Recorded recorded) override {
+    held_->push_back(name);
+    pending_->push_back(std::move(recorded));
+  }
+
+ private:
+  std::vector<std::string>* const held_;
+  std::vector<Recorded>* const pending_;
+};
+
+TEST(JobSlotsTest, TheCallerIsAnsweredOnlyOnceTheJobsPlaceIsRecorded) {
+  std::vector<std::string> held;
+  std::vector<quota::Reservation::Recorded> pending;
+  v1::CreateMediaResponse created;
+  created.mutable_media()->set_name("media/m1");
+  created.mutable_media()->set_state(v1::JOB_STATE_QUEUED);
+  bool answered = false;
+  SettleCreate(std::make_unique<SlowReservation>(&held, &pending), created,
+               [&] { answered = true; });
+  ASSERT_EQ(held, std::vector<std::string>{"media/m1"});
+  // A replica that answered now and died would leave no record of the job.
+  EXPECT_FALSE(answered);
+  ASSERT_EQ(pending.size(), 1u);
+  std::move(pending[0])();
+  EXPECT_TRUE(answered);
+
+  // Nothing to hold (the job has ended): answered at once.
+  created.mutable_media()->set_state(v1::JOB_STATE_SUCCEEDED);
+  answered = false;
+  SettleCreate(std::make_unique<SlowReservation>(&held, &pending), created,
+               [&] { answered = true; });
+  EXPECT_TRUE(answered);
+  EXPECT_EQ(held.size(), 1u);
 }
 
 TEST(JobSlotsTest, AFailedCreateSpendsTheEstimateUnlessUpstreamRefusedIt) {

@@ -165,15 +165,22 @@ grpc::ServerUnaryReactor* RunUnary(const ApiContext& api,
             on_success(api, resolved, *result);
           }
           if (result.ok()) resolved.record->NoteResource(*result);
-          // A running job keeps its place; a failed create frees it now.
-          if (result.ok()) {
-            SettleCreate(std::move(quota), *result);
+          auto answered =
+              std::make_shared<absl::StatusOr<Resp>>(std::move(result));
+          auto answer = [state, lease = std::move(lease), answered]() mutable {
+            const absl::Status status = answered->status();
+            const Resp* response = answered->ok() ? &**answered : nullptr;
+            Settle(lease.get(), status, response);
+            state->Finish(status, response);
+          };
+          // A running job keeps its place, recorded before the caller hears
+          // of the job; a failed create frees it now.
+          if (answered->ok()) {
+            SettleCreate(std::move(quota), **answered, std::move(answer));
           } else {
-            SettleFailedCreate(std::move(quota), result.status());
+            SettleFailedCreate(std::move(quota), answered->status());
+            answer();
           }
-          const absl::Status status = result.status();
-          Settle(lease.get(), status, result.ok() ? &*result : nullptr);
-          state->Finish(status, result.ok() ? &*result : nullptr);
         });
     state->SetHandle(std::move(handle));
   };

@@ -274,16 +274,21 @@ class UploadReactor
          slot = std::move(slot), job_place = std::move(job_place)](
             absl::StatusOr<Resp> result) mutable {
           if (result.ok()) record->NoteResource(*result);
-          // A running job keeps its place; a failed upload frees it now.
-          if (result.ok()) {
-            SettleCreate(std::move(job_place), *result);
+          auto answered =
+              std::make_shared<absl::StatusOr<Resp>>(std::move(result));
+          auto answer = [weak, lease = std::move(lease), answered]() mutable {
+            const absl::Status status = answered->status();
+            const Resp* response = answered->ok() ? &**answered : nullptr;
+            Settle(lease.get(), status, response);
+            if (auto self = weak.lock()) self->FinishOnce(status, response);
+          };
+          // A running job keeps its place, recorded before the caller hears
+          // of the job; a failed upload frees it now.
+          if (answered->ok()) {
+            SettleCreate(std::move(job_place), **answered, std::move(answer));
           } else {
-            SettleFailedCreate(std::move(job_place), result.status());
-          }
-          Settle(lease.get(), result.status(),
-                 result.ok() ? &*result : nullptr);
-          if (auto self = weak.lock()) {
-            self->FinishOnce(result.status(), result.ok() ? &*result : nullptr);
+            SettleFailedCreate(std::move(job_place), answered->status());
+            answer();
           }
         });
     bool cancel_now = false;

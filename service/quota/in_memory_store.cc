@@ -202,10 +202,12 @@ class InMemoryReservation : public Reservation {
     state_->Settle(tenant_, *cost_, actual);
     cost_.reset();
   }
-  void Hold(const std::string& name) override {
-    if (!has_place_) return;
-    has_place_ = false;
-    state_->Hold(tenant_, name);
+  void Hold(const std::string& name, Recorded recorded) override {
+    if (has_place_) {
+      has_place_ = false;
+      state_->Hold(tenant_, name);
+    }
+    std::move(recorded)();
   }
 
  private:

@@ -37,7 +37,9 @@ class ObservedReservation : public Reservation {
       observers_->on_spend(tenant_, spent);
     }
   }
-  void Hold(const std::string& name) override { inner_->Hold(name); }
+  void Hold(const std::string& name, Recorded recorded) override {
+    inner_->Hold(name, std::move(recorded));
+  }
 
  private:
   const std::unique_ptr<Reservation> inner_;

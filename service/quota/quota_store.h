@@ -18,7 +18,8 @@
 //         ... upstream answers asset a1, 18 credits, still running ...
 //         (*r)->Settle(18);          // spent: 18 (the estimate without a
 //         report)
-//         (*r)->Hold("assets/a1");   // its place, until JobEnded
+//         (*r)->Hold("assets/a1",    // its place, until JobEnded
+//                    [] { /* recorded: answer the caller */ });
 //       });
 //   // A reservation destroyed unsettled releases its cost (the create was
 //   // never sent, or upstream refused it with a 4xx); one destroyed without
@@ -63,7 +64,17 @@ class Reservation {
   // The create made job `name` (a resource name), which has not ended: the
   // place is held until the store hears that it has (JobEnded). Ignored
   // without a place (no concurrent_jobs limit, or Request::job false).
-  virtual void Hold(const std::string& name) = 0;
+  // `recorded` runs once the store has the place as the job's (or has
+  // failed to record it: then the reservation's ttl frees it later), at
+  // once when there is nothing to record; on this thread or the store's.
+  // A create answers its caller only then: a replica that dies right after
+  // answering must not take the only record of the job's place with it,
+  // since the surviving replicas free a place only for a job they know of.
+  using Recorded = absl::AnyInvocable<void() &&>;
+  virtual void Hold(const std::string& name, Recorded recorded) = 0;
+  void Hold(const std::string& name) {
+    Hold(name, [] {});
+  }
 };
 
 struct JobRef {

@@ -212,16 +212,32 @@ class RedisReservation : public Reservation {
         core_->Logged("settle"));
   }
 
-  void Hold(const std::string& name) override {
-    if (!has_place_) return;
+  void Hold(const std::string& name, Recorded recorded) override {
+    if (!has_place_) {
+      std::move(recorded)();
+      return;
+    }
     has_place_ = false;
+    // Recorded once both commands are answered (a script may be re-sent
+    // after the other when Redis lost its script cache, so replies alone
+    // do not order them). The SADD puts the tenant among those whose jobs
+    // the replicas sweep.
+    struct Join {
+      std::atomic<int> left{2};
+      Recorded recorded;
+    };
+    auto join = std::make_shared<Join>();
+    join->recorded = std::move(recorded);
+    auto answered = [join, core = core_](absl::StatusOr<redis::Reply> r) {
+      core->Logged("hold")(std::move(r));
+      if (--join->left == 0) std::move(join->recorded)();
+    };
     std::vector<std::string> keys = Keys();
     keys.push_back(tag_ + "jobs");
     core_->redis->Eval(scripts::kHold, std::move(keys),
-                       {Ms(core_->clock->Now()), id_, name},
-                       core_->Logged("hold"));
+                       {Ms(core_->clock->Now()), id_, name}, answered);
     core_->redis->Command({"SADD", core_->TenantsKey(), tenant_},
-                          core_->Logged("hold"));
+                          std::move(answered));
   }
 
  private:

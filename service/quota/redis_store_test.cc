@@ -217,6 +217,32 @@ TEST_F(RedisQuotaStoreTest, AJobOnOneReplicaTakesThePlaceOnTheOther) {
   EXPECT_THAT(ReserveAndWait(*b.store, Create(limits, std::nullopt)), IsOk());
 }
 
+TEST_F(RedisQuotaStoreTest, AJobHeldJustBeforeItsReplicaDiesIsKnownToTheOther) {
+  Replica& a = AddReplica();
+  Replica& b = AddReplica();
+  Limits limits;
+  limits.concurrent_jobs = 1;
+  auto created = ReserveAndWait(*a.store, Create(limits, std::nullopt));
+  ASSERT_THAT(created, IsOk());
+  ASSERT_TRUE(HoldAndWait(**created, "assets/a1"));
+  // Replica a answers its caller and dies at once: what it had not sent by
+  // then is lost (Stop fails it).
+  a.client->Stop();
+  created->reset();
+  // Replica b knows the job: it is offered for a check (nobody reports on
+  // it), holds the place meanwhile, and frees it when seen ended.
+  clock_.Advance(absl::Minutes(1));
+  std::vector<JobRef> due = JobsToCheckAndWait(*b.store, absl::Minutes(1));
+  ASSERT_EQ(due.size(), 1u);
+  EXPECT_EQ(due[0].name, "assets/a1");
+  EXPECT_EQ(
+      RefusalReason(
+          ReserveAndWait(*b.store, Create(limits, std::nullopt)).status()),
+      kConcurrentJobsExceeded);
+  b.store->JobEnded("acme", "assets/a1");
+  EXPECT_THAT(ReserveAndWait(*b.store, Create(limits, std::nullopt)), IsOk());
+}
+
 TEST_F(RedisQuotaStoreTest, ADeadReplicasReservationExpiresAsSpent) {
   Replica& a = AddReplica();
   Replica& b = AddReplica();

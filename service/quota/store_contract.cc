@@ -1,8 +1,11 @@
 #include "service/quota/store_contract.h"
 
+#include <memory>
 #include <optional>
 #include <utility>
 
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "proto/rpc/error_details.h"
 #include "service/common/mutex.h"
 #include "service/quota/refusals.h"
@@ -30,6 +33,14 @@ class Answer {
     MutexLock lock(&mu_);
     while (!value_.has_value()) cv_.Wait(&mu_);
     return *std::move(value_);
+  }
+  // Nothing when no answer came within `timeout`.
+  std::optional<T> WaitFor(absl::Duration timeout) {
+    const absl::Time until = absl::Now() + timeout;
+    MutexLock lock(&mu_);
+    while (!value_.has_value() && cv_.WaitUntil(&mu_, until)) {
+    }
+    return std::move(value_);
   }
 
  private:
@@ -64,6 +75,12 @@ std::vector<JobRef> JobsToCheckAndWait(QuotaStore& store,
   store.JobsToCheck(
       quiet, [&](std::vector<JobRef> jobs) { answer.Set(std::move(jobs)); });
   return answer.Wait();
+}
+
+bool HoldAndWait(Reservation& reservation, const std::string& name) {
+  auto answer = std::make_shared<Answer<bool>>();
+  reservation.Hold(name, [answer] { answer->Set(true); });
+  return answer->WaitFor(absl::Seconds(10)).has_value();
 }
 
 Limits WithBudgets(std::vector<BudgetSpec> budgets) {
@@ -204,6 +221,19 @@ TEST_P(QuotaStoreContract, ReservationsCountAndAnUnheldOneFreesItsPlace) {
   first->reset();  // it failed: never held
   EXPECT_EQ(InFlight("acme"), 0);
   EXPECT_THAT(Create("acme", limits), IsOk());
+}
+
+TEST_P(QuotaStoreContract, HoldSaysWhenThePlaceIsRecorded) {
+  auto r = Create("acme", Jobs(1));
+  ASSERT_THAT(r, IsOk());
+  ASSERT_TRUE(HoldAndWait(**r, "media/m1"));
+  r->reset();
+  EXPECT_EQ(InFlight("acme"), 1);
+  // Without a place to hold (no concurrent_jobs limit) it answers too.
+  auto unlimited = Create("acme", Limits());
+  ASSERT_THAT(unlimited, IsOk());
+  EXPECT_TRUE(HoldAndWait(**unlimited, "media/m2"));
+  EXPECT_EQ(InFlight("acme"), 1);
 }
 
 TEST_P(QuotaStoreContract, HoldingAJobAlreadyHeldKeepsOnePlace) {

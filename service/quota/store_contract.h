@@ -37,6 +37,9 @@ absl::StatusOr<std::unique_ptr<Reservation>> ReserveAndWait(
 absl::StatusOr<Usage> UsageAndWait(QuotaStore& store, const std::string& tenant,
                                    const Limits& limits);
 std::vector<JobRef> JobsToCheckAndWait(QuotaStore& store, absl::Duration quiet);
+// Holds `name` and waits (at most 10 s) for the store to say it recorded
+// it; false when it did not.
+bool HoldAndWait(Reservation& reservation, const std::string& name);
 
 // Budgets of one provider, e.g. Budgets({{"vimmerse", 100, Period::kDay}}).
 struct BudgetSpec {
