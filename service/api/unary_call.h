@@ -26,6 +26,7 @@
 #include <utility>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "google/protobuf/message.h"
 #include "grpcpp/grpcpp.h"
@@ -109,6 +110,31 @@ struct UnaryMethod {
 void Settle(idempotency::Lease* lease, const absl::Status& status,
             const google::protobuf::Message* response);
 
+// Upstream answered a call sent under `lease` and `quota` (either may be
+// null): a running job keeps its place, recorded before the caller hears
+// of the job (SettleCreate), a failed create frees it; then the lease is
+// settled and `finish(status, response)` (response null on error) answers
+// the caller, possibly on the quota store's thread, so it must not block.
+template <typename Resp, typename Finish>
+void SettleAndAnswer(absl::StatusOr<Resp> result,
+                     std::unique_ptr<quota::Reservation> quota,
+                     std::unique_ptr<idempotency::Lease> lease, Finish finish) {
+  auto answered = std::make_shared<absl::StatusOr<Resp>>(std::move(result));
+  auto answer = [answered, lease = std::move(lease),
+                 finish = std::move(finish)]() mutable {
+    const absl::Status status = answered->status();
+    const Resp* response = answered->ok() ? &**answered : nullptr;
+    Settle(lease.get(), status, response);
+    finish(status, response);
+  };
+  if (answered->ok()) {
+    SettleCreate(std::move(quota), **answered, std::move(answer));
+  } else {
+    SettleFailedCreate(std::move(quota), answered->status());
+    answer();
+  }
+}
+
 // Whether a request message has a `request_id` field (creates do).
 template <typename T, typename = void>
 struct HasRequestId : std::false_type {};
@@ -165,22 +191,10 @@ grpc::ServerUnaryReactor* RunUnary(const ApiContext& api,
             on_success(api, resolved, *result);
           }
           if (result.ok()) resolved.record->NoteResource(*result);
-          auto answered =
-              std::make_shared<absl::StatusOr<Resp>>(std::move(result));
-          auto answer = [state, lease = std::move(lease), answered]() mutable {
-            const absl::Status status = answered->status();
-            const Resp* response = answered->ok() ? &**answered : nullptr;
-            Settle(lease.get(), status, response);
-            state->Finish(status, response);
-          };
-          // A running job keeps its place, recorded before the caller hears
-          // of the job; a failed create frees it now.
-          if (answered->ok()) {
-            SettleCreate(std::move(quota), **answered, std::move(answer));
-          } else {
-            SettleFailedCreate(std::move(quota), answered->status());
-            answer();
-          }
+          SettleAndAnswer(std::move(result), std::move(quota), std::move(lease),
+                          [state](const absl::Status& s, const Resp* r) {
+                            state->Finish(s, r);
+                          });
         });
     state->SetHandle(std::move(handle));
   };

@@ -274,22 +274,11 @@ class UploadReactor
          slot = std::move(slot), job_place = std::move(job_place)](
             absl::StatusOr<Resp> result) mutable {
           if (result.ok()) record->NoteResource(*result);
-          auto answered =
-              std::make_shared<absl::StatusOr<Resp>>(std::move(result));
-          auto answer = [weak, lease = std::move(lease), answered]() mutable {
-            const absl::Status status = answered->status();
-            const Resp* response = answered->ok() ? &**answered : nullptr;
-            Settle(lease.get(), status, response);
-            if (auto self = weak.lock()) self->FinishOnce(status, response);
-          };
-          // A running job keeps its place, recorded before the caller hears
-          // of the job; a failed upload frees it now.
-          if (answered->ok()) {
-            SettleCreate(std::move(job_place), **answered, std::move(answer));
-          } else {
-            SettleFailedCreate(std::move(job_place), answered->status());
-            answer();
-          }
+          SettleAndAnswer(std::move(result), std::move(job_place),
+                          std::move(lease),
+                          [weak](const absl::Status& s, const Resp* r) {
+                            if (auto self = weak.lock()) self->FinishOnce(s, r);
+                          });
         });
     bool cancel_now = false;
     {
